@@ -1,0 +1,59 @@
+"""The audit log: one ``activity`` row per create, field change, stage change, import, delete.
+
+Rows carry the contact id but no foreign key, so they outlive a deleted contact. Values are
+stored as JSON so a list of tags or a flag reads back as what it was.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from .schemas import activity_out
+
+_INSERT = text(
+    "INSERT INTO activity (contact_id, action, field, old_value, new_value, detail, created_at) "
+    "VALUES (:contact_id, :action, :field, :old_value, :new_value, :detail, :created_at)"
+)
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def activity_row(
+    contact_id: str,
+    action: str,
+    at: str,
+    *,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+    detail: Any = None,
+) -> dict[str, Any]:
+    """Parameters for one activity insert (batched by callers that write many)."""
+    return {
+        "contact_id": contact_id,
+        "action": action,
+        "field": field,
+        "old_value": _dump(old),
+        "new_value": _dump(new),
+        "detail": _dump(detail),
+        "created_at": at,
+    }
+
+
+def record(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert activity rows inside the caller's transaction."""
+    if rows:
+        conn.execute(_INSERT, rows)
+
+
+def list_activity(conn: Connection, contact_id: str) -> list[dict[str, Any]]:
+    """Every audit row for ``contact_id``, oldest first, whether the contact still exists or not."""
+    result = conn.execute(
+        text("SELECT * FROM activity WHERE contact_id = :cid ORDER BY id"), {"cid": contact_id}
+    )
+    return [activity_out(r) for r in result.mappings()]

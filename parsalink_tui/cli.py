@@ -1,0 +1,301 @@
+"""The ``parsalink-tui`` command: no sub-command opens the TUI; sub-commands print JSON.
+
+Output is the reference's JSON shapes on stdout. Every user mistake (bad argument, invalid
+field, unknown id, unusable database) prints one ``error: …`` line on stderr, nothing on
+stdout, and exits non-zero (2 for usage errors, 1 for the rest). Never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from .errors import ParsalinkError
+
+
+class AppContext:
+    """Holds ``--db`` and opens the service on first use (``--help`` never touches a file)."""
+
+    def __init__(self, db_path: str | None) -> None:
+        self.db_path = db_path
+        self._service: Any = None
+
+    @property
+    def service(self) -> Any:
+        if self._service is None:
+            from .service import Service
+
+            self._service = Service.open(self.db_path)
+        return self._service
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def emit(value: Any) -> None:
+    """Print ``value`` as JSON (UTF-8, not ASCII-escaped)."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def read_json_arg(value: str, option: str = "--data") -> Any:
+    """``--data`` text: JSON, ``@file.json``, or ``-`` for stdin."""
+    if value == "-":
+        source = sys.stdin.read()
+    elif value.startswith("@"):
+        try:
+            with open(value[1:], encoding="utf-8") as fh:
+                source = fh.read()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {value[1:]}: {exc.strerror}", param_hint=option) from None
+        except UnicodeDecodeError:
+            raise click.BadParameter(f"{value[1:]} is not UTF-8 text", param_hint=option) from None
+    else:
+        source = value
+    try:
+        return json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", param_hint=option) from None
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    metavar="PATH",
+    help="Database file (default: $PARSALINK_DB, else the per-user data folder).",
+)
+@click.version_option(package_name="parsalink-tui", prog_name="parsalink-tui")
+@click.pass_context
+def main(ctx: click.Context, db_path: str | None) -> None:
+    """Offline ParsaLink contacts: a keyboard-driven TUI, and JSON commands for scripts.
+
+    Run with no command to open the TUI.
+    """
+    ctx.obj = AppContext(db_path)
+    if ctx.invoked_subcommand is None:
+        from .tui.launch import run_tui
+
+        run_tui(ctx.obj.service)
+
+
+# ------------------------------------------------------------------ contacts
+@main.group()
+def contacts() -> None:
+    """List, create, read, update and delete contacts."""
+
+
+@contacts.command("list")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--limit", type=int, default=20, show_default=True, help="Results per page (max 100).")
+@click.option("--stage", help="new, contacted, engaged, proposal_sent, negotiation, customer, inactive.")
+@click.option("--assigned-to", help="A user id, or 'none' for unassigned contacts.")
+@click.option("--search", help="Substring of name, email or phone.")
+@click.option("--created-after", metavar="ISO", help="ISO 8601 date or datetime (no offset = UTC).")
+@click.option("--created-before", metavar="ISO")
+@click.option("--tags", help="Comma-separated; a contact must have all of them.")
+@click.option("--ordering", help="createdAt, updatedAt, lastName or stage; prefix - for descending.")
+@pass_app
+def contacts_list(app: AppContext, page: int, limit: int, stage: str | None, assigned_to: str | None,
+                  search: str | None, created_after: str | None, created_before: str | None,
+                  tags: str | None, ordering: str | None) -> None:  # fmt: skip
+    """List contacts: {count, next, previous, results}, newest first."""
+    emit(app.service.list_contacts(
+        page=page, limit=limit, stage=stage, assigned_to=assigned_to, search=search,
+        created_after=created_after, created_before=created_before, tags=tags, ordering=ordering,
+    ))  # fmt: skip
+
+
+@contacts.command("create")
+@click.option("--data", required=True, help="JSON text, @file.json, or - for stdin.")
+@pass_app
+def contacts_create(app: AppContext, data: str) -> None:
+    """Create a contact; prints the full contact object."""
+    emit(app.service.create_contact(read_json_arg(data)))
+
+
+@contacts.command("get")
+@click.argument("contact_id")
+@pass_app
+def contacts_get(app: AppContext, contact_id: str) -> None:
+    """Print one contact."""
+    emit(app.service.get_contact(contact_id))
+
+
+@contacts.command("update")
+@click.argument("contact_id")
+@click.option("--data", required=True, help="JSON text, @file.json, or - for stdin.")
+@pass_app
+def contacts_update(app: AppContext, contact_id: str, data: str) -> None:
+    """Change only the given fields (PATCH); prints the updated contact."""
+    emit(app.service.update_contact(contact_id, read_json_arg(data)))
+
+
+@contacts.command("delete")
+@click.argument("contact_id")
+@pass_app
+def contacts_delete(app: AppContext, contact_id: str) -> None:
+    """Delete a contact with its notes and tasks (its audit rows stay). Prints nothing."""
+    app.service.delete_contact(contact_id)
+
+
+@contacts.command("activity")
+@click.argument("contact_id")
+@pass_app
+def contacts_activity(app: AppContext, contact_id: str) -> None:
+    """The audit rows of one contact id, deleted or not, oldest first."""
+    emit(app.service.list_activity(contact_id))
+
+
+# ------------------------------------------------------------------ notes, tasks
+@main.group()
+def notes() -> None:
+    """Notes on a contact."""
+
+
+@notes.command("add")
+@click.argument("contact_id")
+@click.option("--text", "body", required=True)
+@pass_app
+def notes_add(app: AppContext, contact_id: str, body: str) -> None:
+    emit(app.service.add_note(contact_id, body))
+
+
+@notes.command("list")
+@click.argument("contact_id")
+@pass_app
+def notes_list(app: AppContext, contact_id: str) -> None:
+    emit(app.service.list_notes(contact_id))
+
+
+@main.group()
+def tasks() -> None:
+    """To-dos on a contact."""
+
+
+@tasks.command("add")
+@click.argument("contact_id")
+@click.option("--title", required=True)
+@click.option("--due", metavar="DATE", help="YYYY-MM-DD")
+@pass_app
+def tasks_add(app: AppContext, contact_id: str, title: str, due: str | None) -> None:
+    emit(app.service.add_task(contact_id, title, due))
+
+
+@tasks.command("list")
+@click.argument("contact_id")
+@pass_app
+def tasks_list(app: AppContext, contact_id: str) -> None:
+    emit(app.service.list_tasks(contact_id))
+
+
+@tasks.command("done")
+@click.argument("task_id")
+@pass_app
+def tasks_done(app: AppContext, task_id: str) -> None:
+    emit(app.service.set_task_done(task_id, True))
+
+
+# ------------------------------------------------------------------ users, accounts, sources
+@main.group()
+def users() -> None:
+    """People contacts are assigned to."""
+
+
+@users.command("add")
+@click.option("--name", required=True)
+@click.option("--email")
+@pass_app
+def users_add(app: AppContext, name: str, email: str | None) -> None:
+    emit(app.service.add_user(name, email))
+
+
+@users.command("list")
+@pass_app
+def users_list(app: AppContext) -> None:
+    emit(app.service.list_users())
+
+
+@main.group()
+def accounts() -> None:
+    """Companies contacts belong to."""
+
+
+@accounts.command("add")
+@click.option("--name", required=True)
+@pass_app
+def accounts_add(app: AppContext, name: str) -> None:
+    emit(app.service.add_account(name))
+
+
+@accounts.command("list")
+@pass_app
+def accounts_list(app: AppContext) -> None:
+    emit(app.service.list_accounts())
+
+
+@main.group()
+def sources() -> None:
+    """Where imported contacts came from (stamped on each)."""
+
+
+@sources.command("add")
+@click.option("--name", required=True)
+@pass_app
+def sources_add(app: AppContext, name: str) -> None:
+    emit(app.service.add_source(name))
+
+
+@sources.command("list")
+@pass_app
+def sources_list(app: AppContext) -> None:
+    emit(app.service.list_sources())
+
+
+# ------------------------------------------------------------------ demo
+@main.command()
+@click.option("--contacts", "count", type=click.IntRange(0, 5_000_000), default=500, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@pass_app
+def demo(app: AppContext, count: int, seed: int) -> None:
+    """Fill the database with a realistic, deterministic sample team and contacts."""
+    from .demo import fill_demo
+
+    emit(fill_demo(app.service.db, contacts=count, seed=seed))
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Console-script entry point: turns every user mistake into one line on stderr."""
+    try:
+        main.main(args=argv, prog_name="parsalink-tui", standalone_mode=False)
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        _fail(exc.format_message().replace("\n", " ") + hint, 2)
+    except click.ClickException as exc:
+        _fail(exc.format_message().replace("\n", " "), exc.exit_code or 1)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ParsalinkError as exc:
+        _fail(str(exc), 1)
+    except sqlite3.Error as exc:
+        _fail(f"database: {exc}", 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # SQLAlchemy wraps sqlite3 errors
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):
+            _fail(f"database: {exc.orig}", 1)
+        raise

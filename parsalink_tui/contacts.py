@@ -1,0 +1,321 @@
+"""Contact create / get / update / delete / restore and stage changes, with the audit trail.
+
+Functions take an open SQLAlchemy ``Connection`` inside the caller's transaction (see
+``service.Service``, which opens one per call), so a change and its audit rows commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from . import audit
+from .directory import find_or_create_account
+from .errors import DuplicateEmailError, NotFoundError, ValidationError
+from .ids import new_id
+from .schemas import COLUMN_OF, WRITABLE_FIELDS, contact_detail
+from .timeutil import now_store
+from .validation import (
+    clean_text,
+    email_key,
+    normalize_email,
+    normalize_phone,
+    normalize_stage,
+    normalize_tags,
+)
+
+_SELECT_DETAIL = (
+    "SELECT c.*, a.name AS account_name, u.name AS assigned_to_name FROM contact c "
+    "LEFT JOIN account a ON a.id = c.account_id LEFT JOIN user u ON u.id = c.assigned_to "
+)
+_TEXT_LIMITS = {"firstName": 100, "lastName": 100, "title": 200}
+NOTES_LIMIT = 20_000
+
+
+# ---------------------------------------------------------------- tags
+
+def tags_for(conn: Connection, ids: Iterable[str]) -> dict[str, list[str]]:
+    """Tag names per contact id, in the order they were given."""
+    id_list = list(ids)
+    out: dict[str, list[str]] = {i: [] for i in id_list}
+    if not id_list:
+        return out
+    marks = ",".join(f":i{n}" for n in range(len(id_list)))
+    rows = conn.execute(
+        text(
+            "SELECT ct.contact_id, t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+            f"WHERE ct.contact_id IN ({marks}) ORDER BY ct.contact_id, ct.position"
+        ),
+        {f"i{n}": v for n, v in enumerate(id_list)},
+    )
+    for cid, name in rows:
+        out[cid].append(name)
+    return out
+
+
+def tag_ids(conn: Connection, names: list[str], *, create: bool) -> list[int | None]:
+    """Ids for tag names (case-insensitive); new names are created when ``create``."""
+    ids: list[int | None] = []
+    for name in names:
+        if create:
+            conn.execute(text("INSERT INTO tag (name) VALUES (:n) ON CONFLICT (name) DO NOTHING"), {"n": name})
+        ids.append(conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar())
+    return ids
+
+
+def set_tags(conn: Connection, contact_id: str, names: list[str]) -> None:
+    conn.execute(text("DELETE FROM contact_tag WHERE contact_id = :c"), {"c": contact_id})
+    ids = tag_ids(conn, names, create=True)
+    if ids:
+        conn.execute(
+            text("INSERT INTO contact_tag (contact_id, tag_id, position) VALUES (:c, :t, :p)"),
+            [{"c": contact_id, "t": t, "p": p} for p, t in enumerate(ids)],
+        )
+
+
+# ---------------------------------------------------------------- reading
+
+def fetch_row(conn: Connection, contact_id: str) -> Mapping[str, Any]:
+    row = conn.execute(text(_SELECT_DETAIL + "WHERE c.id = :id"), {"id": contact_id}).mappings().first()
+    if row is None:
+        raise NotFoundError("contact", contact_id)
+    return row
+
+
+def get_contact(conn: Connection, contact_id: str) -> dict[str, Any]:
+    """The full contact object."""
+    row = fetch_row(conn, contact_id)
+    return contact_detail(row, tags_for(conn, [contact_id])[contact_id])
+
+
+def find_by_email(conn: Connection, email: str) -> str | None:
+    return conn.execute(text("SELECT id FROM contact WHERE email_key = :k"), {"k": email_key(email)}).scalar()
+
+
+# ---------------------------------------------------------------- input cleaning
+
+def _flag(value: Any, field: str) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    raise ValidationError(field, f"must be true or false, not {value!r}")
+
+
+def _exists(conn: Connection, table: str, key: str, value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValidationError(field, f"must be an id string, not {value!r}")
+    if conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": value}).first() is None:
+        raise ValidationError(field, f"no {table} with id {value}")
+    return value
+
+
+def clean_input(
+    conn: Connection, data: Any, *, region: str, partial: bool
+) -> tuple[dict[str, Any], list[str] | None]:
+    """Validate a create/update body → (column values, tags or None if not given).
+
+    Only the keys present are returned, so an update changes just those (PATCH semantics).
+    """
+    if not isinstance(data, Mapping):
+        raise ValidationError("body", "must be a JSON object")
+    unknown = [k for k in data if k not in WRITABLE_FIELDS]
+    if unknown:
+        raise ValidationError(unknown[0], f"unknown field (writable: {', '.join(WRITABLE_FIELDS)})")
+    cols: dict[str, Any] = {}
+    for field, value in data.items():
+        if field in ("firstName", "lastName", "title"):
+            cols[COLUMN_OF[field]] = clean_text(value, field, max_length=_TEXT_LIMITS[field])
+        elif field == "notes":
+            cols["notes"] = clean_text(value, field, max_length=NOTES_LIMIT, keep_newlines=True)
+        elif field == "email":
+            if value is None:
+                raise ValidationError("email", "Email is required")
+            if not isinstance(value, str):
+                raise ValidationError("email", "Invalid email format")
+            cols["email"] = normalize_email(value)
+        elif field == "phone":
+            if value is not None and not isinstance(value, str):
+                raise ValidationError("phone", f"must be a string, not {value!r}")
+            cols["phone"] = normalize_phone(value, region)
+        elif field == "stage":
+            if value is None or not isinstance(value, str):
+                raise ValidationError("stage", f"must be a stage name, not {value!r}")
+            cols["stage"] = normalize_stage(value)
+        elif field in ("emailOptOut", "emailBounced"):
+            cols[COLUMN_OF[field]] = _flag(value, field)
+        elif field == "accountId":
+            cols["account_id"] = None if value is None else _exists(conn, "account", "id", value, field)
+        elif field == "assignedTo":
+            cols["assigned_to"] = None if value is None else _exists(conn, "user", "id", value, field)
+    if "accountName" in data:
+        if "accountId" in data:
+            raise ValidationError("accountName", "give accountId or accountName, not both")
+        name = data["accountName"]
+        cols["account_id"] = None if name in (None, "") else find_or_create_account(conn, name)
+    tags = None
+    if "tags" in data:
+        value = data["tags"]
+        if value is not None and not isinstance(value, (list, str)):
+            raise ValidationError("tags", "must be a list of names")
+        tags = normalize_tags(value)
+    if not partial:
+        if "email" not in cols:
+            raise ValidationError("email", "Email is required")
+        if not cols.get("first_name") and not cols.get("last_name"):
+            raise ValidationError("firstName", "firstName or lastName is required")
+    return cols, tags
+
+
+# ---------------------------------------------------------------- writing
+
+def _check_email_free(conn: Connection, email: str, own_id: str | None = None) -> None:
+    existing = find_by_email(conn, email)
+    if existing and existing != own_id:
+        raise DuplicateEmailError(email, existing)
+
+
+def create_contact(conn: Connection, data: Any, *, region: str = "US") -> dict[str, Any]:
+    """Validate and insert a contact (stage defaults to ``new``); returns the full object."""
+    cols, tags = clean_input(conn, data, region=region, partial=False)
+    _check_email_free(conn, cols["email"])
+    now = now_store()
+    row = {
+        "id": new_id("cnt"), "first_name": None, "last_name": None, "phone": None, "title": None,
+        "stage": "new", "account_id": None, "assigned_to": None, "notes": None,
+        "email_opt_out": 0, "email_bounced": 0, "source_uid": None, "import_job_uid": None,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    row.update(cols)
+    row["email_key"] = email_key(row["email"])
+    insert_contact_row(conn, row)
+    if tags:
+        set_tags(conn, row["id"], tags)
+    detail = get_contact(conn, row["id"])
+    audit.record(conn, [audit.activity_row(row["id"], "created", now, detail=detail)])
+    return detail
+
+
+def insert_contact_row(conn: Connection, row: dict[str, Any]) -> None:
+    cols = ", ".join(row)
+    marks = ", ".join(f":{k}" for k in row)
+    try:
+        conn.execute(text(f"INSERT INTO contact ({cols}) VALUES ({marks})"), row)
+    except IntegrityError as exc:
+        if "email_key" in str(exc.orig):
+            raise DuplicateEmailError(row["email"], find_by_email(conn, row["email"]) or "?") from None
+        raise
+
+
+# API field names for the audit log, per column.
+_FIELD_OF = {col: field for field, col in COLUMN_OF.items()}
+
+
+def update_contact(conn: Connection, contact_id: str, data: Any, *, region: str = "US") -> dict[str, Any]:
+    """PATCH: change only the given fields; one audit row per field that really changed."""
+    before = fetch_row(conn, contact_id)
+    cols, tags = clean_input(conn, data, region=region, partial=True)
+    if "email" in cols:
+        _check_email_free(conn, cols["email"], contact_id)
+    first = cols.get("first_name", before["first_name"])
+    last = cols.get("last_name", before["last_name"])
+    if not first and not last:
+        raise ValidationError("firstName", "firstName or lastName is required")
+    changed = {c: v for c, v in cols.items() if before[c] != v}
+    old_tags = tags_for(conn, [contact_id])[contact_id]
+    tags_changed = tags is not None and tags != old_tags
+    if not changed and not tags_changed:
+        return get_contact(conn, contact_id)
+    now = now_store()
+    activity = []
+    for col, value in changed.items():
+        field = _FIELD_OF[col]
+        old = before[col]
+        if col in ("email_opt_out", "email_bounced"):
+            old, value = bool(old), bool(value)
+        action = "stage_changed" if col == "stage" else "updated"
+        activity.append(audit.activity_row(contact_id, action, now, field=field, old=old, new=value))
+    if "email" in changed:
+        changed["email_key"] = email_key(changed["email"])
+    if changed:
+        sets = ", ".join(f"{c} = :{c}" for c in changed)
+        conn.execute(
+            text(f"UPDATE contact SET {sets}, updated_at = :now WHERE id = :id"),
+            {**changed, "now": now, "id": contact_id},
+        )
+    else:
+        conn.execute(text("UPDATE contact SET updated_at = :now WHERE id = :id"), {"now": now, "id": contact_id})
+    if tags_changed:
+        assert tags is not None
+        set_tags(conn, contact_id, tags)
+        activity.append(audit.activity_row(contact_id, "updated", now, field="tags", old=old_tags, new=tags))
+    audit.record(conn, activity)
+    return get_contact(conn, contact_id)
+
+
+def set_stages(conn: Connection, stages: Mapping[str, str]) -> dict[str, str]:
+    """Set each contact's stage (id → stage) in one transaction; returns the previous stages.
+
+    Unknown ids fail the whole change. Contacts already at the stage are left untouched.
+    """
+    clean = {cid: normalize_stage(stage) for cid, stage in stages.items()}
+    previous: dict[str, str] = {}
+    for cid in clean:
+        old = conn.execute(text("SELECT stage FROM contact WHERE id = :id"), {"id": cid}).scalar()
+        if old is None:
+            raise NotFoundError("contact", cid)
+        previous[cid] = old
+    now = now_store()
+    moved = [cid for cid, stage in clean.items() if previous[cid] != stage]
+    if moved:
+        conn.execute(
+            text("UPDATE contact SET stage = :stage, updated_at = :now WHERE id = :id"),
+            [{"stage": clean[cid], "now": now, "id": cid} for cid in moved],
+        )
+        audit.record(
+            conn,
+            [
+                audit.activity_row(cid, "stage_changed", now, field="stage", old=previous[cid], new=clean[cid])
+                for cid in moved
+            ],
+        )
+    return previous
+
+
+def snapshot(conn: Connection, contact_id: str) -> dict[str, Any]:
+    """Everything needed to put a deleted contact back: its row, tags, notes and tasks."""
+    row = dict(conn.execute(text("SELECT * FROM contact WHERE id = :id"), {"id": contact_id}).mappings().first() or {})
+    if not row:
+        raise NotFoundError("contact", contact_id)
+    notes = [dict(r) for r in conn.execute(text("SELECT * FROM note WHERE contact_id = :id"), {"id": contact_id}).mappings()]
+    tasks = [dict(r) for r in conn.execute(text("SELECT * FROM task WHERE contact_id = :id"), {"id": contact_id}).mappings()]
+    return {"contact": row, "tags": tags_for(conn, [contact_id])[contact_id], "notes": notes, "tasks": tasks}
+
+
+def delete_contact(conn: Connection, contact_id: str) -> dict[str, Any]:
+    """Delete a contact with its notes and tasks (cascade); the audit rows stay.
+
+    Returns the snapshot that ``restore_contact`` takes (the TUI's undo).
+    """
+    snap = snapshot(conn, contact_id)
+    conn.execute(text("DELETE FROM contact WHERE id = :id"), {"id": contact_id})
+    audit.record(conn, [audit.activity_row(contact_id, "deleted", now_store(), detail=snap["contact"])])
+    return snap
+
+
+def restore_contact(conn: Connection, snap: Mapping[str, Any]) -> dict[str, Any]:
+    """Put back a contact deleted by ``delete_contact``: same id, fields, tags, notes, tasks."""
+    row = dict(snap["contact"])
+    _check_email_free(conn, row["email"])
+    for ref, table, key in (("account_id", "account", "id"), ("assigned_to", "user", "id"), ("source_uid", "source", "uid")):
+        if row.get(ref) and conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": row[ref]}).first() is None:
+            row[ref] = None
+    insert_contact_row(conn, row)
+    set_tags(conn, row["id"], list(snap["tags"]))
+    for table in ("note", "task"):
+        for item in snap[table + "s"]:
+            cols = ", ".join(item)
+            conn.execute(text(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(':' + k for k in item)})"), item)
+    audit.record(conn, [audit.activity_row(row["id"], "restored", now_store())])
+    return get_contact(conn, row["id"])

@@ -1,0 +1,89 @@
+"""Users (assignees), accounts (companies) and sources (where imported contacts came from)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from .errors import NotFoundError, ValidationError
+from .ids import new_id, new_uid
+from .schemas import account_out, source_out, user_out
+from .timeutil import now_store
+from .validation import clean_text, normalize_email
+
+
+def _name(value: Any, field: str = "name") -> str:
+    name = clean_text(value, field, max_length=200)
+    if not name:
+        raise ValidationError(field, "is required")
+    return name
+
+
+def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
+    clean_email = normalize_email(email) if email not in (None, "") else None
+    row = {"id": new_id("usr"), "name": _name(name), "email": clean_email, "created_at": now_store()}
+    conn.execute(text("INSERT INTO user VALUES (:id, :name, :email, :created_at)"), row)
+    return user_out(row)
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(text("SELECT * FROM user ORDER BY name COLLATE NOCASE, id")).mappings()
+    return [user_out(r) for r in rows]
+
+
+def get_user(conn: Connection, user_id: str) -> dict[str, Any]:
+    row = conn.execute(text("SELECT * FROM user WHERE id = :id"), {"id": user_id}).mappings().first()
+    if row is None:
+        raise NotFoundError("user", user_id)
+    return user_out(row)
+
+
+def find_account(conn: Connection, name: str) -> str | None:
+    return conn.execute(
+        text("SELECT id FROM account WHERE name = :name COLLATE NOCASE"), {"name": name}
+    ).scalar()
+
+
+def add_account(conn: Connection, name: Any) -> dict[str, Any]:
+    clean = _name(name)
+    existing = find_account(conn, clean)
+    if existing:
+        raise ValidationError("name", f"account {clean!r} already exists as {existing}")
+    row = {"id": new_id("acc"), "name": clean, "created_at": now_store()}
+    conn.execute(text("INSERT INTO account VALUES (:id, :name, :created_at)"), row)
+    return account_out(row)
+
+
+def find_or_create_account(conn: Connection, name: Any, field: str = "accountName") -> str:
+    """The id of the account called ``name`` (case-insensitive), created if new."""
+    clean = _name(name, field)
+    existing = find_account(conn, clean)
+    if existing:
+        return existing
+    row = {"id": new_id("acc"), "name": clean, "created_at": now_store()}
+    conn.execute(text("INSERT INTO account VALUES (:id, :name, :created_at)"), row)
+    return row["id"]
+
+
+def list_accounts(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(text("SELECT * FROM account ORDER BY name COLLATE NOCASE, id")).mappings()
+    return [account_out(r) for r in rows]
+
+
+def add_source(conn: Connection, name: Any) -> dict[str, Any]:
+    row = {"uid": new_uid(), "name": _name(name), "created_at": now_store()}
+    conn.execute(text("INSERT INTO source VALUES (:uid, :name, :created_at)"), row)
+    return source_out(row)
+
+
+def list_sources(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(text("SELECT * FROM source ORDER BY name COLLATE NOCASE, uid")).mappings()
+    return [source_out(r) for r in rows]
+
+
+def get_source(conn: Connection, uid: str) -> dict[str, Any]:
+    row = conn.execute(text("SELECT * FROM source WHERE uid = :uid"), {"uid": uid}).mappings().first()
+    if row is None:
+        raise NotFoundError("source", uid)
+    return source_out(row)

@@ -1,0 +1,51 @@
+"""Exceptions the core raises for user mistakes.
+
+Every user-facing failure is a :class:`ParsalinkError`; its ``str()`` is a one-line message
+that names the field, parameter or id at fault. The CLI prints it, the TUI notifies it;
+neither shows a traceback for one of these.
+"""
+
+from __future__ import annotations
+
+
+class ParsalinkError(Exception):
+    """Base class: a problem the user can fix, with a one-line message."""
+
+
+class ValidationError(ParsalinkError):
+    """A field value was refused.
+
+    ``field`` is the API field (or list parameter) name, ``message`` the reason alone
+    (for import row errors, where the row number gives the context).
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class DuplicateEmailError(ValidationError):
+    """The email already belongs to another contact."""
+
+    def __init__(self, email: str, existing_id: str) -> None:
+        self.email = email
+        self.existing_id = existing_id
+        super().__init__("email", f"{email} already belongs to contact {existing_id}")
+
+
+class NotFoundError(ParsalinkError):
+    """No object with that id."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} not found: {ident}")
+
+
+class DatabaseFileError(ParsalinkError):
+    """The database file cannot be used (not ours, corrupt, read-only, newer schema)."""
+
+
+class ImportRefused(ParsalinkError):
+    """An import was refused before any job was created."""

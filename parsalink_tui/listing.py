@@ -1,0 +1,222 @@
+"""``list_contacts``: the reference's filtered, searched, paginated list (plus ``ordering``).
+
+Every filter maps to an indexed column (see the migrations): stage and assignee have
+(col, created_at, id) indexes, tags filter through ``EXISTS`` on the link table, search through
+the trigram index. A page is picked by an index-only subquery (``rowid IN (… LIMIT/OFFSET)``)
+so deep pages do not fetch the rows they skip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import Connection, text
+
+from .contacts import tags_for
+from .errors import ValidationError
+from .schemas import contact_list_item
+from .search_sqlite import search_clause
+from .timeutil import parse_iso, to_store
+from .validation import STAGE_VALUES, normalize_stage, normalize_tags
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+LIST_PATH = "/api/contacts/"
+UNASSIGNED = "none"
+
+_STAGE_RANK = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGE_VALUES)) + " END"
+_ORDERINGS = {
+    "createdAt": "c.created_at {d}, c.id {d}",
+    "updatedAt": "c.updated_at {d}, c.id {d}",
+    "lastName": "c.last_name COLLATE NOCASE {d}, c.first_name COLLATE NOCASE {d}, c.id {d}",
+    "stage": _STAGE_RANK + " {d}, c.created_at {r}, c.id {r}",
+}
+ORDERING_CHOICES = tuple(o for name in _ORDERINGS for o in (name, "-" + name))
+
+
+def _int_param(value: Any, name: str, low: int, high: int | None) -> int:
+    if isinstance(value, bool):
+        raise ValidationError(name, f"must be a whole number, not {value!r}")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValidationError(name, f"must be a whole number, not {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValidationError(name, f"must be {bound}, not {value}")
+    return value
+
+
+@dataclass
+class Filters:
+    """Validated list parameters (everything but page/limit/ordering)."""
+
+    stage: str | None = None
+    assigned_to: str | None = None
+    search: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    import_job: str | None = None
+
+    def query_params(self) -> dict[str, str]:
+        """The API query-string form, for ``next``/``previous`` links."""
+        out: dict[str, str] = {}
+        if self.stage:
+            out["stage"] = self.stage
+        if self.assigned_to:
+            out["assignedTo"] = self.assigned_to
+        if self.search:
+            out["search"] = self.search
+        if self.created_after:
+            out["createdAfter"] = self.created_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.created_before:
+            out["createdBefore"] = self.created_before.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.tags:
+            out["tags"] = ",".join(self.tags)
+        if self.import_job:
+            out["importJob"] = self.import_job
+        return out
+
+
+def make_filters(
+    *,
+    stage: str | None = None,
+    assigned_to: str | None = None,
+    search: str | None = None,
+    created_after: str | datetime | None = None,
+    created_before: str | datetime | None = None,
+    tags: str | list[str] | None = None,
+    import_job: str | None = None,
+) -> Filters:
+    """Validate filter values; every bad value is an error naming its parameter."""
+    f = Filters()
+    if stage not in (None, ""):
+        if not isinstance(stage, str):
+            raise ValidationError("stage", f"must be a stage name, not {stage!r}")
+        f.stage = normalize_stage(stage)
+    if assigned_to not in (None, ""):
+        if not isinstance(assigned_to, str):
+            raise ValidationError("assignedTo", f"must be a user id, not {assigned_to!r}")
+        f.assigned_to = assigned_to
+    if search is not None:
+        if not isinstance(search, str):
+            raise ValidationError("search", f"must be text, not {search!r}")
+        f.search = " ".join(search.split()) or None
+    for name, value in (("createdAfter", created_after), ("createdBefore", created_before)):
+        if value in (None, ""):
+            continue
+        parsed = value if isinstance(value, datetime) else None
+        if parsed is None:
+            if not isinstance(value, str):
+                raise ValidationError(name, f"not an ISO 8601 date or datetime: {value!r}")
+            parsed = parse_iso(value, name)
+        setattr(f, "created_after" if name == "createdAfter" else "created_before", parsed)
+    if tags not in (None, "", []):
+        try:
+            f.tags = normalize_tags(tags)
+        except ValidationError as exc:
+            raise ValidationError("tags", exc.message) from None
+    f.import_job = import_job or None
+    return f
+
+
+def where_clause(conn: Connection, f: Filters, params: dict[str, Any], *, skip_stage: bool = False) -> str:
+    """SQL conditions over alias ``c`` for ``f``; ``1`` when there are none."""
+    conds: list[str] = []
+    if f.stage and not skip_stage:
+        conds.append("c.stage = :stage")
+        params["stage"] = f.stage
+    if f.assigned_to == UNASSIGNED:
+        conds.append("c.assigned_to IS NULL")
+    elif f.assigned_to:
+        if conn.execute(text("SELECT 1 FROM user WHERE id = :u"), {"u": f.assigned_to}).first() is None:
+            raise ValidationError("assignedTo", f"no user with id {f.assigned_to}")
+        conds.append("c.assigned_to = :assigned_to")
+        params["assigned_to"] = f.assigned_to
+    if f.created_after:
+        conds.append("c.created_at >= :created_after")
+        params["created_after"] = to_store(f.created_after)
+    if f.created_before:
+        conds.append("c.created_at < :created_before")
+        params["created_before"] = to_store(f.created_before)
+    for n, name in enumerate(f.tags):
+        tag_id = conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
+        if tag_id is None:
+            return "0"  # an unknown tag matches nothing
+        conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_id = c.id AND ct.tag_id = :tag{n})")
+        params[f"tag{n}"] = tag_id
+    if f.import_job:
+        conds.append("c.import_job_uid = :import_job")
+        params["import_job"] = f.import_job
+    if f.search:
+        conds.append(search_clause(f.search, params))
+    return " AND ".join(conds) or "1"
+
+
+def order_clause(ordering: str | None) -> str:
+    name = ordering or "-createdAt"
+    if not isinstance(name, str) or name not in ORDERING_CHOICES:
+        raise ValidationError("ordering", f"must be one of {', '.join(ORDERING_CHOICES)}, not {name!r}")
+    desc = name.startswith("-")
+    template = _ORDERINGS[name.lstrip("-")]
+    return template.format(d="DESC" if desc else "ASC", r="ASC" if desc else "DESC")
+
+
+def _link(page: int, limit: int, f: Filters, ordering: str | None) -> str:
+    params: dict[str, Any] = {"page": page}
+    if limit != DEFAULT_LIMIT:
+        params["limit"] = limit
+    params.update(f.query_params())
+    if ordering:
+        params["ordering"] = ordering
+    return f"{LIST_PATH}?{urlencode(params)}"
+
+
+def list_contacts(
+    conn: Connection,
+    *,
+    page: Any = 1,
+    limit: Any = DEFAULT_LIMIT,
+    ordering: str | None = None,
+    **filters: Any,
+) -> dict[str, Any]:
+    """``{count, next, previous, results}`` as the reference; newest first unless ``ordering``."""
+    page = _int_param(page, "page", 1, None)
+    limit = _int_param(limit, "limit", 1, MAX_LIMIT)
+    f = make_filters(**filters)
+    order = order_clause(ordering)
+    params: dict[str, Any] = {}
+    where = where_clause(conn, f, params)
+    count = conn.execute(text(f"SELECT count(*) FROM contact c WHERE {where}"), params).scalar() or 0
+    params.update(limit=limit, offset=(page - 1) * limit)
+    rows = conn.execute(
+        text(
+            "SELECT c.*, a.name AS account_name FROM contact c "
+            "LEFT JOIN account a ON a.id = c.account_id "
+            f"WHERE c.rowid IN (SELECT c.rowid FROM contact c WHERE {where} ORDER BY {order} "
+            f"LIMIT :limit OFFSET :offset) ORDER BY {order}"
+        ),
+        params,
+    ).mappings().all()
+    tags = tags_for(conn, [r["id"] for r in rows])
+    return {
+        "count": count,
+        "next": _link(page + 1, limit, f, ordering) if page * limit < count else None,
+        "previous": _link(page - 1, limit, f, ordering) if page > 1 else None,
+        "results": [contact_list_item(r, tags[r["id"]]) for r in rows],
+    }
+
+
+def stage_counts(conn: Connection, **filters: Any) -> dict[str, int]:
+    """Contacts per stage under the other filters (the TUI's stage bar); ``stage`` is ignored."""
+    f = make_filters(**filters)
+    params: dict[str, Any] = {}
+    where = where_clause(conn, f, params, skip_stage=True)
+    counts = dict.fromkeys(STAGE_VALUES, 0)
+    for stage, n in conn.execute(text(f"SELECT c.stage, count(*) FROM contact c WHERE {where} GROUP BY c.stage"), params):
+        counts[stage] = n
+    return counts

@@ -1,0 +1,201 @@
+"""The schema's migration chain (SQLite DDL), applied in order on open.
+
+Each step is one transaction that also bumps ``PRAGMA user_version``, so a file is always at
+exactly one version. Never edit a released step: add a new one. ``models.py`` mirrors the
+result for SQLModel; ``tests/test_schema.py`` checks the two agree.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# 'PSLK': marks a file as a parsalink database (PRAGMA application_id).
+APPLICATION_ID = 0x50534C4B
+
+_STAGES = ("new", "contacted", "engaged", "proposal_sent", "negotiation", "customer", "inactive")
+STAGE_RANK_WHEN = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(_STAGES))
+STAGE_CHECK = "'new','contacted','engaged','proposal_sent','negotiation','customer','inactive'"
+
+V1 = f"""
+CREATE TABLE user (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE account (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE source (
+    uid TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE contact (
+    id TEXT PRIMARY KEY,
+    first_name TEXT,
+    last_name TEXT,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL UNIQUE,
+    phone TEXT,
+    title TEXT,
+    stage TEXT NOT NULL DEFAULT 'new' CHECK (stage IN ({STAGE_CHECK})),
+    account_id TEXT REFERENCES account(id) ON DELETE SET NULL,
+    assigned_to TEXT REFERENCES user(id) ON DELETE SET NULL,
+    notes TEXT,
+    email_opt_out INTEGER NOT NULL DEFAULT 0,
+    email_bounced INTEGER NOT NULL DEFAULT 0,
+    source_uid TEXT REFERENCES source(uid) ON DELETE SET NULL,
+    import_job_uid TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX ix_contact_created ON contact(created_at, id);
+CREATE INDEX ix_contact_updated ON contact(updated_at, id);
+CREATE INDEX ix_contact_stage_created ON contact(stage, created_at, id);
+CREATE INDEX ix_contact_assigned_created ON contact(assigned_to, created_at, id);
+CREATE INDEX ix_contact_last_name ON contact(last_name COLLATE NOCASE, first_name COLLATE NOCASE, id);
+CREATE INDEX ix_contact_stage_updated ON contact(stage, updated_at, id);
+CREATE INDEX ix_contact_stage_rank ON contact((CASE stage {STAGE_RANK_WHEN} END), created_at DESC, id DESC);
+CREATE INDEX ix_contact_account ON contact(account_id);
+CREATE INDEX ix_contact_job ON contact(import_job_uid) WHERE import_job_uid IS NOT NULL;
+
+CREATE TABLE tag (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE
+);
+CREATE TABLE contact_tag (
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tag(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (contact_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX ix_contact_tag_tag ON contact_tag(tag_id, contact_id);
+
+CREATE TABLE note (
+    id TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX ix_note_contact ON note(contact_id, created_at);
+CREATE TABLE task (
+    id TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    due_date TEXT,
+    done INTEGER NOT NULL DEFAULT 0,
+    done_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX ix_task_contact ON task(contact_id, created_at);
+
+-- The audit log: no foreign key, rows outlive their contact.
+CREATE TABLE activity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    field TEXT,
+    old_value TEXT,
+    new_value TEXT,
+    detail TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_activity_contact ON activity(contact_id, id);
+
+CREATE TABLE import_job (
+    uid TEXT PRIMARY KEY,
+    filename TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued','processing','complete','failed')),
+    total_rows INTEGER NOT NULL DEFAULT 0,
+    processed_rows INTEGER NOT NULL DEFAULT 0,
+    success_count INTEGER NOT NULL DEFAULT 0,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    duplicate_count INTEGER NOT NULL DEFAULT 0,
+    error_message TEXT NOT NULL DEFAULT '',
+    source_uid TEXT REFERENCES source(uid) ON DELETE SET NULL,
+    field_mappings TEXT,
+    on_duplicate TEXT NOT NULL DEFAULT 'skip',
+    file_data BLOB,
+    last_row INTEGER NOT NULL DEFAULT 0,
+    worker TEXT,
+    heartbeat_at TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+);
+CREATE INDEX ix_import_job_status ON import_job(status, created_at);
+CREATE INDEX ix_import_job_created ON import_job(created_at);
+-- Per-row outcomes that are not successes: kind 'error' or 'duplicate'.
+CREATE TABLE import_issue (
+    job_uid TEXT NOT NULL REFERENCES import_job(uid) ON DELETE CASCADE,
+    row INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('error','duplicate')),
+    message TEXT,
+    email TEXT,
+    existing_id TEXT,
+    raw TEXT,
+    PRIMARY KEY (job_uid, kind, row)
+) WITHOUT ROWID;
+
+-- Substring search over name, email and phone digits (trigram: any 3+ character substring).
+-- Contentless; the triggers feed it and must delete with exactly the values they inserted.
+CREATE VIRTUAL TABLE contact_fts USING fts5(name, email, phone, content='', tokenize='trigram');
+CREATE TRIGGER contact_fts_ai AFTER INSERT ON contact BEGIN
+    INSERT INTO contact_fts(rowid, name, email, phone) VALUES (
+        new.rowid,
+        trim(coalesce(new.first_name, '') || ' ' || coalesce(new.last_name, '')),
+        new.email,
+        replace(coalesce(new.phone, ''), '+', ''));
+END;
+CREATE TRIGGER contact_fts_ad AFTER DELETE ON contact BEGIN
+    INSERT INTO contact_fts(contact_fts, rowid, name, email, phone) VALUES (
+        'delete', old.rowid,
+        trim(coalesce(old.first_name, '') || ' ' || coalesce(old.last_name, '')),
+        old.email,
+        replace(coalesce(old.phone, ''), '+', ''));
+END;
+CREATE TRIGGER contact_fts_au AFTER UPDATE OF first_name, last_name, email, phone ON contact BEGIN
+    INSERT INTO contact_fts(contact_fts, rowid, name, email, phone) VALUES (
+        'delete', old.rowid,
+        trim(coalesce(old.first_name, '') || ' ' || coalesce(old.last_name, '')),
+        old.email,
+        replace(coalesce(old.phone, ''), '+', ''));
+    INSERT INTO contact_fts(rowid, name, email, phone) VALUES (
+        new.rowid,
+        trim(coalesce(new.first_name, '') || ' ' || coalesce(new.last_name, '')),
+        new.email,
+        replace(coalesce(new.phone, ''), '+', ''));
+END;
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, V1)]
+LATEST = MIGRATIONS[-1][0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring ``conn``'s file to ``LATEST``; returns the version it started at.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): each step runs in its own
+    ``BEGIN IMMEDIATE … COMMIT`` and is rolled back whole if it fails.
+    """
+    start = conn.execute("PRAGMA user_version").fetchone()[0]
+    for version, script in MIGRATIONS:
+        if version <= start:
+            continue
+        try:
+            conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                + script
+                + f"\nPRAGMA application_id = {APPLICATION_ID};"
+                + f"\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return start

@@ -1,0 +1,45 @@
+"""Substring search over name, email and phone, SQLite flavour (FTS5 trigram, LIKE fallback).
+
+A PostgreSQL backend would swap this module for one using ``pg_trgm``; nothing else knows how
+search is done. Semantics (documented in the README):
+
+- case-insensitive substring of first name, last name, "first last", email or phone;
+- a phone-like query (digits with only ``+ - ( ) .`` and spaces) matches the phone's digits
+  whatever the punctuation: "(555) 123" finds +15551234567;
+- trigram needs 3+ characters; shorter terms fall back to ``LIKE`` on the table (a scan).
+"""
+
+from __future__ import annotations
+
+import re
+
+_PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_clause(query: str, params: dict[str, object]) -> str:
+    """A WHERE fragment (over table alias ``c``) for ``query``; adds its bind values to ``params``."""
+    term = " ".join(query.split())
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if digits and _PHONE_LIKE.match(term):
+        if len(digits) >= 3:
+            params["fts"] = "phone : " + _quote(digits)
+            return "c.rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :fts)"
+        params["like"] = _like(digits)
+        return "c.phone LIKE :like ESCAPE '\\'"
+    if len(term) >= 3:
+        params["fts"] = "{name email phone} : " + _quote(term)
+        return "c.rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :fts)"
+    params["like"] = _like(term)
+    return (
+        "(c.first_name LIKE :like ESCAPE '\\' OR c.last_name LIKE :like ESCAPE '\\' "
+        "OR c.email LIKE :like ESCAPE '\\' OR c.phone LIKE :like ESCAPE '\\')"
+    )

@@ -1,0 +1,135 @@
+"""``Service``: the core's one entry point for the CLI and the TUI.
+
+Made once at start-up around an open :class:`~parsalink_tui.db.Database`; each method runs in
+its own transaction (writes take the lock up front with ``BEGIN IMMEDIATE``), so a change and
+its audit rows commit together or not at all. Methods return the API's JSON shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import audit, contacts, directory, listing, notes_tasks
+from .config import default_region
+from .db import Database, open_database
+
+
+class Service:
+    """Contact, note, task, user, account and source operations on one database."""
+
+    def __init__(self, db: Database, *, region: str | None = None) -> None:
+        self.db = db
+        self.region = region or default_region()
+
+    @classmethod
+    def open(cls, path: Any = None, *, region: str | None = None) -> Service:
+        return cls(open_database(path), region=region)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # contacts -----------------------------------------------------------------
+    def list_contacts(self, **params: Any) -> dict[str, Any]:
+        with self.db.read() as conn:
+            return listing.list_contacts(conn, **params)
+
+    def stage_counts(self, **filters: Any) -> dict[str, int]:
+        with self.db.read() as conn:
+            return listing.stage_counts(conn, **filters)
+
+    def get_contact(self, contact_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            return contacts.get_contact(conn, contact_id)
+
+    def create_contact(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return contacts.create_contact(conn, data, region=self.region)
+
+    def update_contact(self, contact_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return contacts.update_contact(conn, contact_id, data, region=self.region)
+
+    def delete_contact(self, contact_id: str) -> dict[str, Any]:
+        """Deletes; returns a snapshot for :meth:`restore_contact` (undo)."""
+        with self.db.write() as conn:
+            return contacts.delete_contact(conn, contact_id)
+
+    def restore_contact(self, snapshot: Mapping[str, Any]) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return contacts.restore_contact(conn, snapshot)
+
+    def set_stage(self, contact_ids: Iterable[str], stage: str) -> dict[str, str]:
+        """Move contacts to ``stage`` in one transaction; returns their previous stages."""
+        with self.db.write() as conn:
+            return contacts.set_stages(conn, {cid: stage for cid in contact_ids})
+
+    def set_stages(self, stages: Mapping[str, str]) -> dict[str, str]:
+        with self.db.write() as conn:
+            return contacts.set_stages(conn, stages)
+
+    def list_activity(self, contact_id: str) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return audit.list_activity(conn, contact_id)
+
+    # notes and tasks ----------------------------------------------------------
+    def add_note(self, contact_id: str, body: str) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return notes_tasks.add_note(conn, contact_id, body)
+
+    def list_notes(self, contact_id: str) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return notes_tasks.list_notes(conn, contact_id)
+
+    def update_note(self, note_id: str, body: str) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return notes_tasks.update_note(conn, note_id, body)
+
+    def delete_note(self, note_id: str) -> None:
+        with self.db.write() as conn:
+            notes_tasks.delete_note(conn, note_id)
+
+    def add_task(self, contact_id: str, title: str, due: str | None = None) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return notes_tasks.add_task(conn, contact_id, title, due)
+
+    def list_tasks(self, contact_id: str) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return notes_tasks.list_tasks(conn, contact_id)
+
+    def update_task(self, task_id: str, *, title: str | None = None, due: str | None = None) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return notes_tasks.update_task(conn, task_id, title=title, due=due)
+
+    def set_task_done(self, task_id: str, done: bool = True) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return notes_tasks.set_task_done(conn, task_id, done)
+
+    def delete_task(self, task_id: str) -> None:
+        with self.db.write() as conn:
+            notes_tasks.delete_task(conn, task_id)
+
+    # users, accounts, sources -------------------------------------------------
+    def add_user(self, name: str, email: str | None = None) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return directory.add_user(conn, name, email)
+
+    def list_users(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return directory.list_users(conn)
+
+    def add_account(self, name: str) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return directory.add_account(conn, name)
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return directory.list_accounts(conn)
+
+    def add_source(self, name: str) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return directory.add_source(conn, name)
+
+    def list_sources(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return directory.list_sources(conn)

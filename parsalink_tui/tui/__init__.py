@@ -1,0 +1,1 @@
+"""The Textual front end: screens, widgets and styles. Only this package imports Textual."""
