@@ -95,7 +95,10 @@ def prepare_file(path: Path) -> int:
         _check_existing(path)
     else:
         _create_file(path)
-    conn = _connect_raw(path)
+    try:
+        conn = _connect_raw(path)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseFileError(f"{path} is corrupt or not a database ({exc})") from None
     try:
         _inspect(conn, path)
         journal = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -105,8 +108,8 @@ def prepare_file(path: Path) -> int:
             return migrate(conn)
         except sqlite3.DatabaseError as exc:
             raise DatabaseFileError(f"{path}: upgrading the schema failed ({exc})") from None
-    except sqlite3.OperationalError as exc:
-        raise DatabaseFileError(f"{path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseFileError(f"{path} is corrupt or unusable ({exc})") from None
     finally:
         conn.close()
 
