@@ -94,6 +94,16 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
             )
         raw = conn.connection.dbapi_connection
         assert raw is not None
+        raw.execute("PRAGMA cache_size = -262144")
+        # Bulk-load fast path: secondary indexes and the search trigger come off for the load
+        # and are rebuilt afterwards in the same transaction (sorting beats a million inserts).
+        rebuild = raw.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
+            "((type = 'index' AND tbl_name IN ('contact', 'contact_tag', 'activity', 'note', 'task')) "
+            "OR name = 'contact_fts_ai')"
+        ).fetchall()
+        for kind, name, _ in rebuild:
+            raw.execute(f'DROP {kind.upper()} "{name}"')
         start = ANCHOR - timedelta(days=730)
         created = to_store(start)
 
@@ -161,6 +171,12 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
             made["contacts"] += len(rows)
             made["notes"] += len(note_rows)
             made["tasks"] += len(task_rows)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA optimize")
+        raw.execute(
+            "INSERT INTO contact_fts (rowid, name, email, phone) SELECT rowid, "
+            "trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), email, "
+            "replace(coalesce(phone, ''), '+', '') FROM contact"
+        )
+        for _, _, sql in rebuild:
+            raw.execute(sql)
+        raw.execute("ANALYZE")
     return {"users": len(USERS), "accounts": len(COMPANIES), "sources": len(SOURCES), "tags": len(TAGS), **made}

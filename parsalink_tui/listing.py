@@ -26,6 +26,7 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 LIST_PATH = "/api/contacts/"
 UNASSIGNED = "none"
+SORT_MATCHES_BELOW = 5000
 
 _STAGE_RANK = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGE_VALUES)) + " END"
 _ORDERINGS = {
@@ -124,8 +125,15 @@ def make_filters(
     return f
 
 
-def where_clause(conn: Connection, f: Filters, params: dict[str, Any], *, skip_stage: bool = False) -> str:
-    """SQL conditions over alias ``c`` for ``f``; ``1`` when there are none."""
+def where_clause(
+    conn: Connection, f: Filters, params: dict[str, Any], *, skip_stage: bool = False, probe_tags: bool = False
+) -> str:
+    """SQL conditions over alias ``c`` for ``f``; ``1`` when there are none.
+
+    Tags are written as ``c.id IN (…)`` so SQLite can drive from the link table's index (right
+    for counting and for few matches), or with ``probe_tags`` as ``EXISTS`` probes (right when
+    walking an ordering index over many matches and stopping after a page).
+    """
     conds: list[str] = []
     if f.stage and not skip_stage:
         conds.append("c.stage = :stage")
@@ -147,7 +155,10 @@ def where_clause(conn: Connection, f: Filters, params: dict[str, Any], *, skip_s
         tag_id = conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
         if tag_id is None:
             return "0"  # an unknown tag matches nothing
-        conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_id = c.id AND ct.tag_id = :tag{n})")
+        if probe_tags:
+            conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_id = c.id AND ct.tag_id = :tag{n})")
+        else:
+            conds.append(f"c.id IN (SELECT contact_id FROM contact_tag WHERE tag_id = :tag{n})")
         params[f"tag{n}"] = tag_id
     if f.import_job:
         conds.append("c.import_job_uid = :import_job")
@@ -157,13 +168,16 @@ def where_clause(conn: Connection, f: Filters, params: dict[str, Any], *, skip_s
     return " AND ".join(conds) or "1"
 
 
-def order_clause(ordering: str | None) -> str:
+def order_clause(ordering: str | None, *, sort: bool = False) -> str:
+    """ORDER BY terms; ``sort`` prefixes a unary ``+`` so SQLite sorts the matches instead of
+    walking the ordering index (faster when the filters match few rows)."""
     name = ordering or "-createdAt"
     if not isinstance(name, str) or name not in ORDERING_CHOICES:
         raise ValidationError("ordering", f"must be one of {', '.join(ORDERING_CHOICES)}, not {name!r}")
     desc = name.startswith("-")
     template = _ORDERINGS[name.lstrip("-")]
-    return template.format(d="DESC" if desc else "ASC", r="ASC" if desc else "DESC")
+    terms = template.format(d="DESC" if desc else "ASC", r="ASC" if desc else "DESC")
+    return "+" + terms if sort else terms
 
 
 def _link(page: int, limit: int, f: Filters, ordering: str | None) -> str:
@@ -192,16 +206,24 @@ def list_contacts(
     params: dict[str, Any] = {}
     where = where_clause(conn, f, params)
     count = conn.execute(text(f"SELECT count(*) FROM contact c WHERE {where}"), params).scalar() or 0
-    params.update(limit=limit, offset=(page - 1) * limit)
-    rows = conn.execute(
-        text(
-            "SELECT c.*, a.name AS account_name FROM contact c "
-            "LEFT JOIN account a ON a.id = c.account_id "
-            f"WHERE c.rowid IN (SELECT c.rowid FROM contact c WHERE {where} ORDER BY {order} "
-            f"LIMIT :limit OFFSET :offset) ORDER BY {order}"
-        ),
-        params,
-    ).mappings().all()
+    offset = (page - 1) * limit
+    rows: list[Any] = []
+    if offset < count:
+        # The count says which plan is cheaper: few matches → fetch and sort them; many → walk
+        # the ordering index, test each row, and stop after the page.
+        few = count <= SORT_MATCHES_BELOW
+        page_params: dict[str, Any] = {"limit": limit, "offset": offset}
+        page_where = where_clause(conn, f, page_params, probe_tags=not few)
+        inner_order = order_clause(ordering, sort=few)
+        rows = conn.execute(
+            text(
+                "SELECT c.*, a.name AS account_name FROM contact c "
+                "LEFT JOIN account a ON a.id = c.account_id "
+                f"WHERE c.rowid IN (SELECT c.rowid FROM contact c WHERE {page_where} ORDER BY {inner_order} "
+                f"LIMIT :limit OFFSET :offset) ORDER BY {order}"
+            ),
+            page_params,
+        ).mappings().all()
     tags = tags_for(conn, [r["id"] for r in rows])
     return {
         "count": count,

@@ -11,6 +11,14 @@ from parsalink_tui.errors import ValidationError
 from parsalink_tui.schemas import LIST_FIELDS
 
 
+@pytest.fixture(autouse=True, params=["sort-matches", "walk-index"])
+def plan(request, monkeypatch):
+    """Run every test under both page plans (list_contacts picks one from the match count)."""
+    if request.param == "walk-index":
+        monkeypatch.setattr("parsalink_tui.listing.SORT_MATCHES_BELOW", -1)
+    return request.param
+
+
 @pytest.fixture
 def people(service):
     """Five contacts with known stages, tags, owners and creation times."""
