@@ -216,7 +216,8 @@ def normalize_tags(value: str | list[str] | None) -> list[str]:
         if not tag:
             continue
         if len(tag) > MAX_TAG_LENGTH:
-            raise ValidationError("tags", f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}…")
+            too_long = f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}…"
+            raise ValidationError("tags", too_long)
         key = tag.casefold()
         if key not in seen:
             seen.add(key)

@@ -15,7 +15,7 @@ values does not help: addresses and numbers are nearly all distinct. What repeat
   none of parse's rewriting steps (international prefix, national prefix, country code glued to
   a national number, leading zeros, extensions, letters) can apply; the rest goes to the library.
 
-Both paths are proven equal to the libraries by ``tests/test_validation.py`` (upstream test
+Both paths are checked against the libraries by ``tests/test_validation.py`` (upstream test
 vectors, every country calling code and region, and generated inputs). This module imports both
 libraries (~0.17 s), so :mod:`parsalink_tui.validation` imports it only when first needed.
 """
@@ -100,9 +100,9 @@ def email_normalized(address: str) -> str | None:
 # these separators; none of them can start an extension ("x", "#", ";", ",", "~", "ext", ...),
 # a second number ("/ x"), an RFC 3966 "tel:" form, or a vanity number (letters).
 _PLAIN_PHONE = re.compile(r"(\+?)[0-9 ().\-]+")
-_NOT_DIGIT = str.maketrans("", "", "+ ().-")
 _MAX_PLAIN_LENGTH = 64  # far below parse()'s 250-character cut-off
 _MIN_NSN, _MAX_NSN = 2, 17  # parse() refuses national significant numbers outside this range
+_COUNTRY_CODES = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
 
 
 @lru_cache(maxsize=8192)
@@ -136,9 +136,11 @@ def _country_prefixes(country_code: int) -> Pattern[str] | None:
     return _compile(metadata.national_prefix_for_parsing if metadata else None)
 
 
-@lru_cache(maxsize=None)
-def _region_rules(region: str) -> tuple[int, Pattern[str] | None, Pattern[str] | None, bool] | None:
-    """(country code, IDD pattern, national prefix pattern, 11 digits is too long) for a region."""
+@lru_cache(maxsize=256)  # region comes from callers; keep it bounded
+def _region_rules(
+    region: str,
+) -> tuple[int, str, Pattern[str] | None, Pattern[str] | None, bool] | None:
+    """(country code, as text, IDD pattern, national prefix pattern, 11 digits too long)."""
     if region not in SUPPORTED_REGIONS:
         return None
     metadata = PhoneMetadata.metadata_for_region(region)
@@ -150,6 +152,7 @@ def _region_rules(region: str) -> tuple[int, Pattern[str] | None, Pattern[str] |
     )
     return (
         metadata.country_code,
+        str(metadata.country_code),
         _compile(metadata.international_prefix),
         _compile(metadata.national_prefix_for_parsing),
         eleven_too_long,
@@ -189,23 +192,27 @@ def _fast_phone(value: str, region: str | None) -> str | None | Literal[False]:
     shape = _PLAIN_PHONE.fullmatch(value)
     if shape is None:
         return False
-    digits = value.translate(_NOT_DIGIT)
+    # Chained replace() is ~2x faster than translate() or re.sub() on strings this short.
+    digits = (
+        value.replace(" ", "").replace("-", "").replace(".", "")
+        .replace("(", "").replace(")", "").replace("+", "")
+    )
     if len(digits) < 3 or digits[0] == "0":  # "0…": no country code / maybe an IDD prefix
         return False
     if shape.group(1):
         # The region plays no part after a "+". Same search as parse(): 1, 2, then 3 digits.
         for size in (1, 2, 3):
-            country_code = int(digits[:size])
-            if country_code in COUNTRY_CODE_TO_REGION_CODE:
+            country_code = _COUNTRY_CODES.get(digits[:size])
+            if country_code is not None:
                 return _plain_number(country_code, digits[size:])
         return False
     rules = _region_rules(region) if region else None
     if rules is None:
         return False
-    country_code, idd, national_prefix, eleven_too_long = rules
+    country_code, code_text, idd, national_prefix, eleven_too_long = rules
     if idd is not None and idd.match(digits):
         return False
-    if digits.startswith(str(country_code)):
+    if digits.startswith(code_text):
         # parse() strips the default country code when the digits are too long without it, so
         # for NANP "1" + 10 digits it always does; other cases depend on patterns → library.
         nsn = digits[1:]
@@ -226,7 +233,7 @@ def phone_e164(value: str, region: str | None) -> str | None:
     verdict = _fast_phone(value, region)
     if verdict is False:
         return _library_phone(value, region)
-    return verdict  # type: ignore[return-value]  # str | None here
+    return verdict
 
 
 def clear_caches() -> None:
