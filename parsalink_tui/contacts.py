@@ -288,6 +288,7 @@ def snapshot(conn: Connection, contact_id: str) -> dict[str, Any]:
     row = dict(conn.execute(text("SELECT * FROM contact WHERE id = :id"), {"id": contact_id}).mappings().first() or {})
     if not row:
         raise NotFoundError("contact", contact_id)
+    del row["pk"]  # storage detail; a restored contact gets a fresh one
     notes = [dict(r) for r in conn.execute(text("SELECT * FROM note WHERE contact_id = :id"), {"id": contact_id}).mappings()]
     tasks = [dict(r) for r in conn.execute(text("SELECT * FROM task WHERE contact_id = :id"), {"id": contact_id}).mappings()]
     return {"contact": row, "tags": tags_for(conn, [contact_id])[contact_id], "notes": notes, "tasks": tasks}

@@ -33,8 +33,11 @@ CREATE TABLE source (
     name TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+-- pk is the rowid made explicit: the search index is keyed by it, and VACUUM may renumber
+-- an implicit rowid, which would silently break search.
 CREATE TABLE contact (
-    id TEXT PRIMARY KEY,
+    pk INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     first_name TEXT,
     last_name TEXT,
     email TEXT NOT NULL,

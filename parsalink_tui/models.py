@@ -35,7 +35,8 @@ class Source(SQLModel, table=True):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contact"
-    id: str = Field(primary_key=True)
+    pk: int | None = Field(default=None, primary_key=True)  # explicit rowid, keys the search index
+    id: str = Field(unique=True)
     first_name: str | None = None
     last_name: str | None = None
     email: str
