@@ -46,8 +46,8 @@ def tags_for(conn: Connection, ids: Iterable[str]) -> dict[str, list[str]]:
     marks = ",".join(f":i{n}" for n in range(len(id_list)))
     rows = conn.execute(
         text(
-            "SELECT ct.contact_id, t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
-            f"WHERE ct.contact_id IN ({marks}) ORDER BY ct.contact_id, ct.position"
+            "SELECT c.id, t.name FROM contact c JOIN contact_tag ct ON ct.contact_pk = c.pk "
+            f"JOIN tag t ON t.id = ct.tag_id WHERE c.id IN ({marks}) ORDER BY c.id, ct.position"
         ),
         {f"i{n}": v for n, v in enumerate(id_list)},
     )
@@ -67,12 +67,16 @@ def tag_ids(conn: Connection, names: list[str], *, create: bool) -> list[int | N
 
 
 def set_tags(conn: Connection, contact_id: str, names: list[str]) -> None:
-    conn.execute(text("DELETE FROM contact_tag WHERE contact_id = :c"), {"c": contact_id})
+    """Replace a contact's tags with ``names`` (in that order)."""
+    pk = conn.execute(text("SELECT pk FROM contact WHERE id = :id"), {"id": contact_id}).scalar()
+    if pk is None:
+        raise NotFoundError("contact", contact_id)
+    conn.execute(text("DELETE FROM contact_tag WHERE contact_pk = :c"), {"c": pk})
     ids = tag_ids(conn, names, create=True)
     if ids:
         conn.execute(
-            text("INSERT INTO contact_tag (contact_id, tag_id, position) VALUES (:c, :t, :p)"),
-            [{"c": contact_id, "t": t, "p": p} for p, t in enumerate(ids)],
+            text("INSERT INTO contact_tag (contact_pk, tag_id, position) VALUES (:c, :t, :p)"),
+            [{"c": pk, "t": t, "p": p} for p, t in enumerate(ids)],
         )
 
 

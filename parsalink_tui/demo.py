@@ -138,11 +138,12 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
                 created_dt = start + timedelta(seconds=offsets[n], microseconds=rng.randrange(1_000_000))
                 updated_dt = min(ANCHOR, created_dt + timedelta(seconds=rng.randrange(86400 * 60)))
                 cid = rid("cnt", created_dt)
+                pk = n + 1  # the table is empty, so pks are ours to give
                 phone = f"+1{rng.randrange(201, 990)}555{rng.randrange(10000):04d}" if rng.random() < 0.8 else None
                 stage = rng.choices(STAGE_VALUES, STAGE_WEIGHTS)[0]
                 c_at, u_at = to_store(created_dt), to_store(updated_dt)
                 rows.append((
-                    cid, first, last, email, email.casefold(), phone, rng.choice(TITLES), stage,
+                    pk, cid, first, last, email, email.casefold(), phone, rng.choice(TITLES), stage,
                     acc_ids[acc] if acc is not None else None,
                     rng.choice(user_ids) if rng.random() < 0.9 else None,
                     rng.choice(NOTES) if rng.random() < 0.15 else None,
@@ -150,7 +151,7 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
                     rng.choice(src_ids) if rng.random() < 0.6 else None, c_at, u_at,
                 ))  # fmt: skip
                 for pos, tag in enumerate(rng.sample(range(1, len(TAGS) + 1), rng.choice((0, 1, 1, 2, 2, 3)))):
-                    links.append((cid, tag, pos))
+                    links.append((pk, tag, pos))
                 acts.append((cid, "created", c_at))
                 if rng.random() < 0.1:
                     note_rows.append((rid("nte", updated_dt), cid, rng.choice(NOTES), u_at, u_at))
@@ -159,9 +160,9 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
                     done = int(rng.random() < 0.3)
                     task_rows.append((rid("tsk", updated_dt), cid, rng.choice(TASKS), due, done, u_at if done else None, u_at, u_at))
             raw.executemany(
-                "INSERT INTO contact (id, first_name, last_name, email, email_key, phone, title, stage, "
+                "INSERT INTO contact (pk, id, first_name, last_name, email, email_key, phone, title, stage, "
                 "account_id, assigned_to, notes, email_opt_out, email_bounced, source_uid, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
             raw.executemany("INSERT INTO contact_tag VALUES (?,?,?)", links)

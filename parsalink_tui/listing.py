@@ -156,9 +156,9 @@ def where_clause(
         if tag_id is None:
             return "0"  # an unknown tag matches nothing
         if probe_tags:
-            conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_id = c.id AND ct.tag_id = :tag{n})")
+            conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_pk = c.pk AND ct.tag_id = :tag{n})")
         else:
-            conds.append(f"c.id IN (SELECT contact_id FROM contact_tag WHERE tag_id = :tag{n})")
+            conds.append(f"c.pk IN (SELECT contact_pk FROM contact_tag WHERE tag_id = :tag{n})")
         params[f"tag{n}"] = tag_id
     if f.import_job:
         conds.append("c.import_job_uid = :import_job")

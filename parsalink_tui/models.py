@@ -63,7 +63,7 @@ class Tag(SQLModel, table=True):
 
 class ContactTag(SQLModel, table=True):
     __tablename__ = "contact_tag"
-    contact_id: str = Field(foreign_key="contact.id", primary_key=True)
+    contact_pk: int = Field(foreign_key="contact.pk", primary_key=True)
     tag_id: int = Field(foreign_key="tag.id", primary_key=True)
     position: int = 0
 
