@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 from .contacts import tags_for
 from .errors import ValidationError
 from .schemas import contact_list_item
-from .search_sqlite import search_clause
+from .search_sqlite import FTS_ROWIDS, fts_match, like_condition
 from .timeutil import parse_iso, to_store
 from .validation import STAGE_VALUES, normalize_stage, normalize_tags
 
@@ -26,7 +26,7 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 LIST_PATH = "/api/contacts/"
 UNASSIGNED = "none"
-SORT_MATCHES_BELOW = 5000
+WALK_BUDGET = 200_000  # index entries a page may walk before sorting the matches is cheaper
 
 _STAGE_RANK = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGE_VALUES)) + " END"
 _ORDERINGS = {
@@ -125,15 +125,8 @@ def make_filters(
     return f
 
 
-def where_clause(
-    conn: Connection, f: Filters, params: dict[str, Any], *, skip_stage: bool = False, probe_tags: bool = False
-) -> str:
-    """SQL conditions over alias ``c`` for ``f``; ``1`` when there are none.
-
-    Tags are written as ``c.id IN (…)`` so SQLite can drive from the link table's index (right
-    for counting and for few matches), or with ``probe_tags`` as ``EXISTS`` probes (right when
-    walking an ordering index over many matches and stopping after a page).
-    """
+def _column_conditions(conn: Connection, f: Filters, params: dict[str, Any], skip_stage: bool) -> list[str]:
+    """Conditions on contact columns that have indexes covering (column, …, pk)."""
     conds: list[str] = []
     if f.stage and not skip_stage:
         conds.append("c.stage = :stage")
@@ -151,21 +144,88 @@ def where_clause(
     if f.created_before:
         conds.append("c.created_at < :created_before")
         params["created_before"] = to_store(f.created_before)
-    for n, name in enumerate(f.tags):
-        tag_id = conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
-        if tag_id is None:
-            return "0"  # an unknown tag matches nothing
-        if probe_tags:
-            conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_pk = c.pk AND ct.tag_id = :tag{n})")
-        else:
-            conds.append(f"c.pk IN (SELECT contact_pk FROM contact_tag WHERE tag_id = :tag{n})")
-        params[f"tag{n}"] = tag_id
     if f.import_job:
         conds.append("c.import_job_uid = :import_job")
         params["import_job"] = f.import_job
+    return conds
+
+
+def _tag_ids(conn: Connection, f: Filters) -> list[int] | None:
+    """Ids of the filter's tags; None when one does not exist (nothing can match)."""
+    ids = []
+    for name in f.tags:
+        tag_id = conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
+        if tag_id is None:
+            return None
+        ids.append(tag_id)
+    return ids
+
+
+# How each kind of query uses the pk sets of search and tags (see where_clause).
+DRIVE, MEMBER, PROBE = "drive", "member", "probe"
+
+
+def where_clause(
+    conn: Connection, f: Filters, params: dict[str, Any], *, skip_stage: bool = False, sets: str = DRIVE
+) -> str:
+    """SQL conditions over alias ``c`` for ``f``; ``1`` when there are none, ``0`` for no match.
+
+    Search and tag filters are sets of contact pks. How they are written steers SQLite's plan:
+    ``DRIVE`` (``c.pk IN (…)``) lets a set drive the query — right when it is small;
+    ``MEMBER`` (``+c.pk IN (…)``) builds the set once and tests rows that an index walk yields
+    — right for counting alongside an indexed column, without touching table rows;
+    ``PROBE`` (``EXISTS``) tests tag links row by row — right when walking the ordering index
+    and stopping after a page.
+    """
+    conds = _column_conditions(conn, f, params, skip_stage)
+    tag_ids = _tag_ids(conn, f)
+    if tag_ids is None:
+        return "0"
+    lhs = "+c.pk" if sets == MEMBER else "c.pk"
+    for n, tag_id in enumerate(tag_ids):
+        params[f"tag{n}"] = tag_id
+        if sets == PROBE:
+            conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_pk = c.pk AND ct.tag_id = :tag{n})")
+        else:
+            conds.append(f"{lhs} IN (SELECT contact_pk FROM contact_tag WHERE tag_id = :tag{n})")
     if f.search:
-        conds.append(search_clause(f.search, params))
+        match = fts_match(f.search)
+        if match is None:
+            conds.append(like_condition(f.search, params))
+        else:
+            params["fts"] = match
+            conds.append(f"{'c.pk' if sets == DRIVE else '+c.pk'} IN ({FTS_ROWIDS})")
     return " AND ".join(conds) or "1"
+
+
+def count_contacts(conn: Connection, f: Filters, *, skip_stage: bool = False) -> int:
+    """How many contacts match, touching as few table rows as possible.
+
+    Search and tag sets are counted straight from the search index and the link table when no
+    other filter needs the contact's columns; otherwise an indexed column drives and the sets
+    are membership tests (every index on contact ends with its pk, so no row is read).
+    """
+    params: dict[str, Any] = {}
+    has_columns = bool(_column_conditions(conn, f, {}, skip_stage))
+    match = fts_match(f.search) if f.search else None
+    short_search = bool(f.search) and match is None
+    if not has_columns and not short_search and (match or f.tags):
+        tag_ids = _tag_ids(conn, f)
+        if tag_ids is None:
+            return 0
+        if match:
+            params["fts"] = match
+            source, key, conds = "contact_fts", "rowid", ["contact_fts MATCH :fts"]
+        else:
+            params["tag0"] = tag_ids[0]
+            source, key, conds = "contact_tag", "contact_pk", ["tag_id = :tag0"]
+            tag_ids = tag_ids[1:]
+        for n, tag_id in enumerate(tag_ids, start=1):
+            params[f"tag{n}"] = tag_id
+            conds.append(f"{key} IN (SELECT contact_pk FROM contact_tag WHERE tag_id = :tag{n})")
+        return conn.execute(text(f"SELECT count(*) FROM {source} WHERE {' AND '.join(conds)}"), params).scalar() or 0
+    where = where_clause(conn, f, params, skip_stage=skip_stage, sets=MEMBER if has_columns else DRIVE)
+    return conn.execute(text(f"SELECT count(*) FROM contact c WHERE {where}"), params).scalar() or 0
 
 
 def order_clause(ordering: str | None, *, sort: bool = False) -> str:
@@ -203,18 +263,18 @@ def list_contacts(
     limit = _int_param(limit, "limit", 1, MAX_LIMIT)
     f = make_filters(**filters)
     order = order_clause(ordering)
-    params: dict[str, Any] = {}
-    where = where_clause(conn, f, params)
-    count = conn.execute(text(f"SELECT count(*) FROM contact c WHERE {where}"), params).scalar() or 0
+    count = count_contacts(conn, f)
     offset = (page - 1) * limit
     rows: list[Any] = []
     if offset < count:
-        # The count says which plan is cheaper: few matches → fetch and sort them; many → walk
-        # the ordering index, test each row, and stop after the page.
-        few = count <= SORT_MATCHES_BELOW
+        # Walking the ordering index finds the page after reading about (offset + limit) ×
+        # total / count entries; fetching every match and sorting costs about one row read per
+        # match. The count (already known) and the table size pick the cheaper plan.
+        total = conn.execute(text("SELECT max(pk) FROM contact")).scalar() or 0
+        walk = (offset + limit) * total <= WALK_BUDGET * count
         page_params: dict[str, Any] = {"limit": limit, "offset": offset}
-        page_where = where_clause(conn, f, page_params, probe_tags=not few)
-        inner_order = order_clause(ordering, sort=few)
+        page_where = where_clause(conn, f, page_params, sets=PROBE if walk else DRIVE)
+        inner_order = order_clause(ordering, sort=not walk)
         rows = conn.execute(
             text(
                 "SELECT c.*, a.name AS account_name FROM contact c "
@@ -237,7 +297,7 @@ def stage_counts(conn: Connection, **filters: Any) -> dict[str, int]:
     """Contacts per stage under the other filters (the TUI's stage bar); ``stage`` is ignored."""
     f = make_filters(**filters)
     params: dict[str, Any] = {}
-    where = where_clause(conn, f, params, skip_stage=True)
+    where = where_clause(conn, f, params, skip_stage=True, sets=MEMBER)
     counts = dict.fromkeys(STAGE_VALUES, 0)
     for stage, n in conn.execute(text(f"SELECT c.stage, count(*) FROM contact c WHERE {where} GROUP BY c.stage"), params):
         counts[stage] = n

@@ -25,21 +25,32 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def search_clause(query: str, params: dict[str, object]) -> str:
-    """A WHERE fragment (over table alias ``c``) for ``query``; adds its bind values to ``params``."""
-    term = " ".join(query.split())
+def normalize_query(query: str) -> str:
+    return " ".join(query.split())
+
+
+def fts_match(query: str) -> str | None:
+    """The FTS5 MATCH expression for ``query``, or None when the trigram index cannot serve it."""
+    term = normalize_query(query)
     digits = "".join(ch for ch in term if ch.isdigit())
     if digits and _PHONE_LIKE.match(term):
-        if len(digits) >= 3:
-            params["fts"] = "phone : " + _quote(digits)
-            return "c.rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :fts)"
+        return "phone : " + _quote(digits) if len(digits) >= 3 else None
+    return "{name email phone} : " + _quote(term) if len(term) >= 3 else None
+
+
+def like_condition(query: str, params: dict[str, object]) -> str:
+    """A scanning WHERE fragment over alias ``c`` for terms too short for the trigram index."""
+    term = normalize_query(query)
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if digits and _PHONE_LIKE.match(term):
         params["like"] = _like(digits)
         return "c.phone LIKE :like ESCAPE '\\'"
-    if len(term) >= 3:
-        params["fts"] = "{name email phone} : " + _quote(term)
-        return "c.rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :fts)"
     params["like"] = _like(term)
     return (
         "(c.first_name LIKE :like ESCAPE '\\' OR c.last_name LIKE :like ESCAPE '\\' "
-        "OR c.email LIKE :like ESCAPE '\\' OR c.phone LIKE :like ESCAPE '\\')"
+        "OR c.email LIKE :like ESCAPE '\\' OR c.phone LIKE :like ESCAPE '\\' "
+        "OR (coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) LIKE :like ESCAPE '\\')"
     )
+
+
+FTS_ROWIDS = "SELECT rowid FROM contact_fts WHERE contact_fts MATCH :fts"

@@ -14,8 +14,7 @@ from parsalink_tui.schemas import LIST_FIELDS
 @pytest.fixture(autouse=True, params=["sort-matches", "walk-index"])
 def plan(request, monkeypatch):
     """Run every test under both page plans (list_contacts picks one from the match count)."""
-    if request.param == "walk-index":
-        monkeypatch.setattr("parsalink_tui.listing.SORT_MATCHES_BELOW", -1)
+    monkeypatch.setattr("parsalink_tui.listing.WALK_BUDGET", 10**9 if request.param == "walk-index" else 0)
     return request.param
 
 
