@@ -8,6 +8,7 @@ stdout, and exits non-zero (2 for usage errors, 1 for the rest). Never a traceba
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 from typing import Any, NoReturn
@@ -44,7 +45,10 @@ def emit(value: Any) -> None:
 def read_json_arg(value: str, option: str = "--data") -> Any:
     """``--data`` text: JSON, ``@file.json``, or ``-`` for stdin."""
     if value == "-":
-        source = sys.stdin.read()
+        try:
+            source = sys.stdin.read()
+        except UnicodeDecodeError:
+            raise click.BadParameter("standard input is not UTF-8 text", param_hint=option) from None
     elif value.startswith("@"):
         try:
             with open(value[1:], encoding="utf-8") as fh:
@@ -56,9 +60,20 @@ def read_json_arg(value: str, option: str = "--data") -> Any:
     else:
         source = value
     try:
-        return json.loads(source)
+        data = json.loads(source)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", param_hint=option) from None
+    except RecursionError:
+        raise click.BadParameter("not valid JSON (nested too deeply)", param_hint=option) from None
+    except ValueError as exc:  # e.g. an integer over Python's 4300-digit conversion limit
+        raise click.BadParameter(f"not valid JSON ({exc})", param_hint=option) from None
+    try:
+        # A "\\udXXX" escape decodes to a lone surrogate, which no field can store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = f"U+{ord(exc.object[exc.start]):04X}"
+        raise click.BadParameter(f"not valid Unicode text (unpaired surrogate {bad})", param_hint=option) from None
+    return data
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -267,13 +282,38 @@ def demo(app: AppContext, count: int, seed: int) -> None:
     emit(fill_demo(app.service.db, contacts=count, seed=seed))
 
 
+# ------------------------------------------------------------------ import (cli_import.py)
+from .cli_import import import_group  # noqa: E402  (it imports pass_app and emit from here)
+
+main.add_command(import_group)
+
+
+# Messages quote what the user typed (an unknown id, a JSON key): control characters in it
+# must neither break the one-line promise nor reach the terminal as escape sequences.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(message: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), message)
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {_printable(message)}", err=True, color=False)
     sys.exit(code)
+
+
+def _check_argv(argv: list[str]) -> None:
+    """Arguments that are not UTF-8 arrive as lone surrogates (surrogateescape), which SQLite
+    and the JSON output cannot take: refuse them up front, saying which one."""
+    for n, arg in enumerate(argv, start=1):
+        if _SURROGATE.search(arg):
+            _fail(f"argument {n} ({arg!r}) is not valid UTF-8 text", 2)
 
 
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: turns every user mistake into one line on stderr."""
+    _check_argv(sys.argv[1:] if argv is None else argv)
     try:
         main.main(args=argv, prog_name="parsalink-tui", standalone_mode=False)
     except click.UsageError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +55,14 @@ def _create_file(path: Path) -> None:
     path.chmod(0o600)
 
 
+# Files this process has open through SQLite (path → open Database objects). The header check
+# below must not read those through a descriptor of its own: closing any descriptor of a file
+# drops every POSIX lock the process holds on it, SQLite's included, and another process may
+# then take the file for unused, checkpoint and delete its WAL under our connections and corrupt
+# it (an in-process CLI run next to a worker process did exactly that).
+_open_here: Counter[Path] = Counter()
+
+
 def _check_existing(path: Path) -> None:
     if path.is_dir():
         raise DatabaseFileError(f"{path} is a directory, not a database file")
@@ -65,7 +74,7 @@ def _check_existing(path: Path) -> None:
         raise DatabaseFileError(f"{path} is read-only; make it writable or use --db with another file")
     if not os.access(path.parent, os.W_OK):
         raise DatabaseFileError(f"the folder {path.parent} is read-only (SQLite needs it for its journal)")
-    if path.stat().st_size == 0:
+    if path.stat().st_size == 0 or _open_here[path.resolve()]:
         return
     with path.open("rb") as fh:
         head = fh.read(16)
@@ -87,6 +96,17 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> None:
             f"{path} was written by a newer parsalink-tui (schema {version}, this app knows "
             f"up to {LATEST}); upgrade parsalink-tui to open it"
         )
+    # Read the first row of every table: a table whose root page is damaged is then refused
+    # here, before anything is written, instead of taking writes elsewhere in the file. A few
+    # page reads per table; damage deeper in a big table is found by the query that reads it
+    # (see describe_sqlite_error), and that query's transaction changes nothing.
+    try:
+        names = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'")]
+        for name in names:
+            conn.execute(f'SELECT 1 FROM "{name}" NOT INDEXED LIMIT 1').fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseFileError(f"{path} is corrupt ({exc}); {_RECOVER_HINT}") from None
 
 
 def prepare_file(path: Path) -> int:
@@ -95,6 +115,20 @@ def prepare_file(path: Path) -> int:
         _check_existing(path)
     else:
         _create_file(path)
+    # Reading a WAL-mode file creates its -wal/-shm; SQLite removes them on close only when it
+    # can checkpoint, which a damaged file prevents. A refusal must leave the folder as it was.
+    sidecars = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+    ours = [p for p in sidecars if not p.exists()]
+    try:
+        return _open_and_migrate(path)
+    except DatabaseFileError:
+        if ours == sidecars and (not sidecars[0].exists() or sidecars[0].stat().st_size == 0):
+            for sidecar in sidecars:
+                sidecar.unlink(missing_ok=True)
+        raise
+
+
+def _open_and_migrate(path: Path) -> int:
     try:
         conn = _connect_raw(path)
     except sqlite3.DatabaseError as exc:
@@ -114,30 +148,85 @@ def prepare_file(path: Path) -> int:
         conn.close()
 
 
+_RECOVER_HINT = "nothing was changed; restore it from a backup (or try the sqlite3 shell's .recover)"
+# SQLite result codes (extended ones start with these) → what the user can do about it.
+_EXPLAINED = (
+    ("SQLITE_FULL", "the disk is full (or the database reached its size limit); nothing was changed. "
+     "Free some space and try again"),
+    ("SQLITE_CORRUPT", f"the database file is damaged ({{}}); {_RECOVER_HINT}"),
+    ("SQLITE_NOTADB", f"the database file is damaged ({{}}); {_RECOVER_HINT}"),
+    ("SQLITE_READONLY", "the database cannot be written (read-only file, folder or file system); nothing was changed"),
+    ("SQLITE_IOERR", "a disk I/O error stopped the change ({}); nothing was changed"),
+    ("SQLITE_BUSY", f"another program kept the database locked for over {BUSY_TIMEOUT_MS // 1000} s; "
+     "nothing was changed. Try again"),
+)
+
+
+def describe_sqlite_error(exc: BaseException, path: Path) -> DatabaseFileError | None:
+    """A one-line :class:`DatabaseFileError` for a storage failure SQLite reported (full disk,
+    damaged file, read-only, I/O error, lock timeout), or None for anything else.
+
+    Accepts a ``sqlite3`` error or SQLAlchemy's wrapper of one. The transaction that hit it
+    was rolled back by then, which is why every message can say nothing was changed.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(orig, sqlite3.DatabaseError):
+        return None
+    name = getattr(orig, "sqlite_errorname", None) or ""
+    for code, explanation in _EXPLAINED:
+        if name == code or name.startswith(code + "_"):
+            return DatabaseFileError(f"{path}: {explanation.format(orig)}")
+    return None
+
+
+@contextmanager
+def _explained(path: Path) -> Iterator[None]:
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except (sqlite3.DatabaseError, DBAPIError) as exc:
+        clear = describe_sqlite_error(exc, path)
+        if clear is None:
+            raise
+        raise clear from exc
+
+
 class Database:
-    """An open, migrated database: an SQLAlchemy engine plus read/write transaction helpers."""
+    """An open, migrated database: an SQLAlchemy engine plus read/write transaction helpers.
+
+    Storage failures inside a transaction (full disk, damaged file, ...) leave it as a
+    :class:`DatabaseFileError` with a one-line message, after the rollback.
+    """
 
     def __init__(self, path: Path, engine: Engine) -> None:
         self.path = path
         self.engine = engine
+        self._closed = False
+        _open_here[path.resolve()] += 1
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A deferred transaction: a consistent snapshot that never blocks writers (WAL)."""
-        with self.engine.connect() as conn, conn.begin():
+        with _explained(self.path), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """``BEGIN IMMEDIATE``: take the write lock up front (waiting up to the busy timeout),
         so two writers never deadlock upgrading a read lock; commits on success."""
-        with self.engine.connect() as conn:
+        with _explained(self.path), self.engine.connect() as conn:
             conn.execution_options(immediate=True)
             with conn.begin():
                 yield conn
 
     def close(self) -> None:
         self.engine.dispose()
+        if not self._closed:
+            self._closed = True
+            _open_here[self.path.resolve()] -= 1
 
 
 def open_database(path: str | os.PathLike[str] | None = None) -> Database:

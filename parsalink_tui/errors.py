@@ -7,9 +7,20 @@ neither shows a traceback for one of these.
 
 from __future__ import annotations
 
+import re
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
 
 class ParsalinkError(Exception):
     """Base class: a problem the user can fix, with a one-line message."""
+
+    def __str__(self) -> str:
+        # Messages quote what the user gave (an id, a name): a line break or an escape sequence
+        # in it is shown escaped, so the message stays one line and inert on a terminal.
+        text = super().__str__()
+        return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class ValidationError(ParsalinkError):

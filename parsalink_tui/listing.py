@@ -20,7 +20,7 @@ from .errors import ValidationError
 from .schemas import contact_list_item
 from .search_sqlite import FTS_ROWIDS, fts_match, like_condition
 from .timeutil import parse_iso, to_store
-from .validation import STAGE_VALUES, normalize_stage, normalize_tags
+from .validation import STAGE_VALUES, normalize_stage, normalize_tags, strip_control
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -106,7 +106,8 @@ def make_filters(
     if search is not None:
         if not isinstance(search, str):
             raise ValidationError("search", f"must be text, not {search!r}")
-        f.search = " ".join(search.split()) or None
+        # Controls out, as from any user text: a NUL cut the FTS5 query short ("unterminated string").
+        f.search = " ".join(strip_control(search).split()) or None
     for name, value in (("createdAfter", created_after), ("createdBefore", created_before)):
         if value in (None, ""):
             continue

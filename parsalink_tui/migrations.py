@@ -125,7 +125,6 @@ CREATE TABLE import_job (
     source_uid TEXT REFERENCES source(uid) ON DELETE SET NULL,
     field_mappings TEXT,
     on_duplicate TEXT NOT NULL DEFAULT 'skip',
-    file_data BLOB,
     last_row INTEGER NOT NULL DEFAULT 0,
     worker TEXT,
     heartbeat_at TEXT,
@@ -135,6 +134,12 @@ CREATE TABLE import_job (
 );
 CREATE INDEX ix_import_job_status ON import_job(status, created_at);
 CREATE INDEX ix_import_job_created ON import_job(created_at);
+-- The uploaded bytes of a job until it ends, apart from the job row: SQLite rewrites a whole
+-- row (overflow pages included) on every UPDATE, and the row's counters change every batch.
+CREATE TABLE import_file (
+    job_uid TEXT PRIMARY KEY REFERENCES import_job(uid) ON DELETE CASCADE,
+    data BLOB NOT NULL
+);
 -- Per-row outcomes that are not successes: kind 'error' or 'duplicate'.
 CREATE TABLE import_issue (
     job_uid TEXT NOT NULL REFERENCES import_job(uid) ON DELETE CASCADE,

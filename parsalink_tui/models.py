@@ -115,13 +115,18 @@ class ImportJob(SQLModel, table=True):
     source_uid: str | None = Field(default=None, foreign_key="source.uid")
     field_mappings: str | None = None
     on_duplicate: str = "skip"
-    file_data: bytes | None = None
     last_row: int = 0
     worker: str | None = None
     heartbeat_at: str | None = None
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
+
+
+class ImportFile(SQLModel, table=True):
+    __tablename__ = "import_file"
+    job_uid: str = Field(foreign_key="import_job.uid", primary_key=True)
+    data: bytes
 
 
 class ImportIssue(SQLModel, table=True):

@@ -7,6 +7,7 @@ its audit rows commit together or not at all. Methods return the API's JSON shap
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,6 +28,9 @@ class Service:
         return cls(open_database(path), region=region)
 
     def close(self) -> None:
+        from .importing.runner import stop_worker
+
+        stop_worker(self.db)
         self.db.close()
 
     # contacts -----------------------------------------------------------------
@@ -133,3 +137,83 @@ class Service:
     def list_sources(self) -> list[dict[str, Any]]:
         with self.db.read() as conn:
             return directory.list_sources(conn)
+
+    # imports ------------------------------------------------------------------
+    # Async CSV import (reference: "Async CSV import"); the job design is in
+    # importing/runner.py and importing/jobs.py. Jobs run in a worker thread of this process
+    # (run=True, and resume_imports) or in a detached worker process the CLI starts.
+    def start_import(
+        self,
+        path: str | os.PathLike[str],
+        source_uid: str | None = None,
+        field_mappings: Mapping[str, str | None] | str | None = None,
+        on_duplicate: str = "skip",
+        run: bool = True,
+    ) -> dict[str, Any]:
+        """Queue an import of the CSV at ``path``; returns ``{uid, status: "queued", filename}``.
+
+        Refused with ImportRefused (no job is created) for a file that is not a regular
+        ``.csv`` file of 1 byte to 10 MB, not CSV text, without a header row, contacts or an
+        email column; for bad ``field_mappings`` (header → field or null); an unknown
+        ``source_uid``; ``on_duplicate`` other than "skip" or "update" (see
+        importing/writer.py for what "update" fills in). ``run`` starts this process's worker
+        thread; poll :meth:`get_import_job` to follow it.
+        """
+        from .importing import jobs
+
+        filename, data = jobs.read_upload(path)
+        upload = jobs.inspect_upload(filename, data, field_mappings)
+        with self.db.write() as conn:
+            body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=self.region)
+        if run:
+            self.resume_imports()
+        return body
+
+    def preview_import(
+        self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5
+    ) -> dict[str, Any]:
+        """The detected mapping and the first ``rows`` records as they would import (nothing is written)."""
+        from .importing import jobs
+
+        with self.db.read() as conn:
+            return jobs.preview(conn, path, field_mappings, rows=rows, region=self.region)
+
+    def get_import_job(self, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
+        """The job in the reference's shape; ``with_issues=False`` omits errors/duplicates (cheap polls)."""
+        from .importing import jobs
+
+        with self.db.read() as conn:
+            return jobs.get_job(conn, uid, with_issues=with_issues)
+
+    def list_import_jobs(self) -> list[dict[str, Any]]:
+        """The last 50 jobs, most recent first."""
+        from .importing import jobs
+
+        with self.db.read() as conn:
+            return jobs.list_jobs(conn)
+
+    def import_error_rows(self, uid: str) -> tuple[list[str], list[tuple[int, str, list[str]]]]:
+        """(header cells, [(row, message, original cells)]) of the job's failed rows."""
+        from .importing import jobs
+
+        with self.db.read() as conn:
+            return jobs.error_rows(conn, uid)
+
+    def import_errors_csv(self, uid: str) -> bytes:
+        """The failed rows as a CSV file (error column first, formula-safe, UTF-8 with BOM)."""
+        from .importing.errors_csv import error_csv_bytes
+
+        return error_csv_bytes(*self.import_error_rows(uid))
+
+    def resume_imports(self) -> None:
+        """Start (or wake) this process's worker thread: runs queued jobs and resumes jobs whose
+        worker died. The TUI calls it at start-up; start_import(run=True) calls it."""
+        from .importing.runner import ensure_worker
+
+        ensure_worker(self.db)
+
+    def work_imports(self) -> int:
+        """Run jobs in the calling thread until none is claimable; returns how many ran."""
+        from .importing.runner import work
+
+        return work(self.db)

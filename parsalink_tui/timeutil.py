@@ -47,7 +47,10 @@ def parse_iso(value: str, param: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last representable UTC time
+        raise ValidationError(param, f"out of range: {value!r}") from None
 
 
 def parse_due_date(value: str) -> str:

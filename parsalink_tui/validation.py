@@ -42,6 +42,15 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _DROP_CONTROLS = {code: None for code in (*range(0x20), *range(0x7F, 0xA0))}
 _ONE_LINE = str.maketrans({**_DROP_CONTROLS, ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
 _MULTI_LINE = str.maketrans({**_DROP_CONTROLS, ord("\n"): "\n", ord("\t"): " "})
+# An unpaired surrogate is not text: it is what a non-UTF-8 byte in argv becomes (Python's
+# surrogateescape) or a JSON "\\udXXX" escape; SQLite cannot store it (UTF-8 refuses it).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(text: str, field: str) -> None:
+    found = _SURROGATE.search(text)
+    if found is not None:
+        raise ValidationError(field, f"is not valid Unicode text (unpaired surrogate U+{ord(found.group()):04X})")
 
 
 def strip_control(value: str, *, keep_newlines: bool = False) -> str:
@@ -73,6 +82,7 @@ def clean_text(
         return None
     if len(text) > max_length:
         raise ValidationError(field, f"longer than {max_length} characters")
+    _refuse_surrogates(text, field)
     return text
 
 
@@ -218,6 +228,7 @@ def normalize_tags(value: str | list[str] | None) -> list[str]:
         if len(tag) > MAX_TAG_LENGTH:
             too_long = f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}…"
             raise ValidationError("tags", too_long)
+        _refuse_surrogates(tag, "tags")
         key = tag.casefold()
         if key not in seen:
             seen.add(key)

@@ -1,0 +1,145 @@
+"""Import benchmark: a whole 10 MB import through the real job path, against sqlite-utils.
+
+    python bench/bench_import.py [--runs 5] [--csv FILE]
+
+1. Generates the deterministic ~10 MB CSV (bench/gen_contacts_csv.py; ~68k rows, ~2% bad
+   emails, ~5% odd phones, ~3% duplicate emails) under bench/out/ unless it exists.
+2. Times the validated import ``--runs`` times, each in a fresh process on a fresh database
+   (cold caches, as a real ``import`` command): ``Service.start_import`` (read, checks, job row)
+   then the worker loop that ``import work`` runs (claim, parse, validate, dedup, batched
+   writes, progress commits) until the job is complete (its ``finished_at``); also reported:
+   until the worker returns, after the WAL checkpoint it runs once the job is complete. Peak
+   RSS is the child's ru_maxrss.
+3. Times ``python -m sqlite_utils insert DB contacts FILE --csv`` (a plain load: no
+   validation, no duplicates check, no indexes or search) the same number of times.
+4. Prints medians, rows/s, the ratio, and the targets: ≤ 3 s, < 0.4× sqlite-utils, < 200 MB.
+
+The databases live in bench/out/ (gitignored) and are deleted after each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+from gen_contacts_csv import DEFAULT_OUT, generate  # noqa: E402
+
+USERS = (("Alex Johnson", "alex@parsalink.example"), ("Maria Garcia", "maria@parsalink.example"), ("Sam Lee", None))
+
+
+def _fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def child(db: Path, csv_path: Path) -> None:
+    """One timed import in this (fresh) process; prints a JSON line."""
+    from parsalink_tui.service import Service
+
+    service = Service.open(db)
+    for name, email in USERS:  # the file's owners exist, as they would for a real team
+        service.add_user(name, email)
+    source = service.add_source("Trade Show")
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wall_start = time.time()
+    started = time.perf_counter()
+    body = service.start_import(csv_path, source_uid=source["uid"], run=False)
+    accepted = time.perf_counter() - started
+    service.work_imports()
+    worker_done = time.perf_counter() - started
+    job = service.get_import_job(body["uid"])
+    with service.db.read() as conn:  # finished_at, to the microsecond: when users see "complete"
+        finished = conn.exec_driver_sql("SELECT finished_at FROM import_job WHERE uid = ?", (body["uid"],)).scalar()
+    seconds = datetime.fromisoformat(finished.replace("Z", "+00:00")).timestamp() - wall_start
+    service.close()
+    assert job["status"] == "complete", job["errorMessage"]
+    print(json.dumps({
+        "seconds": seconds, "worker_done": worker_done, "accepted": accepted, "rows": job["totalRows"], "created": job["successCount"],
+        "errors": job["errorCount"], "duplicates": len(job["duplicates"]),
+        "rss_before_kb": rss_before, "rss_peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }))  # fmt: skip
+
+
+def run_import(csv_path: Path) -> dict:
+    db = _fresh(OUT / "bench-import.db")
+    try:
+        result = subprocess.run([sys.executable, __file__, "--child", str(db), str(csv_path)],
+                                capture_output=True, text=True, check=True)  # fmt: skip
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        _fresh(db)
+
+
+def run_sqlite_utils(csv_path: Path) -> float:
+    db = _fresh(OUT / "bench-sqlite-utils.db")
+    try:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sqlite_utils", "insert", str(db), "contacts", str(csv_path), "--csv"],
+                       check=True, capture_output=True)  # fmt: skip
+        return time.perf_counter() - started
+    finally:
+        _fresh(db)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--csv", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    OUT.mkdir(exist_ok=True)
+    if not args.csv.exists():
+        rows, size = generate(args.csv)
+        print(f"generated {args.csv}: {rows:,} rows, {size:,} bytes")
+    size = args.csv.stat().st_size
+    print(f"file: {args.csv} ({size:,} bytes), {args.runs} runs each, {os.cpu_count()} CPUs")
+
+    imports, baseline = [], []
+    for n in range(args.runs):  # interleaved, so background load hits both alike
+        imports.append(run_import(args.csv))
+        baseline.append(run_sqlite_utils(args.csv))
+        print(f"  run {n + 1}: import {imports[-1]['seconds']:.2f} s, sqlite-utils {baseline[-1]:.2f} s", flush=True)
+
+    first = imports[0]
+    seconds = statistics.median(r["seconds"] for r in imports)
+    plain = statistics.median(baseline)
+    peak_mb = max(r["rss_peak_kb"] for r in imports) / 1024
+    base_mb = min(r["rss_before_kb"] for r in imports) / 1024
+    print()
+    print(f"rows: {first['rows']:,} ({first['created']:,} created, {first['errors']:,} errors, "
+          f"{first['duplicates']:,} duplicates)")  # fmt: skip
+    runs = ", ".join(f"{r['seconds']:.2f}" for r in imports)
+    plain_runs = ", ".join(f"{s:.2f}" for s in baseline)
+    accepted_ms = statistics.median(r["accepted"] for r in imports) * 1000
+    worker_done = statistics.median(r["worker_done"] for r in imports)
+    print(f"validated import (start_import → job complete): median {seconds:.2f} s [{runs}], "
+          f"{first['rows'] / seconds:,.0f} rows/s; accepted (202) after {accepted_ms:.0f} ms")
+    print(f"  worker finished, including its WAL checkpoint after the job: median {worker_done:.2f} s")
+    print(f"sqlite-utils insert --csv (plain load): median {plain:.2f} s [{plain_runs}], "
+          f"{first['rows'] / plain:,.0f} rows/s")
+    print(f"ratio import / sqlite-utils: {seconds / plain:.2f}x")
+    print(f"peak RSS: {peak_mb:.0f} MB (process with libraries loaded, before the import: {base_mb:.0f} MB)")
+    print()
+    for label, ok in (("≤ 3 s", seconds <= 3.0), ("< 0.4x sqlite-utils", seconds / plain < 0.4),
+                      ("peak memory < 200 MB", peak_mb < 200)):  # fmt: skip
+        print(f"  {'PASS' if ok else 'MISS'}  {label}")
+
+
+if __name__ == "__main__":
+    main()

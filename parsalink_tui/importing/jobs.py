@@ -1,0 +1,334 @@
+"""Import jobs: refusing a bad upload, creating the job row, and the job in the reference's shape.
+
+``start`` checks everything that can be checked without importing a row — the file (a regular
+``.csv`` file, 1 byte to 10 MB, text not binary, a header row and at least one record), the
+mapping (``field_mappings`` valid, some column feeding email), the source uid and the
+``on_duplicate`` option — and raises :class:`ImportRefused` before any job exists. Otherwise it
+stores a self-contained job: the uploaded bytes (table ``import_file``, kept out of the job row
+because SQLite rewrites a whole row, blob included, on each progress update) and the job's
+settings, so any worker process can run or resume it even if the file has moved since.
+
+The settings live as JSON in ``import_job.field_mappings``: ``{"overrides": the user's
+field_mappings, "mapping": the effective header → field mapping, "header": the header cells as
+written, "region": the phone region}``. Keeping the effective mapping (not just the overrides)
+means a resumed job maps exactly as it started; keeping the header means ``import errors`` can
+rebuild the failed rows' CSV after the stored file is deleted when the job ends.
+
+Row numbers (in ``errors``, ``duplicates`` and ``last_row``) are spreadsheet row numbers as
+:mod:`.reading` counts them: the header is row 1 unless a preamble pushes it down, and every line
+a user sees in a text editor or spreadsheet counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from ..errors import ImportRefused, NotFoundError
+from ..ids import new_uid
+from ..timeutil import now_store, to_api
+from ..validation import strip_control
+from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
+from .reading import MAX_FILE_BYTES, CsvSource, ImportFileError, open_csv
+
+ON_DUPLICATE = ("skip", "update")
+STATUSES = ("queued", "processing", "complete", "failed")
+RECENT_JOBS = 50
+_GUESS_SAMPLE = 100  # records guess_mapping looks at to prefer filled columns
+
+
+@dataclass
+class Upload:
+    """A readable upload: its name, bytes, parsed source and effective mapping."""
+
+    filename: str
+    data: bytes
+    source: CsvSource
+    mapping: dict[str, str | None]
+    guessed: dict[str, str | None]
+    overrides: Any
+
+
+# ---------------------------------------------------------------- refusing bad files
+
+def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    """(file name, bytes) of a regular ``.csv`` file of 1 byte to 10 MB, else ImportRefused.
+
+    Opened non-blocking and checked on the open descriptor, so a FIFO or device named
+    ``x.csv`` is refused instead of hanging the caller, even if it replaced the file after a
+    first look.
+    """
+    name = Path(path).name
+    shown = strip_control(str(path))
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ImportRefused(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise ImportRefused(f"{shown}: cannot read it ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImportRefused(f"{shown} is a directory, not a CSV file")
+    if not name.lower().endswith(".csv"):
+        raise ImportRefused(f"{shown} is not a .csv file (export the contacts as CSV first)")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ImportRefused(f"{shown}: cannot open it ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ImportRefused(f"{shown} is not a regular file (a pipe or a device?)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ImportRefused(_too_big(shown, info.st_size))
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ImportRefused(f"{shown}: cannot read it ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRefused(_too_big(shown, len(data)))
+    if not data:
+        raise ImportRefused(f"{shown} is empty (0 bytes)")
+    return strip_control(name) or "import.csv", data
+
+
+def _too_big(shown: str, size: int) -> str:
+    return (
+        f"{shown} is {size:,} bytes; the import limit is 10 MB ({MAX_FILE_BYTES:,} bytes): "
+        "split the file and import the parts"
+    )
+
+
+def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, need_email: bool = True) -> Upload:
+    """Decode and map an upload; ImportRefused for anything that would fail the whole job.
+
+    ``need_email=False`` (previews) lets a file without an email column through, so the user
+    can see the columns and map one.
+    """
+    try:
+        source = open_csv(data)
+    except ImportFileError as exc:
+        raise ImportRefused(f"{filename}: {exc}") from None
+    sample = source.sample(_GUESS_SAMPLE)
+    if need_email and not sample:
+        raise ImportRefused(f"{filename} has a header row but no contacts below it")
+    guessed = guess_mapping(source.header, sample)
+    mapping = apply_field_mappings(guessed, field_mappings, source.header)
+    if need_email and not has_email_column(mapping):
+        raise ImportRefused(_no_email_message(filename, source.header))
+    return Upload(filename, data, source, mapping, guessed, field_mappings)
+
+
+def _no_email_message(filename: str, header: list[str]) -> str:
+    shown = ", ".join(repr(h) for h in header[:8]) + (", …" if len(header) > 8 else "")
+    return (
+        f"{filename}: no column holds email addresses (columns: {shown}); name it with "
+        "field_mappings, e.g. {\"E-mail\": \"email\"}"
+    )
+
+
+def _overrides_json(field_mappings: Any) -> Any:
+    if isinstance(field_mappings, str):
+        return json.loads(field_mappings) if field_mappings.strip() else None
+    return dict(field_mappings) if isinstance(field_mappings, Mapping) else field_mappings
+
+
+# ---------------------------------------------------------------- creating a job
+
+def create_job(
+    conn: Connection,
+    upload: Upload,
+    *,
+    source_uid: str | None = None,
+    on_duplicate: str = "skip",
+    region: str = "US",
+) -> dict[str, Any]:
+    """Insert a queued job for ``upload``; returns the 202 body ``{uid, status, filename}``.
+
+    Refuses an unknown source uid or on_duplicate value (nothing is written).
+    """
+    if on_duplicate not in ON_DUPLICATE:
+        raise ImportRefused(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}, not {on_duplicate!r}")
+    if source_uid is not None:
+        if conn.execute(text("SELECT 1 FROM source WHERE uid = :u"), {"u": source_uid}).first() is None:
+            raise ImportRefused(f"unknown source uid {source_uid!r} (see the sources list)")
+    settings = {
+        "overrides": _overrides_json(upload.overrides),
+        "mapping": upload.mapping,
+        "header": upload.source.raw_header,
+        "region": region,
+    }
+    uid = new_uid()
+    conn.execute(
+        text(
+            "INSERT INTO import_job (uid, filename, status, source_uid, field_mappings, on_duplicate, "
+            "created_at) VALUES (:uid, :filename, 'queued', :source, :settings, :dup, :now)"
+        ),
+        {"uid": uid, "filename": upload.filename, "source": source_uid,
+         "settings": json.dumps(settings, ensure_ascii=False), "dup": on_duplicate, "now": now_store()},
+    )
+    conn.execute(text("INSERT INTO import_file (job_uid, data) VALUES (:uid, :data)"), {"uid": uid, "data": upload.data})
+    return {"uid": uid, "status": "queued", "filename": upload.filename}
+
+
+def settings_of(stored: str | None) -> dict[str, Any]:
+    """The job settings stored in ``import_job.field_mappings`` (see the module docstring)."""
+    return json.loads(stored) if stored else {}
+
+
+# ---------------------------------------------------------------- the job, as the API shows it
+
+_JOB_SELECT = (
+    "SELECT j.uid, j.filename, j.status, j.total_rows, j.processed_rows, j.success_count, "
+    "j.error_count, j.duplicate_count, j.error_message, j.created_at, j.started_at, "
+    "j.finished_at, s.name AS source_name FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
+)
+
+
+def progress_percent(status: str, processed: int, total: int) -> int:
+    """Whole percent of records processed: 100 once complete, never 100 before."""
+    if status == "complete":
+        return 100
+    if total <= 0:
+        return 0
+    return min(99, processed * 100 // total)
+
+
+def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
+            duplicates: list[dict[str, Any]] | None) -> dict[str, Any]:  # fmt: skip
+    """The reference's job object. ``errors``/``duplicates`` None leaves those keys out."""
+    out: dict[str, Any] = {
+        "uid": row["uid"],
+        "filename": row["filename"],
+        "status": row["status"],
+        "progressPercent": progress_percent(row["status"], row["processed_rows"], row["total_rows"]),
+        "totalRows": row["total_rows"],
+        "processedRows": row["processed_rows"],
+        "successCount": row["success_count"],
+        "errorCount": row["error_count"],
+        "errors": errors,
+        "duplicates": duplicates,
+        "errorMessage": row["error_message"],
+        "sourceName": row["source_name"],
+        "createdAt": to_api(row["created_at"]),
+        "startedAt": to_api(row["started_at"]),
+        "finishedAt": to_api(row["finished_at"]),
+    }
+    if errors is None:
+        del out["errors"]
+    if duplicates is None:
+        del out["duplicates"]
+    return out
+
+
+def _issues(conn: Connection, uids: list[str]) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    out: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {uid: ([], []) for uid in uids}
+    if not uids:
+        return out
+    marks = ", ".join(f":u{n}" for n in range(len(uids)))
+    rows = conn.execute(
+        text(
+            "SELECT job_uid, kind, row, message, email, existing_id FROM import_issue "
+            f"WHERE job_uid IN ({marks}) ORDER BY job_uid, kind, row"
+        ),
+        {f"u{n}": uid for n, uid in enumerate(uids)},
+    )
+    for job_uid, kind, number, message, email, existing_id in rows:
+        errors, duplicates = out[job_uid]
+        if kind == "error":
+            errors.append({"row": number, "message": message})
+        else:
+            duplicates.append({"row": number, "email": email, "existingId": existing_id})
+    return out
+
+
+def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
+    """One job; ``with_issues=False`` leaves out the errors and duplicates lists (cheap polling)."""
+    row = conn.execute(text(_JOB_SELECT + "WHERE j.uid = :uid"), {"uid": uid}).mappings().first()
+    if row is None:
+        raise NotFoundError("import job", uid)
+    if not with_issues:
+        return job_out(row, None, None)
+    errors, duplicates = _issues(conn, [uid])[uid]
+    return job_out(row, errors, duplicates)
+
+
+def list_jobs(conn: Connection, limit: int = RECENT_JOBS) -> list[dict[str, Any]]:
+    """The last ``limit`` jobs, most recent first, each in the detail shape."""
+    rows = conn.execute(
+        text(_JOB_SELECT + "ORDER BY j.created_at DESC, j.uid DESC LIMIT :n"), {"n": limit}
+    ).mappings().all()
+    issues = _issues(conn, [row["uid"] for row in rows])
+    return [job_out(row, *issues[row["uid"]]) for row in rows]
+
+
+# ---------------------------------------------------------------- preview
+
+def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any = None, *,
+            rows: int = 5, region: str = "US") -> dict[str, Any]:  # fmt: skip
+    """What an import of ``path`` would do, without importing: the mapping and the first rows.
+
+    Returns ``{filename, encoding, delimiter, headerRow, totalRows, columns: [{header, field,
+    guessed}], mapping, fields, rows: [{row, cells, contact, error}], warnings}``. ``contact`` is
+    the row as it would be stored (API field names; accounts by name, not yet created) or None
+    with ``error`` saying why. Duplicates are not checked here. A file with no email column is
+    previewed (with a warning) so the user can pick the column; everything else ``start``
+    would refuse is refused here too.
+    """
+    from .rows import RowError, RowValidator
+
+    filename, data = read_upload(path)
+    upload = inspect_upload(filename, data, field_mappings, need_email=False)
+    source = upload.source
+    users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
+    validate = RowValidator(source.header, upload.mapping, region=region, users=users)
+    shown = []
+    for number, cells in islice(source.records(), max(0, rows)):
+        try:
+            contact, error = validate(number, cells).api(), None
+        except RowError as exc:
+            contact, error = None, exc.message
+        shown.append({"row": number, "cells": cells, "contact": contact, "error": error})
+    warnings = []
+    if not has_email_column(upload.mapping):
+        warnings.append(_no_email_message(filename, source.header))
+    total = source.count()
+    if total == 0:
+        warnings.append(f"{filename} has a header row but no contacts below it")
+    return {
+        "filename": filename,
+        "encoding": source.encoding,
+        "delimiter": source.delimiter,
+        "headerRow": source.header_row,
+        "totalRows": total,
+        "columns": [
+            {"header": h, "field": upload.mapping.get(h), "guessed": upload.guessed.get(h)}
+            for h in source.header
+        ],
+        "mapping": upload.mapping,
+        "fields": list(FIELDS),
+        "rows": shown,
+        "warnings": warnings,
+    }
+
+
+# ---------------------------------------------------------------- failed rows, for re-import
+
+def error_rows(conn: Connection, uid: str) -> tuple[list[str], list[tuple[int, str, list[str]]]]:
+    """The file's header cells and each failed row as (row number, message, original cells)."""
+    stored = conn.execute(text("SELECT field_mappings FROM import_job WHERE uid = :u"), {"u": uid}).first()
+    if stored is None:
+        raise NotFoundError("import job", uid)
+    header = settings_of(stored[0]).get("header", [])
+    rows = conn.execute(
+        text("SELECT row, message, raw FROM import_issue WHERE job_uid = :u AND kind = 'error' ORDER BY row"),
+        {"u": uid},
+    )
+    return header, [(number, message, json.loads(raw) if raw else []) for number, message, raw in rows]

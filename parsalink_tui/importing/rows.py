@@ -1,0 +1,279 @@
+"""One CSV record → a clean contact, or the row error a user can act on.
+
+The same rules as creating a contact by hand (``contacts.clean_input``): email required and
+valid ("Invalid email format"), a first or last name, phone to E.164, stage by value or label,
+tags split on "," or ";", text fields cleaned of control characters and length-checked. On top
+of those, what imports need: a HubSpot/Salesforce stage ("Working - Contacted") is translated
+(``mapping.translate_stage``), a lone "Name" column is split into first and last name, an
+assignee may be a user id, email or name, yes/no columns accept the usual spellings, and a cell
+our own error export protected against formula injection (``'=…``, ``'+1 555…``) loses that
+quote again, so a fixed ``import errors`` file re-imports as it was meant.
+
+Speed: this runs once per record (~70k for a 10 MB file), so per-row work is a handful of dict
+lookups and the cached validators of ``validation``. Values that repeat across rows (stage,
+tags, owner, company, yes/no cells) are resolved once per distinct text and cached for the job.
+Nothing here touches the database; accounts and tags are resolved to ids by ``writer``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ValidationError
+from ..validation import (
+    clean_text,
+    email_key,
+    normalize_email,
+    normalize_phone,
+    normalize_stage,
+    normalize_tags,
+    strip_control,
+)
+from .mapping import RowMapper, split_full_name, split_tags, translate_stage
+from .reading import row_width_error
+
+# The same limits as contacts.create_contact (kept in step with contacts._TEXT_LIMITS).
+NAME_LIMIT = 100
+TITLE_LIMIT = 200
+ACCOUNT_LIMIT = 200
+NOTES_LIMIT = 20_000
+
+#: Cells starting with these are formulas to a spreadsheet; errors_csv prefixes them with "'".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_TRUE = frozenset({"true", "yes", "y", "1", "t", "x", "on", "unsubscribed", "optedout", "opted out"})
+_FALSE = frozenset({"", "false", "no", "n", "0", "f", "off", "subscribed"})
+_CACHE_LIMIT = 50_000  # distinct texts per cache; a hostile file cannot grow one without bound
+
+
+class RowError(Exception):
+    """A record that cannot become a contact; ``message`` is what the job's errors list shows."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(slots=True)
+class CleanRow:
+    """A validated record: contact column values plus the names writer resolves to ids."""
+
+    row: int
+    email: str
+    key: str  # validation.email_key(email): the uniqueness key
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    title: str | None
+    stage: str
+    account_name: str | None
+    assigned_to: str | None
+    notes: str | None
+    email_opt_out: int
+    email_bounced: int
+    tags: list[str]
+
+    def api(self) -> dict[str, Any]:
+        """The values under the API's field names (for previews)."""
+        return {
+            "firstName": self.first_name, "lastName": self.last_name, "email": self.email,
+            "phone": self.phone, "title": self.title, "stage": self.stage,
+            "accountName": self.account_name, "assignedTo": self.assigned_to, "tags": self.tags,
+            "notes": self.notes, "emailOptOut": bool(self.email_opt_out),
+            "emailBounced": bool(self.email_bounced),
+        }  # fmt: skip
+
+
+def unquote_formula(text: str) -> str:
+    """Drop the "'" that errors_csv puts before a cell a spreadsheet would run as a formula."""
+    if text[:1] == "'" and text[1:2] in FORMULA_START and len(text) > 1:
+        return text[1:]
+    return text
+
+
+class Assignees:
+    """Resolves an owner cell to a user id: by id, then email, then name (all case-insensitive
+    except the id). A name two users share is an error rather than a guess."""
+
+    def __init__(self, users: Iterable[Mapping[str, Any]]) -> None:
+        self.ids: set[str] = set()
+        self.by_key: dict[str, str | None] = {}
+        for user in users:
+            self.ids.add(user["id"])
+            if user.get("email"):
+                self.by_key[user["email"].casefold()] = user["id"]
+        by_name: dict[str, str | None] = {}
+        for user in users:
+            key = strip_control(user["name"]).casefold()
+            by_name[key] = None if key in by_name else user["id"]  # None: ambiguous
+        for key, uid in by_name.items():
+            self.by_key.setdefault(key, uid)
+
+    def resolve(self, text: str) -> str:
+        if text in self.ids:
+            return text
+        key = text.casefold()
+        if key not in self.by_key:
+            raise RowError(f"assignedTo: no user {text!r} (give a user id, email or name)")
+        uid = self.by_key[key]
+        if uid is None:
+            raise RowError(f"assignedTo: several users are called {text!r}; use the user id or email")
+        return uid
+
+
+class RowValidator:
+    """Validates the records of one file for one mapping; call it with (row number, cells).
+
+    Returns a :class:`CleanRow` or raises :class:`RowError`. ``region`` is the phone region for
+    numbers without "+", ``users`` the user table's rows (id, name, email).
+    """
+
+    def __init__(
+        self,
+        headers: list[str],
+        mapping: Mapping[str, str | None],
+        *,
+        region: str,
+        users: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        self.width = len(headers)
+        self.mapper = RowMapper(mapping, headers)
+        self.region = region
+        self.assignees = Assignees(list(users))
+        self._stages: dict[str, str | RowError] = {}
+        self._tags: dict[str, list[str] | RowError] = {}
+        self._owners: dict[str, str | RowError] = {}
+        self._accounts: dict[str, str | None | RowError] = {}
+        self._flags: dict[str, int | None] = {}
+
+    # -- cached per distinct text -------------------------------------------------------------
+    def _cached(self, cache: dict, text: str, compute) -> Any:  # type: ignore[type-arg]
+        try:
+            value = cache[text]
+        except KeyError:
+            try:
+                value = compute(text)
+            except RowError as exc:
+                value = exc
+            except ValidationError as exc:
+                value = RowError(_row_message(exc))
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[text] = value
+        if isinstance(value, RowError):
+            raise value
+        return value
+
+    @staticmethod
+    def _stage(text: str) -> str:
+        try:
+            return normalize_stage(text)
+        except ValidationError as exc:
+            translated = translate_stage(strip_control(text))
+            if translated is None:
+                raise RowError(exc.message) from None
+            return translated
+
+    @staticmethod
+    def _tag_list(text: str) -> list[str]:
+        # split_tags knows the export conventions (Google ":::", "* myContacts", Mailchimp
+        # quoting); normalize_tags then applies the contact rules to the joined names.
+        return normalize_tags(",".join(split_tags(text)))
+
+    @staticmethod
+    def _account(text: str) -> str | None:
+        return clean_text(unquote_formula(text), "accountName", max_length=ACCOUNT_LIMIT)
+
+    def _flag(self, text: str, field: str) -> int:
+        value = self._flags.get(text, -1)
+        if value == -1:
+            key = " ".join(strip_control(text).casefold().split())
+            value = 1 if key in _TRUE else 0 if key in _FALSE else None
+            self._flags[text] = value
+        if value is None:
+            raise RowError(f"{field}: expected true or false, not {strip_control(text)!r}")
+        return value
+
+    # -- one record ---------------------------------------------------------------------------
+    def __call__(self, row: int, cells: list[str]) -> CleanRow:
+        if len(cells) != self.width:
+            problem = row_width_error(cells, self.width)
+            if problem is not None:
+                raise RowError(problem)
+        values = self.mapper(cells)  # stripped cells; first of several emails/phones
+        get = values.get
+        try:
+            raw_email = get("email")
+            if not raw_email:
+                raise RowError("Email is required")
+            email = normalize_email(unquote_formula(raw_email))
+            first = get("firstName")
+            first = _text(first, "firstName", NAME_LIMIT) if first else None
+            last = get("lastName")
+            last = _text(last, "lastName", NAME_LIMIT) if last else None
+            if first is None and last is None:
+                full = get("fullName")
+                if full:
+                    first_part, last_part = split_full_name(strip_control(unquote_formula(full)))
+                    first = clean_text(first_part, "firstName", max_length=NAME_LIMIT)
+                    last = clean_text(last_part, "lastName", max_length=NAME_LIMIT)
+                if first is None and last is None:
+                    raise RowError("firstName or lastName is required")
+            phone = get("phone")
+            phone = normalize_phone(unquote_formula(phone), self.region) if phone else None
+            title = get("title")
+            title = _text(title, "title", TITLE_LIMIT) if title else None
+            notes = get("notes")
+            notes = clean_text(unquote_formula(notes), "notes", max_length=NOTES_LIMIT, keep_newlines=True) if notes else None
+        except ValidationError as exc:
+            raise RowError(_row_message(exc)) from None
+        stage = get("stage")
+        tags = get("tags")
+        account = get("accountName")
+        owner = get("assignedTo")
+        opt_out = get("emailOptOut")
+        bounced = get("emailBounced")
+        return CleanRow(
+            row,
+            email,
+            email_key(email),
+            first,
+            last,
+            phone,
+            title,
+            self._cached(self._stages, stage, self._stage) if stage else "new",
+            self._cached(self._accounts, account, self._account) if account else None,
+            self._cached(self._owners, owner, self._owner) if owner else None,
+            notes,
+            self._flag(opt_out, "emailOptOut") if opt_out else 0,
+            self._flag(bounced, "emailBounced") if bounced else 0,
+            self._cached(self._tags, tags, self._tag_list) if tags else [],
+        )
+
+    def _owner(self, text: str) -> str:
+        return self.assignees.resolve(strip_control(text))
+
+
+# Control characters (C0, DEL, C1) and lone surrogates: what clean_text would remove or refuse.
+_NOT_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _text(value: str, field: str, limit: int) -> str | None:
+    """clean_text for a stripped one-line cell, without its work when the cell is plain text."""
+    if value[0] == "'" or _NOT_PLAIN.search(value) is not None:
+        return clean_text(unquote_formula(value), field, max_length=limit)
+    if len(value) > limit:
+        raise ValidationError(field, f"longer than {limit} characters")
+    return value
+
+
+# Fields whose validation messages read on their own in a row error ("Invalid email format",
+# "Invalid phone number: '12'"); the rest get the field name in front ("title: longer than …").
+_SELF_EXPLAINING = frozenset({"email", "phone", "stage"})
+
+
+def _row_message(exc: ValidationError) -> str:
+    return exc.message if exc.field in _SELF_EXPLAINING else str(exc)

@@ -1,0 +1,137 @@
+"""``ParsalinkApp``: the Textual application around one :class:`~parsalink_tui.service.Service`.
+
+The app owns what every screen shares: the service, the undo history, the user directory (ids →
+names for the assignee column) and the one error path. Screens call the core inside
+``with app.reporting():`` so a refused change (or any error over bad data) becomes a
+notification instead of a traceback; thread workers report through ``on_worker_state_changed``.
+
+| Key | Action |
+|---|---|
+| ? | help: every key |
+| u, ctrl+z | undo the last change |
+| ctrl+y | redo |
+| ctrl+p | command palette |
+| ctrl+q | quit |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from .commands import ContactCommands
+from .undo import Change, History
+
+
+class ParsalinkApp(App[None]):
+    """The contacts TUI. ``service`` is passed in: the CLI opens the user's file, tests a tmp one."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "ParsaLink"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    COMMANDS = App.COMMANDS | {ContactCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("u,ctrl+z", "undo", "Undo", id="app.undo", key_display="u"),
+        Binding("ctrl+y", "redo", "Redo", show=False, id="app.redo"),
+    ]
+
+    def __init__(
+        self,
+        service: Any,
+        *,
+        cursor_blink: bool = True,
+        advance_after_stage: bool = True,
+        demo_contacts: int = 500,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.history = History(service)
+        self.cursor_blink = cursor_blink
+        #: After a stage key, move the cursor to the next row (one key per contact).
+        self.advance_after_stage = advance_after_stage
+        self.demo_contacts = demo_contacts
+        self.users: dict[str, str] = {}
+
+    def on_mount(self) -> None:
+        from .contacts_screen import ContactsScreen
+
+        self.load_users()
+        self.push_screen(ContactsScreen())
+
+    def load_users(self) -> None:
+        with self.reporting():
+            self.users = {u["id"]: u["name"] for u in self.service.list_users()}
+
+    # ------------------------------------------------------------------ errors
+    @contextmanager
+    def reporting(self, what: str = "Not done") -> Iterator[None]:
+        """Run core calls; a failure becomes one error notification and skips the rest of the block."""
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - every error is shown, none is swallowed silently
+            self.report(exc, what)
+
+    def report(self, exc: BaseException, what: str = "Not done") -> None:
+        from ..errors import ParsalinkError
+
+        if isinstance(exc, ParsalinkError):
+            message = str(exc)
+        else:
+            self.log.error(repr(exc))
+            message = f"{type(exc).__name__}: {exc}"
+        self.notify(message, title=what, severity="error", timeout=8, markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one error path of thread workers."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report(event.worker.error, event.worker.name or "Background task failed")
+
+    # ------------------------------------------------------------------ undo
+    def record(self, change: Change) -> None:
+        """Remember a change the user made and say so, with the undo hint."""
+        self.history.record(change)
+        # Triage is one key per contact: show the latest change, not a growing stack of toasts.
+        self.clear_notifications()
+        self.notify(f"{change.describe()} · u to undo", markup=False, timeout=4)
+
+    def action_undo(self) -> None:
+        self._step(undo=True)
+
+    def action_redo(self) -> None:
+        self._step(undo=False)
+
+    def _step(self, *, undo: bool) -> None:
+        verb = "Undo" if undo else "Redo"
+        stepped = None
+        with self.reporting(f"{verb} failed (the change was dropped)"):
+            stepped = self.history.undo() if undo else self.history.redo()
+            if stepped is None:
+                self.notify(f"Nothing to {verb.lower()}", severity="warning", timeout=2)
+        if stepped is None:
+            return
+        change, ids = stepped
+        hint = "ctrl+y to redo" if undo else "u to undo"
+        self.clear_notifications()
+        self.notify(f"{verb}: {change.describe()} · {hint}", markup=False, timeout=4)
+        for screen in self.screen_stack:
+            after = getattr(screen, "after_history", None)
+            if after is not None:
+                after(change, ids, undo)
+
+    # ------------------------------------------------------------------ screens
+    def action_help(self) -> None:
+        from .help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_advance(self) -> None:
+        self.advance_after_stage = not self.advance_after_stage
+        state = "moves to the next row" if self.advance_after_stage else "stays on the row"
+        self.notify(f"After a stage key the cursor {state}", timeout=3)

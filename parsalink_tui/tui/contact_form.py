@@ -1,0 +1,285 @@
+"""``ContactForm``: the new / edit form with every writable field and inline errors.
+
+Each field is checked by the core's own normalisers as the user leaves it (email-validator,
+phonenumbers, the duplicate-email rule), the error shows under the field, and ``ctrl+s`` saves
+only when nothing is wrong. The save is one core call; the form dismisses with the saved contact
+and records the change for undo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
+
+from ..contacts import NOTES_LIMIT
+from ..errors import ValidationError
+from ..validation import STAGES, clean_text, email_key, normalize_email, normalize_phone, normalize_tags
+from .render import clean, full_name
+from .undo import CreateChange, EditChange, contact_name, edit_diff
+from .widgets import NotesArea, TextInput
+
+TEXT_FIELDS = ("firstName", "lastName", "email", "phone", "title", "accountName", "tags")
+ALL_FIELDS = (*TEXT_FIELDS, "stage", "assignedTo", "notes", "emailOptOut", "emailBounced")
+LABELS = {
+    "firstName": "First name", "lastName": "Last name", "email": "Email *", "phone": "Phone",
+    "title": "Title", "accountName": "Account (pick or type a new one)", "tags": "Tags (comma-separated)",
+    "stage": "Stage", "assignedTo": "Assignee", "notes": "Notes",
+}  # fmt: skip
+# Core error fields that are shown at another widget.
+ERROR_AT = {"accountId": "accountName", "body": "email"}
+
+
+class ContactForm(Screen[dict[str, Any] | None]):
+    """New contact (``contact_id`` None) or edit one. ``ctrl+s`` saves, ``escape`` cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, contact_id: str | None) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.original: dict[str, Any] = {}
+        self.initial: dict[str, Any] = {}
+        self.errors: dict[str, str] = {}
+        self._names_checked = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with VerticalScroll(id="form"):
+            yield Static(id="form-title")
+            with Horizontal(classes="form-row"):
+                yield from self._field("firstName", TextInput(id="firstName", max_length=100))
+                yield from self._field("lastName", TextInput(id="lastName", max_length=100))
+            with Horizontal(classes="form-row"):
+                yield from self._field("email", TextInput(id="email", max_length=320))
+                yield from self._field("phone", TextInput(id="phone", max_length=40, placeholder="+1 555 123 4567"))
+            with Horizontal(classes="form-row"):
+                yield from self._field("title", TextInput(id="title", max_length=200))
+                yield from self._field("accountName", TextInput(id="accountName", max_length=200))
+            with Horizontal(classes="form-row"):
+                stages = [(label, value) for value, label in STAGES]
+                yield from self._field("stage", Select(stages, allow_blank=False, value="new", id="stage"))
+                yield from self._field("assignedTo", Select[str]([], prompt="Unassigned", id="assignedTo"))
+            with Horizontal(classes="form-row"):
+                yield from self._field("tags", TextInput(id="tags", placeholder="enterprise, warm"))
+                with Vertical(classes="field flags"):
+                    yield Checkbox("Opted out of email", id="emailOptOut")
+                    yield Checkbox("Email bounced", id="emailBounced")
+            yield from self._field("notes", NotesArea(id="notes"))
+        yield Footer()
+
+    def _field(self, name: str, widget: Widget) -> ComposeResult:
+        widget.border_title = LABELS[name]
+        with Vertical(classes="field", id=f"field-{name}"):
+            yield widget
+            yield Label("", classes="field-error", id=f"err-{name}")
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        self.query_one("#assignedTo", Select).set_options([(clean(u), uid) for uid, u in app.users.items()])
+        with app.reporting("Could not load accounts"):
+            names = [a["name"] for a in app.service.list_accounts()]
+            self.query_one("#accountName", Input).suggester = SuggestFromList(names, case_sensitive=False)
+        if self.contact_id:
+            with app.reporting("Could not open the contact"):
+                self.original = app.service.get_contact(self.contact_id)
+                self._fill(self.original)
+            self.query_one("#form-title", Static).update(Content.styled(f"Edit {full_name(self.original)}", "bold"))
+        else:
+            self.query_one("#form-title", Static).update(Content.styled("New contact", "bold"))
+        for label in self.query(".field-error"):
+            label.display = False
+        self.initial = self.values()
+        self.query_one("#firstName").focus()
+
+    def _fill(self, c: dict[str, Any]) -> None:
+        for name, key in (("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"),
+                          ("phone", "phone"), ("title", "title"), ("accountName", "accountName")):  # fmt: skip
+            self.query_one(f"#{name}", Input).value = c.get(key) or ""
+        self.query_one("#tags", Input).value = ", ".join(c.get("tags") or [])
+        self.query_one("#stage", Select).value = c.get("stage") or "new"
+        assignee = self.query_one("#assignedTo", Select)
+        if c.get("assignedTo"):
+            assignee.value = c["assignedTo"]
+        self.query_one("#notes", TextArea).text = c.get("notes") or ""
+        self.query_one("#emailOptOut", Checkbox).value = bool(c.get("emailOptOut"))
+        self.query_one("#emailBounced", Checkbox).value = bool(c.get("emailBounced"))
+
+    # ------------------------------------------------------------------ values and checks
+    def values(self) -> dict[str, Any]:
+        """What the form holds now, as raw widget values."""
+        out: dict[str, Any] = {name: self.query_one(f"#{name}", Input).value for name in TEXT_FIELDS}
+        stage = self.query_one("#stage", Select).value
+        assignee = self.query_one("#assignedTo", Select).value
+        out["stage"] = stage if stage is not Select.NULL else "new"
+        out["assignedTo"] = None if assignee is Select.NULL else assignee
+        out["notes"] = self.query_one("#notes", TextArea).text
+        out["emailOptOut"] = self.query_one("#emailOptOut", Checkbox).value
+        out["emailBounced"] = self.query_one("#emailBounced", Checkbox).value
+        return out
+
+    @property
+    def dirty(self) -> bool:
+        return self.values() != self.initial
+
+    def _checker(self, name: str) -> Callable[[str], Any] | None:
+        region = self.app.service.region  # type: ignore[attr-defined]
+        checks: dict[str, Callable[[str], Any]] = {
+            "firstName": lambda v: clean_text(v, "firstName", max_length=100),
+            "lastName": lambda v: clean_text(v, "lastName", max_length=100),
+            "title": lambda v: clean_text(v, "title", max_length=200),
+            "accountName": lambda v: clean_text(v, "accountName", max_length=200),
+            "phone": lambda v: normalize_phone(v, region),
+            "tags": normalize_tags,
+            "email": self._check_email,
+            "notes": lambda v: clean_text(v, "notes", max_length=NOTES_LIMIT, keep_newlines=True),
+        }
+        return checks.get(name)
+
+    def _check_email(self, value: str) -> str:
+        email = normalize_email(value)
+        found = self.app.service.list_contacts(search=email, limit=100)["results"]  # type: ignore[attr-defined]
+        for other in found:
+            if other["id"] != self.contact_id and email_key(other["email"]) == email_key(email):
+                raise ValidationError("email", f"{email} already belongs to {full_name(other)} ({other['id']})")
+        return email
+
+    def check(self, name: str) -> bool:
+        """Validate one field, showing or clearing its error; True when it is fine."""
+        checker = self._checker(name)
+        if checker is None:
+            return True
+        raw = self.values()[name]
+        try:
+            checker(raw)
+        except ValidationError as exc:
+            self.show_error(name, exc.message)
+            return False
+        self.show_error(name, "")
+        return True
+
+    def check_names(self) -> bool:
+        values = self.values()
+        if not values["firstName"].strip() and not values["lastName"].strip():
+            self.show_error("firstName", "First or last name is required")
+            return False
+        return True
+
+    def show_error(self, name: str, message: str) -> None:
+        name = ERROR_AT.get(name, name)
+        if message:
+            self.errors[name] = message
+        else:
+            self.errors.pop(name, None)
+        try:
+            label = self.query_one(f"#err-{name}", Label)
+            widget = self.query_one(f"#{name}")
+        except Exception:  # noqa: BLE001 - an error for a field without a widget goes to a toast
+            if message:
+                self.notify(message, severity="error", markup=False)
+            return
+        label.update(Content(f"✗ {message}") if message else Content(""))
+        label.display = bool(message)
+        widget.set_class(bool(message), "-invalid")
+
+    @on(Input.Blurred)
+    def _left_input(self, event: Input.Blurred) -> None:
+        name = event.input.id or ""
+        with self.app.reporting():  # type: ignore[attr-defined]
+            if self.check(name) and name in ("firstName", "lastName"):
+                # "A name is required" is judged once both name fields were passed (or at save).
+                self._names_checked = self._names_checked or name == "lastName"
+                if self._names_checked:
+                    self.check_names()
+
+    @on(TextArea.Changed)
+    def _notes_changed(self) -> None:
+        if "notes" in self.errors:
+            self.check("notes")
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.focus_next()
+
+    # ------------------------------------------------------------------ save / cancel
+    def body(self) -> dict[str, Any]:
+        v = self.values()
+        data: dict[str, Any] = {
+            "firstName": v["firstName"] or None, "lastName": v["lastName"] or None, "email": v["email"],
+            "phone": v["phone"] or None, "title": v["title"] or None, "stage": v["stage"],
+            "assignedTo": v["assignedTo"], "tags": normalize_tags(v["tags"]), "notes": v["notes"] or None,
+            "emailOptOut": v["emailOptOut"], "emailBounced": v["emailBounced"],
+        }  # fmt: skip
+        account = v["accountName"].strip()
+        old_account = (self.original.get("accountName") or "").strip()
+        if not self.contact_id:
+            if account:
+                data["accountName"] = account
+        elif account.casefold() != old_account.casefold():
+            data["accountName"] = account or None
+        return data
+
+    def action_save(self) -> None:
+        app: Any = self.app
+        ok = True
+        with app.reporting():
+            results = [self.check(name) for name in ("firstName", "lastName", "email", "phone", "title",
+                                                        "accountName", "tags", "notes")]  # fmt: skip
+            self._names_checked = True
+            names_ok = self.check_names()  # after the per-field checks, which clear old errors
+            ok = all(results) and names_ok
+        if not ok or self.errors:
+            first = next(iter(self.errors), None)
+            self.notify("Fix the fields marked in red first", severity="error", timeout=3)
+            if first:
+                self.query_one(f"#{first}").focus()
+            return
+        saved: dict[str, Any] | None = None
+        try:
+            if self.contact_id:
+                saved = app.service.update_contact(self.contact_id, self.body())
+            else:
+                saved = app.service.create_contact(self.body())
+        except ValidationError as exc:
+            self.show_error(exc.field, exc.message)
+            self.notify(str(exc), severity="error", timeout=4, markup=False)
+            return
+        except Exception as exc:  # noqa: BLE001 - reported, the form stays open with the user's input
+            app.report(exc, "Not saved")
+            return
+        assert saved is not None
+        if self.contact_id:
+            before, after = edit_diff(self.original, saved)
+            if before:
+                app.record(EditChange(self.contact_id, contact_name(saved), before, after))
+            else:
+                self.notify("No changes", timeout=2)
+        else:
+            app.record(CreateChange(saved["id"], contact_name(saved)))
+        self.dismiss(saved)
+
+    def action_cancel(self) -> None:
+        from .confirm import ConfirmScreen
+
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def done(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard your changes?", yes="Discard", no="Keep editing"), done)

@@ -1,0 +1,239 @@
+"""The job: the reference's shape, source stamping, audit rows, progress a poller sees move, a
+failed job, the recent-jobs list, the preview, and the failed-rows CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import time
+
+import pytest
+
+from parsalink_tui.errors import NotFoundError
+from parsalink_tui.importing import writer
+from parsalink_tui.importing.errors_csv import neutralize
+from tests.conftest import CORPORA
+
+from .conftest import contacts_by_email
+from .helpers import assert_counters_match, big_csv, table_counts
+
+JOB_KEYS = [
+    "uid", "filename", "status", "progressPercent", "totalRows", "processedRows", "successCount",
+    "errorCount", "errors", "duplicates", "errorMessage", "sourceName", "createdAt", "startedAt",
+    "finishedAt",
+]  # fmt: skip
+
+
+def test_job_shape_through_its_life(service, write_csv, db_path):
+    source = service.add_source("Trade Show")
+    body = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bad\n"),
+                                source_uid=source["uid"], run=False)  # fmt: skip
+    queued = service.get_import_job(body["uid"])
+    assert list(queued) == JOB_KEYS
+    assert queued["status"] == "queued" and queued["progressPercent"] == 0
+    assert queued["startedAt"] is None and queued["finishedAt"] is None
+    assert queued["createdAt"].endswith("Z") and queued["sourceName"] == "Trade Show"
+    service.work_imports()
+    done = service.get_import_job(body["uid"])
+    assert list(done) == JOB_KEYS
+    assert {k: done[k] for k in ("status", "progressPercent", "totalRows", "processedRows", "successCount",
+                                 "errorCount", "errorMessage")} == {
+        "status": "complete", "progressPercent": 100, "totalRows": 2, "processedRows": 2,
+        "successCount": 1, "errorCount": 1, "errorMessage": ""}  # fmt: skip
+    assert done["errors"] == [{"row": 3, "message": "Invalid email format"}]
+    assert done["startedAt"] <= done["finishedAt"]
+    light = service.get_import_job(body["uid"], with_issues=False)
+    assert "errors" not in light and "duplicates" not in light and light["successCount"] == 1
+    # the uploaded bytes are kept only while the job can still run
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
+
+
+def test_unknown_job(service):
+    with pytest.raises(NotFoundError):
+        service.get_import_job("nope")
+    with pytest.raises(NotFoundError):
+        service.import_error_rows("nope")
+
+
+def test_source_is_stamped_and_each_contact_gets_an_imported_activity(run_import, write_csv, service, db_path):
+    source = service.add_source("Webinar")
+    job = run_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n"),
+                     source_uid=source["uid"])  # fmt: skip
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT DISTINCT source_uid, import_job_uid FROM contact").fetchall() == [(source["uid"], job["uid"])]
+    for person in contacts_by_email(service).values():
+        (activity,) = service.list_activity(person["id"])
+        assert activity["action"] == "imported"
+        assert activity["detail"]["importJob"] == job["uid"] and activity["detail"]["filename"] == "leads.csv"
+    assert [a["detail"]["row"] for p in contacts_by_email(service).values() for a in service.list_activity(p["id"])] in ([2, 3], [3, 2])
+
+
+def test_imported_contacts_are_searchable(run_import, write_csv, service):
+    run_import(write_csv("leads.csv", "First Name,Last Name,Email,Phone\nZelda,Quixote,zq@example.com,+1 415 555 0134\n"))
+    assert service.list_contacts(search="quix")["count"] == 1
+    assert service.list_contacts(search="4155550")["count"] == 1
+
+
+def test_progress_moves_while_a_poller_watches(service, tmp_path, db_path):
+    path = big_csv(tmp_path / "big.csv", 30_000)
+    body = service.start_import(path)  # run=True: the core's worker thread
+    seen = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = service.get_import_job(body["uid"], with_issues=False)
+        seen.append((job["status"], job["processedRows"], job["totalRows"], job["progressPercent"]))
+        if job["status"] in ("complete", "failed"):
+            break
+        time.sleep(0.02)
+    assert seen[-1][0] == "complete"
+    moving = [s for s in seen if s[0] == "processing" and 0 < s[1] < 30_000]
+    assert len({s[1] for s in moving}) >= 3, seen  # several committed batches were visible
+    assert all(s[2] == 30_000 for s in moving)  # totalRows known before the end
+    percents = [s[3] for s in seen]
+    assert percents == sorted(percents) and max(p for p in percents if p < 100) < 100
+    job = service.get_import_job(body["uid"])
+    assert_counters_match(job, table_counts(db_path, body["uid"]))
+
+
+def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp_path, db_path, monkeypatch):
+    path = big_csv(tmp_path / "big.csv", 3000)
+    calls = {"n": 0}
+    original = writer.BatchWriter.write
+
+    def flaky(self, raw, batch):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk on fire")
+        return original(self, raw, batch)
+
+    monkeypatch.setattr(writer.BatchWriter, "write", flaky)
+    body = service.start_import(path, run=False)
+    service.work_imports()
+    job = service.get_import_job(body["uid"])
+    assert job["status"] == "failed" and job["finishedAt"]
+    assert job["errorMessage"].startswith("unexpected error after row ") and job["errorMessage"].endswith("OSError: disk on fire")
+    assert 0 < job["processedRows"] < 3000
+    assert_counters_match(job, table_counts(db_path, body["uid"]))
+    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
+
+
+def test_list_returns_the_last_fifty_most_recent_first(service, write_csv):
+    path = write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n")
+    uids = [service.start_import(path, run=False)["uid"] for _ in range(53)]
+    jobs = service.list_import_jobs()
+    assert len(jobs) == 50 and [j["uid"] for j in jobs] == uids[::-1][:50]
+    assert list(jobs[0]) == JOB_KEYS
+
+
+# --- preview -----------------------------------------------------------------------------------
+
+def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv, db_path):
+    path = write_csv("leads.csv", (
+        "Given Name,Family Name,E-mail Address,Mobile Phone,Fax,Lead Status\n"
+        "Ann,Lee,ann@example.com,(415) 555-0134,1,Working - Contacted\n"
+        "Bob,Ray,bob@,,2,\n"
+        "Cy,Doe,cy@example.com,,3,\n"
+    ))  # fmt: skip
+    preview = service.preview_import(path, rows=2)
+    assert preview["mapping"] == {"Given Name": "firstName", "Family Name": "lastName", "E-mail Address": "email",
+                                  "Mobile Phone": "phone", "Fax": None, "Lead Status": "stage"}  # fmt: skip
+    assert preview["columns"][0] == {"header": "Given Name", "field": "firstName", "guessed": "firstName"}
+    assert preview["totalRows"] == 3 and preview["headerRow"] == 1 and preview["delimiter"] == ","
+    assert [r["row"] for r in preview["rows"]] == [2, 3]
+    assert preview["rows"][0]["contact"]["phone"] == "+14155550134"
+    assert preview["rows"][0]["contact"]["stage"] == "contacted"
+    assert preview["rows"][1] == {"row": 3, "cells": ["Bob", "Ray", "bob@", "", "2", ""], "contact": None,
+                                  "error": "Invalid email format"}  # fmt: skip
+    assert preview["warnings"] == []
+    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_job").fetchone()[0] == 0
+
+
+def test_preview_applies_field_mappings_and_warns_instead_of_refusing(service, write_csv):
+    path = write_csv("leads.csv", "Nombre,Correo\nAna,ana@example.com\n")
+    preview = service.preview_import(path)
+    assert preview["mapping"] == {"Nombre": None, "Correo": None}
+    assert preview["warnings"] and "no column holds email" in preview["warnings"][0]
+    fixed = service.preview_import(path, field_mappings={"Nombre": "firstName", "Correo": "email"})
+    assert fixed["warnings"] == [] and fixed["rows"][0]["contact"]["email"] == "ana@example.com"
+    assert fixed["columns"][1] == {"header": "Correo", "field": "email", "guessed": None}
+
+
+# --- the failed rows as CSV ---------------------------------------------------------------------
+
+def test_errors_csv_is_formula_safe_and_reimports(run_import, write_csv, service):
+    payloads = [p["payload"] for p in json.loads((CORPORA / "security" / "csv_injection_payloads.json").read_text("utf-8"))]
+    out = io.StringIO()
+    rows = csv.writer(out)
+    rows.writerow(["First Name", "Last Name", "Email", "Phone"])
+    rows.writerow(["Ok", "Person", "ok@example.com", "+1 415 555 0134"])
+    for n, payload in enumerate(payloads):
+        rows.writerow([payload, "X", f"bad{n}", "+1 415 555 0199"])  # bad email: every row fails
+    rows.writerow(["Short", "Row"])
+    job = run_import(write_csv("payloads.csv", out.getvalue()))
+    assert job["errorCount"] == len(payloads) + 1
+    data = service.import_errors_csv(job["uid"])
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert table[0] == ["error", "First Name", "Last Name", "Email", "Phone"]
+    assert len(table) == len(payloads) + 2
+    for cells in table:
+        for cell in cells:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    by_name = {cells[1]: cells for cells in table[1:]}
+    for payload in payloads:
+        assert by_name[neutralize(payload)][4] == "'+1 415 555 0199"
+    assert table[-1] == ["row has 2 fields, the header has 4", "Short", "Row"]
+    # Fixing the emails in the report and importing it again works, phones included.
+    fixed = io.StringIO()
+    rewrite = csv.writer(fixed)
+    rewrite.writerow(table[0])
+    for n, cells in enumerate(table[1:-1]):
+        rewrite.writerow([cells[0], cells[1], cells[2], f"fixed{n}@example.com", cells[4]])
+    again = run_import(write_csv("fix.csv", fixed.getvalue().encode("utf-8-sig")))
+    assert again["errorCount"] == 0 and again["successCount"] == len(payloads)
+    people = contacts_by_email(service)
+    assert {people[f"fixed{n}@example.com"]["phone"] for n in range(len(payloads))} == {"+14155550199"}
+    # The payload names went in as text (without our quote), control characters stripped.
+    assert people["fixed0@example.com"]["firstName"] == payloads[0]
+
+
+def test_errors_csv_of_an_error_report_does_not_stack_error_columns(run_import, write_csv, service):
+    job = run_import(write_csv("fix.csv", "error,First Name,Email\nold message,Ann,still-bad\n"))
+    table = list(csv.reader(io.StringIO(service.import_errors_csv(job["uid"]).decode("utf-8-sig"))))
+    assert table == [["error", "First Name", "Email"], ["Invalid email format", "Ann", "still-bad"]]
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "plain", "", "'=x"])
+def test_neutralize(cell):
+    out = neutralize(cell)
+    if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        assert out == "'" + cell
+    else:
+        assert out == cell
+
+
+def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path, db_path, monkeypatch):
+    from parsalink_tui.importing import runner
+
+    monkeypatch.setattr(runner, "FIRST_BATCH_ROWS", 100)
+    monkeypatch.setattr(runner, "MAX_BATCH_ROWS", 100)
+    source = service.add_source("Fair")
+    body = service.start_import(big_csv(tmp_path / "big.csv", 300), source_uid=source["uid"], run=False)
+    original = writer.BatchWriter.write
+    calls = {"n": 0}
+
+    def delete_after_first(self, raw, batch):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raw.execute("DELETE FROM source WHERE uid = ?", (source["uid"],))
+        return original(self, raw, batch)
+
+    monkeypatch.setattr(writer.BatchWriter, "write", delete_after_first)
+    service.work_imports()
+    job = service.get_import_job(body["uid"])
+    assert job["status"] == "complete" and job["sourceName"] is None
+    stamped = sqlite3.connect(db_path).execute("SELECT count(*) FROM contact WHERE source_uid IS NOT NULL").fetchone()[0]
+    assert stamped == 0 and job["successCount"] == 300 - 6  # deletion cleared it on every contact
