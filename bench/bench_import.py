@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
-from gen_contacts_csv import DEFAULT_OUT, generate  # noqa: E402
+from gen_contacts_csv import DEFAULT_OUT, generate
 
 USERS = (("Alex Johnson", "alex@parsalink.example"), ("Maria Garcia", "maria@parsalink.example"), ("Sam Lee", None))
 
@@ -63,7 +63,7 @@ def child(db: Path, csv_path: Path) -> None:
     job = service.get_import_job(body["uid"])
     with service.db.read() as conn:  # finished_at, to the microsecond: when users see "complete"
         finished = conn.exec_driver_sql("SELECT finished_at FROM import_job WHERE uid = ?", (body["uid"],)).scalar()
-    seconds = datetime.fromisoformat(finished.replace("Z", "+00:00")).timestamp() - wall_start
+    seconds = datetime.fromisoformat(finished).timestamp() - wall_start
     service.close()
     assert job["status"] == "complete", job["errorMessage"]
     print(json.dumps({
@@ -128,11 +128,15 @@ def main() -> None:
     plain_runs = ", ".join(f"{s:.2f}" for s in baseline)
     accepted_ms = statistics.median(r["accepted"] for r in imports) * 1000
     worker_done = statistics.median(r["worker_done"] for r in imports)
-    print(f"validated import (start_import → job complete): median {seconds:.2f} s [{runs}], "
-          f"{first['rows'] / seconds:,.0f} rows/s; accepted (202) after {accepted_ms:.0f} ms")
+    print(
+        f"validated import (start_import → job complete): median {seconds:.2f} s [{runs}], "
+        f"{first['rows'] / seconds:,.0f} rows/s; accepted (202) after {accepted_ms:.0f} ms"
+    )
     print(f"  worker finished, including its WAL checkpoint after the job: median {worker_done:.2f} s")
-    print(f"sqlite-utils insert --csv (plain load): median {plain:.2f} s [{plain_runs}], "
-          f"{first['rows'] / plain:,.0f} rows/s")
+    print(
+        f"sqlite-utils insert --csv (plain load): median {plain:.2f} s [{plain_runs}], "
+        f"{first['rows'] / plain:,.0f} rows/s"
+    )
     print(f"ratio import / sqlite-utils: {seconds / plain:.2f}x")
     print(f"peak RSS: {peak_mb:.0f} MB (process with libraries loaded, before the import: {base_mb:.0f} MB)")
     print()

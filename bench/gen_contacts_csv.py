@@ -48,20 +48,63 @@ COMPANY_WORDS = (
     "Contoso Fabrikam Tailspin Litware Proseware Woodgrove Lucerne Coho Trey Alpine Datum Bellows "
     "Humongous VanArsdel Relecloud Southridge Lamna Blue Red Green Silver Golden Summit Harbor River"
 ).split()
-COMPANY_KINDS = ("Corp", "Inc", "Labs", "Analytics", "Systems", "Trading", "Foods", "Logistics",
-                 "Health", "Software", "Partners", "Group", "& Co", "Industries", "Media")
+COMPANY_KINDS = (
+    "Corp",
+    "Inc",
+    "Labs",
+    "Analytics",
+    "Systems",
+    "Trading",
+    "Foods",
+    "Logistics",
+    "Health",
+    "Software",
+    "Partners",
+    "Group",
+    "& Co",
+    "Industries",
+    "Media",
+)
 TITLES = (
     "VP of Sales|Head of Marketing|CTO|CEO|Engineering Manager|Procurement Lead|Office Manager|"
     "Operations Director|Product Manager|Account Executive|CFO|IT Director|Founder|Data Scientist|"
     "Sales Manager|Customer Success Lead|Software Engineer|Buyer|Chief of Staff|Marketing Analyst"
 ).split("|")
-STATUSES = ("Open - Not Contacted", "Working - Contacted", "Nurturing", "Qualified",
-            "Closed - Converted", "Closed - Not Converted", "New", "Engaged", "Proposal Sent",
-            "Negotiation", "Customer", "")
-TAGS = ("enterprise", "smb", "saas", "inbound", "outbound", "warm", "cold", "referral",
-        "conference", "partner", "priority", "renewal", "trial", "webinar")
+STATUSES = (
+    "Open - Not Contacted",
+    "Working - Contacted",
+    "Nurturing",
+    "Qualified",
+    "Closed - Converted",
+    "Closed - Not Converted",
+    "New",
+    "Engaged",
+    "Proposal Sent",
+    "Negotiation",
+    "Customer",
+    "",
+)
+TAGS = (
+    "enterprise",
+    "smb",
+    "saas",
+    "inbound",
+    "outbound",
+    "warm",
+    "cold",
+    "referral",
+    "conference",
+    "partner",
+    "priority",
+    "renewal",
+    "trial",
+    "webinar",
+)
 NOTES = (
-    "", "", "", "",
+    "",
+    "",
+    "",
+    "",
     "Met at SaaStr conference; wants a demo next quarter.",
     "Asked for pricing for 50 seats.",
     "Prefers email over calls.\nFollow up after their budget review.",
@@ -71,12 +114,32 @@ NOTES = (
 )
 OWNERS = ("", "", "Alex Johnson", "maria@parsalink.example", "Sam Lee")
 FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com", "gmx.de")
-BAD_EMAILS = ("{u}@", "{u} x@{d}", "{u}@@{d}", "{u}@{stem}", "{u}.{d}", "{u}@{stem}..com",
-              "@{d}", "{u}@-{d}", "{u}@{d}.", "{u},{d}")
+BAD_EMAILS = (
+    "{u}@",
+    "{u} x@{d}",
+    "{u}@@{d}",
+    "{u}@{stem}",
+    "{u}.{d}",
+    "{u}@{stem}..com",
+    "@{d}",
+    "{u}@-{d}",
+    "{u}@{d}.",
+    "{u},{d}",
+)
 ODD_PHONES = (
-    "{a}.{b}.{c} ext. {x}", "tel:+1-{a}-{b}-{c}", "+44 20 7946 0{x}", "+49 (0)30 1234{x}",
-    "1-800-FLOWERS", "{b}-{c}", "00 44 20 7946 0{x}", "+1 ({a}) {b}-{c} x{x}", "({a}){b}{c}",
-    "+33 1 42 68 53 {x}", "+61 2 9374 4{x}", "12345", "{a}-{b}-{c} / {a}-{b}-0000",
+    "{a}.{b}.{c} ext. {x}",
+    "tel:+1-{a}-{b}-{c}",
+    "+44 20 7946 0{x}",
+    "+49 (0)30 1234{x}",
+    "1-800-FLOWERS",
+    "{b}-{c}",
+    "00 44 20 7946 0{x}",
+    "+1 ({a}) {b}-{c} x{x}",
+    "({a}){b}{c}",
+    "+33 1 42 68 53 {x}",
+    "+61 2 9374 4{x}",
+    "12345",
+    "{a}-{b}-{c} / {a}-{b}-0000",
 )
 
 
@@ -109,7 +172,9 @@ def generate(out: Path, *, size: int = DEFAULT_BYTES, seed: int = 20260608) -> t
     for word in COMPANY_WORDS:
         for kind in rng.sample(COMPANY_KINDS, 6):
             name = f"{word} {kind}"
-            companies.append((name, _slug(word + kind.replace("& Co", "co")) + rng.choice((".com", ".io", ".co.uk", ".de"))))
+            companies.append(
+                (name, _slug(word + kind.replace("& Co", "co")) + rng.choice((".com", ".io", ".co.uk", ".de")))
+            )
     header = "First Name,Last Name,Email,Phone,Company,Job Title,Lead Status,Tags,Notes,Owner\r\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     used: list[str] = []
@@ -132,8 +197,18 @@ def generate(out: Path, *, size: int = DEFAULT_BYTES, seed: int = 20260608) -> t
                 email = f"{user}@{rng.choice(FREE_MAIL) if rng.random() < 0.25 else domain}"
                 used.append(email)
             tags = ", ".join(rng.sample(TAGS, rng.choice((0, 1, 1, 2, 3))))
-            cells = (first, last, email, _phone(rng), company, rng.choice(TITLES),
-                     rng.choice(STATUSES), tags, rng.choice(NOTES), rng.choice(OWNERS))
+            cells = (
+                first,
+                last,
+                email,
+                _phone(rng),
+                company,
+                rng.choice(TITLES),
+                rng.choice(STATUSES),
+                tags,
+                rng.choice(NOTES),
+                rng.choice(OWNERS),
+            )
             line = ",".join(_quote(cell) for cell in cells) + "\r\n"
             size_of = len(line.encode())
             if written + size_of > size:

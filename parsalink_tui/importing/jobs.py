@@ -59,6 +59,7 @@ class Upload:
 
 # ---------------------------------------------------------------- refusing bad files
 
+
 def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
     """(file name, bytes) of a regular ``.csv`` file of 1 byte to 10 MB, else ImportRefused.
 
@@ -130,7 +131,7 @@ def _no_email_message(filename: str, header: list[str]) -> str:
     shown = ", ".join(repr(h) for h in header[:8]) + (", …" if len(header) > 8 else "")
     return (
         f"{filename}: no column holds email addresses (columns: {shown}); name it with "
-        "field_mappings, e.g. {\"E-mail\": \"email\"}"
+        'field_mappings, e.g. {"E-mail": "email"}'
     )
 
 
@@ -141,6 +142,7 @@ def _overrides_json(field_mappings: Any) -> Any:
 
 
 # ---------------------------------------------------------------- creating a job
+
 
 def create_job(
     conn: Connection,
@@ -156,9 +158,12 @@ def create_job(
     """
     if on_duplicate not in ON_DUPLICATE:
         raise ImportRefused(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}, not {on_duplicate!r}")
-    if source_uid is not None:
-        if conn.execute(text("SELECT 1 FROM source WHERE uid = :u"), {"u": source_uid}).first() is None:
-            raise ImportRefused(f"unknown source uid {source_uid!r} (see the sources list)")
+    source_known = (
+        source_uid is None
+        or conn.execute(text("SELECT 1 FROM source WHERE uid = :u"), {"u": source_uid}).first() is not None
+    )
+    if not source_known:
+        raise ImportRefused(f"unknown source uid {source_uid!r} (see the sources list)")
     settings = {
         "overrides": _overrides_json(upload.overrides),
         "mapping": upload.mapping,
@@ -171,10 +176,18 @@ def create_job(
             "INSERT INTO import_job (uid, filename, status, source_uid, field_mappings, on_duplicate, "
             "created_at) VALUES (:uid, :filename, 'queued', :source, :settings, :dup, :now)"
         ),
-        {"uid": uid, "filename": upload.filename, "source": source_uid,
-         "settings": json.dumps(settings, ensure_ascii=False), "dup": on_duplicate, "now": now_store()},
+        {
+            "uid": uid,
+            "filename": upload.filename,
+            "source": source_uid,
+            "settings": json.dumps(settings, ensure_ascii=False),
+            "dup": on_duplicate,
+            "now": now_store(),
+        },
     )
-    conn.execute(text("INSERT INTO import_file (job_uid, data) VALUES (:uid, :data)"), {"uid": uid, "data": upload.data})
+    conn.execute(
+        text("INSERT INTO import_file (job_uid, data) VALUES (:uid, :data)"), {"uid": uid, "data": upload.data}
+    )
     return {"uid": uid, "status": "queued", "filename": upload.filename}
 
 
@@ -262,14 +275,17 @@ def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str
 
 def list_jobs(conn: Connection, limit: int = RECENT_JOBS) -> list[dict[str, Any]]:
     """The last ``limit`` jobs, most recent first, each in the detail shape."""
-    rows = conn.execute(
-        text(_JOB_SELECT + "ORDER BY j.created_at DESC, j.uid DESC LIMIT :n"), {"n": limit}
-    ).mappings().all()
+    rows = (
+        conn.execute(text(_JOB_SELECT + "ORDER BY j.created_at DESC, j.uid DESC LIMIT :n"), {"n": limit})
+        .mappings()
+        .all()
+    )
     issues = _issues(conn, [row["uid"] for row in rows])
     return [job_out(row, *issues[row["uid"]]) for row in rows]
 
 
 # ---------------------------------------------------------------- preview
+
 
 def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any = None, *,
             rows: int = 5, region: str = "US") -> dict[str, Any]:  # fmt: skip
@@ -309,8 +325,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
         "headerRow": source.header_row,
         "totalRows": total,
         "columns": [
-            {"header": h, "field": upload.mapping.get(h), "guessed": upload.guessed.get(h)}
-            for h in source.header
+            {"header": h, "field": upload.mapping.get(h), "guessed": upload.guessed.get(h)} for h in source.header
         ],
         "mapping": upload.mapping,
         "fields": list(FIELDS),
@@ -320,6 +335,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
 
 
 # ---------------------------------------------------------------- failed rows, for re-import
+
 
 def error_rows(conn: Connection, uid: str) -> tuple[list[str], list[tuple[int, str, list[str]]]]:
     """The file's header cells and each failed row as (row number, message, original cells)."""

@@ -9,6 +9,13 @@ assignee may be a user id, email or name, yes/no columns accept the usual spelli
 our own error export protected against formula injection (``'=…``, ``'+1 555…``) loses that
 quote again, so a fixed ``import errors`` file re-imports as it was meant.
 
+Decisions: a stage is first read as one of ours (value or label, any case), then through
+``translate_stage``; anything else is a row error listing our values. An owner that names no
+user (or a name two users share) is a row error rather than an unassigned contact: the preview
+shows it, and ``field_mappings`` can map the owner column to null. Yes/no cells take
+true/yes/y/1/t/x/on (and "unsubscribed") or false/no/n/0/f/off or blank; anything else is an
+error naming the field.
+
 Speed: this runs once per record (~70k for a 10 MB file), so per-row work is a handful of dict
 lookups and the cached validators of ``validation``. Values that repeat across rows (stage,
 tags, owner, company, yes/no cells) are resolved once per distinct text and cached for the job.
@@ -18,7 +25,7 @@ Nothing here touches the database; accounts and tags are resolved to ids by ``wr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +54,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TRUE = frozenset({"true", "yes", "y", "1", "t", "x", "on", "unsubscribed", "optedout", "opted out"})
 _FALSE = frozenset({"", "false", "no", "n", "0", "f", "off", "subscribed"})
 _CACHE_LIMIT = 50_000  # distinct texts per cache; a hostile file cannot grow one without bound
+
+
+class _Refused(str):
+    """A cached refusal: the row error message for a value that is wrong wherever it appears."""
 
 
 class RowError(Exception):
@@ -150,21 +161,23 @@ class RowValidator:
         self._flags: dict[str, int | None] = {}
 
     # -- cached per distinct text -------------------------------------------------------------
-    def _cached(self, cache: dict, text: str, compute) -> Any:  # type: ignore[type-arg]
+    def _cached(self, cache: dict[str, Any], text: str, compute: Callable[[str], Any]) -> Any:
+        """``compute(text)``, once per distinct text; a refusal is cached as its message."""
         try:
             value = cache[text]
         except KeyError:
             try:
                 value = compute(text)
             except RowError as exc:
-                value = exc
+                value = _Refused(exc.message)
             except ValidationError as exc:
-                value = RowError(_row_message(exc))
+                value = _Refused(_row_message(exc))
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[text] = value
-        if isinstance(value, RowError):
-            raise value
+        if type(value) is _Refused:
+            # A new exception each time: re-raising one object would grow its traceback per row.
+            raise RowError(str(value))
         return value
 
     @staticmethod
@@ -227,7 +240,11 @@ class RowValidator:
             title = get("title")
             title = _text(title, "title", TITLE_LIMIT) if title else None
             notes = get("notes")
-            notes = clean_text(unquote_formula(notes), "notes", max_length=NOTES_LIMIT, keep_newlines=True) if notes else None
+            notes = (
+                clean_text(unquote_formula(notes), "notes", max_length=NOTES_LIMIT, keep_newlines=True)
+                if notes
+                else None
+            )
         except ValidationError as exc:
             raise RowError(_row_message(exc)) from None
         stage = get("stage")

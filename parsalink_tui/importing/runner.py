@@ -39,7 +39,7 @@ from ..db import Database
 from ..errors import ParsalinkError
 from ..timeutil import now_store, now_utc, to_store
 from .jobs import settings_of
-from .reading import ImportFileError, open_csv
+from .reading import open_csv
 from .rows import RowError, RowValidator
 from .writer import Batch, BatchWriter, LostJob
 
@@ -66,6 +66,7 @@ class Stopped(Exception):
 
 
 # ---------------------------------------------------------------- liveness and claiming
+
 
 def _pid_alive(pid: int) -> bool:
     try:
@@ -130,8 +131,14 @@ def claim_next(db: Database, worker: str) -> str | None:
                 "started_at = coalesce(started_at, :now) WHERE uid = :uid AND status = :status "
                 "AND coalesce(worker, '') = :worker AND coalesce(heartbeat_at, '') = :beat"
             ),
-            {"me": worker, "now": now, "uid": chosen.uid, "status": chosen.status,
-             "worker": chosen.worker or "", "beat": chosen.heartbeat_at or ""},  # fmt: skip
+            {
+                "me": worker,
+                "now": now,
+                "uid": chosen.uid,
+                "status": chosen.status,
+                "worker": chosen.worker or "",
+                "beat": chosen.heartbeat_at or "",
+            },
         ).rowcount
         return chosen.uid if claimed == 1 else None
 
@@ -144,6 +151,7 @@ def has_claimable_job(db: Database) -> bool:
 
 # ---------------------------------------------------------------- running one job
 
+
 def _guarded(conn: Any, sql: str, params: dict[str, Any]) -> None:
     if conn.execute(text(sql + " WHERE uid = :uid AND worker = :me AND status = 'processing'"), params).rowcount != 1:
         raise LostJob(params["uid"])
@@ -154,8 +162,7 @@ def _finish(conn: Any, uid: str, worker: str, status: str, message: str = "") ->
     their cells in import_issue for ``import errors``."""
     _guarded(
         conn,
-        "UPDATE import_job SET status = :status, error_message = :message, finished_at = :now, "
-        "heartbeat_at = :now",
+        "UPDATE import_job SET status = :status, error_message = :message, finished_at = :now, heartbeat_at = :now",
         {"status": status, "message": message, "now": now_store(), "uid": uid, "me": worker},
     )
     conn.execute(text("DELETE FROM import_file WHERE job_uid = :uid"), {"uid": uid})
@@ -248,7 +255,9 @@ def _job_settings(raw: Any) -> Iterator[Any]:
       ~0.6 s of a ~3.8 s import). One passive checkpoint when the job is done does it once;
       it never waits for readers, and the job is already marked complete by then.
     """
-    old = {name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "wal_autocheckpoint")}
+    old = {
+        name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "wal_autocheckpoint")
+    }
     raw.execute(f"PRAGMA cache_size = {JOB_CACHE_SIZE}")
     raw.execute("PRAGMA temp_store = MEMORY")
     raw.execute("PRAGMA wal_autocheckpoint = 0")
@@ -306,6 +315,7 @@ def _batches(records: Iterable[tuple[int, list[str]]], validate: RowValidator, p
 
 
 # ---------------------------------------------------------------- worker loops
+
 
 def work(db: Database, *, worker: str | None = None, stop: threading.Event | None = None) -> int:
     """Claim and run jobs in this thread until none is claimable; returns how many it ended."""

@@ -196,8 +196,7 @@ class BatchWriter:
             for row, message, cells in batch.errors
         ]
         issues.extend(
-            (self.job_uid, row.row, "duplicate", None, row.email, existing_id, None)
-            for row, existing_id in duplicates
+            (self.job_uid, row.row, "duplicate", None, row.email, existing_id, None) for row, existing_id in duplicates
         )
         if issues:
             insert_rows(raw, "import_issue (job_uid, row, kind, message, email, existing_id, raw)", issues)
@@ -242,8 +241,10 @@ class BatchWriter:
             list(current),
         ).fetchall()
         tags: dict[str, list[str]] = {cid: [] for cid in current}
-        for cid, name, _ in tag_rows:
+        next_position: dict[str, int] = dict.fromkeys(current, 0)
+        for cid, name, position in tag_rows:
             tags[cid].append(name)
+            next_position[cid] = max(next_position[cid], position + 1)
         old_tags = {cid: list(names) for cid, names in tags.items()}
         added: dict[str, list[str]] = {cid: [] for cid in current}
         tag_detail: dict[str, str] = {}
@@ -279,13 +280,22 @@ class BatchWriter:
         for cid, names in added.items():
             if not names:
                 continue
-            start = len(old_tags[cid])
+            start = next_position[cid]
             contact_pk = current[cid]["pk"]
             links.extend((contact_pk, self._tag_id(raw, name), start + offset) for offset, name in enumerate(names))
             if cid not in changed:
                 raw.execute("UPDATE contact SET updated_at = ? WHERE id = ?", (now, cid))
-            audit.append((cid, "updated", "tags", json.dumps(old_tags[cid], ensure_ascii=False),
-                          json.dumps(tags[cid], ensure_ascii=False), tag_detail[cid], now))
+            audit.append(
+                (
+                    cid,
+                    "updated",
+                    "tags",
+                    json.dumps(old_tags[cid], ensure_ascii=False),
+                    json.dumps(tags[cid], ensure_ascii=False),
+                    tag_detail[cid],
+                    now,
+                )
+            )
         if links:
             insert_rows(raw, "contact_tag (contact_pk, tag_id, position)", links)
         return audit

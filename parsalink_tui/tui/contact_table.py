@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.events import MouseScrollDown, MouseScrollUp, Resize
 from textual.message import Message
 from textual.widgets import DataTable
@@ -84,7 +84,7 @@ class ContactTable(DataTable[Any]):
     | up / down at the last / first row | next / previous page |
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("pagedown", "page(1)", "Next page", show=False, id="table.next_page"),
         Binding("pageup", "page(-1)", "Previous page", show=False, id="table.prev_page"),
     ]

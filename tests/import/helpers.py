@@ -13,7 +13,7 @@ def big_csv(path: Path, rows: int, *, start: int = 0, every_bad: int = 50) -> Pa
     lines = [HEADER]
     for n in range(start, start + rows):
         email = f"person{n}@example.com" if n % every_bad else f"person{n}.example.com"
-        lines.append(f"Ann{n},Lee{n},{email},+1 415 555 {n % 10000:04d},Acme {n % 7},\"warm, t{n % 5}\"\n")
+        lines.append(f'Ann{n},Lee{n},{email},+1 415 555 {n % 10000:04d},Acme {n % 7},"warm, t{n % 5}"\n')
     path.write_text("".join(lines), encoding="utf-8")
     return path
 
@@ -22,7 +22,10 @@ def table_counts(db_path: Path, uid: str) -> dict[str, int]:
     """What the tables hold for a job, to compare with its counters."""
     conn = sqlite3.connect(db_path)
     try:
-        one = lambda sql: conn.execute(sql, (uid,)).fetchone()[0]  # noqa: E731
+
+        def one(sql: str) -> int:
+            return conn.execute(sql, (uid,)).fetchone()[0]
+
         return {
             "contacts": one("SELECT count(*) FROM contact WHERE import_job_uid = ?"),
             "errors": one("SELECT count(*) FROM import_issue WHERE job_uid = ? AND kind = 'error'"),

@@ -82,7 +82,9 @@ def test_wait_with_options(cli, tmp_path):
 def test_preview(cli, tmp_path):
     path = tmp_path / "leads.csv"
     path.write_text("Nombre,Correo\nAna,ana@example.com\n")
-    preview = ok_json(cli("import", "preview", str(path), "--field-mappings", '{"Nombre": "firstName", "Correo": "email"}'))
+    preview = ok_json(
+        cli("import", "preview", str(path), "--field-mappings", '{"Nombre": "firstName", "Correo": "email"}')
+    )
     assert preview["mapping"] == {"Nombre": "firstName", "Correo": "email"}
     assert preview["rows"][0]["contact"]["firstName"] == "Ana"
 
@@ -129,7 +131,7 @@ def test_the_console_script_end_to_end(tmp_path):
     path.write_text(LEADS)
     result = subprocess.run(
         [sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "x.db"), "import", "start", str(path), "--wait"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 0 and result.stderr == ""
     assert json.loads(result.stdout)["successCount"] == 1

@@ -52,10 +52,16 @@ def test_update_fills_empty_fields_and_merges_tags(run_import, write_csv, servic
     user = service.add_user("Sam Lee", "sam@example.com")
     old = service.create_contact({"firstName": "Ann", "email": "ann@example.com", "title": "CTO",
                                   "tags": ["Warm"], "stage": "engaged"})  # fmt: skip
-    job = run_import(write_csv("leads.csv", (
-        "First Name,Last Name,Email,Phone,Title,Company,Stage,Tags,Owner,Email Opt Out\n"
-        "Annie,Lee,ANN@example.com,+1 415 555 0134,CEO,Acme,customer,\"warm, vip\",sam lee,yes\n"
-    )), on_duplicate="update")
+    job = run_import(
+        write_csv(
+            "leads.csv",
+            (
+                "First Name,Last Name,Email,Phone,Title,Company,Stage,Tags,Owner,Email Opt Out\n"
+                'Annie,Lee,ANN@example.com,+1 415 555 0134,CEO,Acme,customer,"warm, vip",sam lee,yes\n'
+            ),
+        ),
+        on_duplicate="update",
+    )
     assert job["duplicates"] == [{"row": 2, "email": "ANN@example.com", "existingId": old["id"]}]
     assert job["successCount"] == 0
     after = service.get_contact(old["id"])
@@ -67,16 +73,24 @@ def test_update_fills_empty_fields_and_merges_tags(run_import, write_csv, servic
     assert after["tags"] == ["Warm", "vip"]
     audit = [(a["action"], a["field"]) for a in service.list_activity(old["id"])]
     assert audit[0] == ("created", None)
-    assert set(audit[1:]) == {("updated", f) for f in ("lastName", "phone", "accountId", "assignedTo", "emailOptOut", "tags")}
+    assert set(audit[1:]) == {
+        ("updated", f) for f in ("lastName", "phone", "accountId", "assignedTo", "emailOptOut", "tags")
+    }
     assert all(a["detail"]["importJob"] == job["uid"] for a in service.list_activity(old["id"])[1:])
 
 
 def test_update_within_one_file_merges_into_the_first_row(run_import, write_csv, service):
-    job = run_import(write_csv("leads.csv", (
-        "First Name,Last Name,Email,Phone,Tags\n"
-        "Ann,,ann@example.com,,a\n"
-        "Other,Lee,ann@example.com,+1 415 555 0134,b\n"
-    )), on_duplicate="update")
+    job = run_import(
+        write_csv(
+            "leads.csv",
+            (
+                "First Name,Last Name,Email,Phone,Tags\n"
+                "Ann,,ann@example.com,,a\n"
+                "Other,Lee,ann@example.com,+1 415 555 0134,b\n"
+            ),
+        ),
+        on_duplicate="update",
+    )
     person = contacts_by_email(service)["ann@example.com"]
     assert (person["firstName"], person["lastName"], person["phone"]) == ("Ann", "Lee", "+14155550134")
     assert person["tags"] == ["a", "b"]

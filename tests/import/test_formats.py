@@ -43,8 +43,8 @@ def test_encodings(run_import, write_csv, service, encoding, prefix):
         ROWS.replace(",", "|"),
         ROWS.replace("\n", "\r\n"),                               # Windows
         ROWS.replace("\n", "\r"),                                 # classic Mac
-        '"First Name","Last Name","Email","Title"\n"Renée","Müller","renee@example.com","Directrice – Ventes"\n'
-        '"José","Núñez","jose@example.com","CTO"\n',              # everything quoted
+        ('"First Name","Last Name","Email","Title"\n"Renée","Müller","renee@example.com","Directrice – Ventes"\n'
+         '"José","Núñez","jose@example.com","CTO"\n'),            # everything quoted
     ],
     ids=["semicolon", "sep-line", "tab", "pipe", "crlf", "cr", "quoted"],
 )  # fmt: skip
@@ -125,12 +125,16 @@ def test_exports_of_the_usual_tools(run_import, write_csv, service, name):
 
 # --- the shared corpora ------------------------------------------------------------------------
 
+
 def test_thunderbird_address_books_import_and_report_their_reserved_domains(run_import, service):
     # Thunderbird's fixtures use .invalid addresses, which email-validator refuses (special use).
     for name in ("basic_csv_addressbook.csv", "csv_semicolon.csv", "export.csv"):
         job = run_import(THUNDERBIRD / name)
         assert job["status"] == "complete" and job["totalRows"] == 2
-        assert job["errors"] == [{"row": 2, "message": "Invalid email format"}, {"row": 3, "message": "Invalid email format"}]
+        assert job["errors"] == [
+            {"row": 2, "message": "Invalid email format"},
+            {"row": 3, "message": "Invalid email format"},
+        ]
 
 
 @pytest.mark.parametrize(
@@ -141,7 +145,10 @@ def test_csvkit_encodings_with_a_mapping(run_import, service, name):
     first, second, third = ("foo", "bar", "baz") if "utf8" in name else ("a", "b", "c")
     job = run_import(CSVKIT / name, field_mappings={first: "email", second: "firstName", third: "lastName"})
     assert job["status"] == "complete" and job["totalRows"] == 2
-    assert job["errors"] == [{"row": 2, "message": "Invalid email format"}, {"row": 3, "message": "Invalid email format"}]
+    assert job["errors"] == [
+        {"row": 2, "message": "Invalid email format"},
+        {"row": 3, "message": "Invalid email format"},
+    ]
 
 
 def test_csvkit_mac_line_endings_and_preamble(run_import):

@@ -63,16 +63,22 @@ def test_source_is_stamped_and_each_contact_gets_an_imported_activity(run_import
     job = run_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n"),
                      source_uid=source["uid"])  # fmt: skip
     conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT DISTINCT source_uid, import_job_uid FROM contact").fetchall() == [(source["uid"], job["uid"])]
+    assert conn.execute("SELECT DISTINCT source_uid, import_job_uid FROM contact").fetchall() == [
+        (source["uid"], job["uid"])
+    ]
     for person in contacts_by_email(service).values():
         (activity,) = service.list_activity(person["id"])
         assert activity["action"] == "imported"
         assert activity["detail"]["importJob"] == job["uid"] and activity["detail"]["filename"] == "leads.csv"
-    assert [a["detail"]["row"] for p in contacts_by_email(service).values() for a in service.list_activity(p["id"])] in ([2, 3], [3, 2])
+    assert [
+        a["detail"]["row"] for p in contacts_by_email(service).values() for a in service.list_activity(p["id"])
+    ] in ([2, 3], [3, 2])
 
 
 def test_imported_contacts_are_searchable(run_import, write_csv, service):
-    run_import(write_csv("leads.csv", "First Name,Last Name,Email,Phone\nZelda,Quixote,zq@example.com,+1 415 555 0134\n"))
+    run_import(
+        write_csv("leads.csv", "First Name,Last Name,Email,Phone\nZelda,Quixote,zq@example.com,+1 415 555 0134\n")
+    )
     assert service.list_contacts(search="quix")["count"] == 1
     assert service.list_contacts(search="4155550")["count"] == 1
 
@@ -114,7 +120,9 @@ def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp
     service.work_imports()
     job = service.get_import_job(body["uid"])
     assert job["status"] == "failed" and job["finishedAt"]
-    assert job["errorMessage"].startswith("unexpected error after row ") and job["errorMessage"].endswith("OSError: disk on fire")
+    assert job["errorMessage"].startswith("unexpected error after row ") and job["errorMessage"].endswith(
+        "OSError: disk on fire"
+    )
     assert 0 < job["processedRows"] < 3000
     assert_counters_match(job, table_counts(db_path, body["uid"]))
     assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
@@ -129,6 +137,7 @@ def test_list_returns_the_last_fifty_most_recent_first(service, write_csv):
 
 
 # --- preview -----------------------------------------------------------------------------------
+
 
 def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv, db_path):
     path = write_csv("leads.csv", (
@@ -163,8 +172,11 @@ def test_preview_applies_field_mappings_and_warns_instead_of_refusing(service, w
 
 # --- the failed rows as CSV ---------------------------------------------------------------------
 
+
 def test_errors_csv_is_formula_safe_and_reimports(run_import, write_csv, service):
-    payloads = [p["payload"] for p in json.loads((CORPORA / "security" / "csv_injection_payloads.json").read_text("utf-8"))]
+    payloads = [
+        p["payload"] for p in json.loads((CORPORA / "security" / "csv_injection_payloads.json").read_text("utf-8"))
+    ]
     out = io.StringIO()
     rows = csv.writer(out)
     rows.writerow(["First Name", "Last Name", "Email", "Phone"])
@@ -235,5 +247,7 @@ def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path,
     service.work_imports()
     job = service.get_import_job(body["uid"])
     assert job["status"] == "complete" and job["sourceName"] is None
-    stamped = sqlite3.connect(db_path).execute("SELECT count(*) FROM contact WHERE source_uid IS NOT NULL").fetchone()[0]
+    stamped = (
+        sqlite3.connect(db_path).execute("SELECT count(*) FROM contact WHERE source_uid IS NOT NULL").fetchone()[0]
+    )
     assert stamped == 0 and job["successCount"] == 300 - 6  # deletion cleared it on every contact

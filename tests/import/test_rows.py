@@ -85,9 +85,14 @@ def test_tags_split_on_commas_and_semicolons(run_import, write_csv, service):
 
 
 def test_accounts_are_found_or_created_once(run_import, write_csv, service):
-    run_import(write_csv("leads.csv", (
-        "First Name,Email,Company\nAnn,ann@example.com,Globex\nBob,bob@example.com,GLOBEX\nCy,cy@example.com,Initech\n"
-    )))
+    run_import(
+        write_csv(
+            "leads.csv",
+            (
+                "First Name,Email,Company\nAnn,ann@example.com,Globex\nBob,bob@example.com,GLOBEX\nCy,cy@example.com,Initech\n"
+            ),
+        )
+    )
     assert sorted(a["name"] for a in service.list_accounts()) == ["Globex", "Initech"]
     people = contacts_by_email(service)
     assert people["ann@example.com"]["accountId"] == people["bob@example.com"]["accountId"]
@@ -151,7 +156,16 @@ def test_terminal_and_markup_payloads_are_stored_inert(run_import, write_csv, se
 
 @pytest.mark.parametrize(
     ("cell", "flag"),
-    [("true", True), ("Yes", True), ("1", True), ("x", True), ("false", False), ("no", False), ("0", False), ("", False)],
+    [
+        ("true", True),
+        ("Yes", True),
+        ("1", True),
+        ("x", True),
+        ("false", False),
+        ("no", False),
+        ("0", False),
+        ("", False),
+    ],
 )
 def test_yes_no_columns(run_import, write_csv, service, cell, flag):
     run_import(write_csv("leads.csv", f"First Name,Email,Email Opt Out\nAnn,ann@example.com,{cell}\n"))
@@ -164,7 +178,11 @@ def test_yes_no_column_with_nonsense_is_a_row_error(run_import, write_csv):
 
 
 def test_bounce_reason_column_means_bounced(run_import, write_csv, service):
-    run_import(write_csv("sf.csv", "FirstName,Email,EmailBouncedReason\nAnn,ann@example.com,550 mailbox full\nBob,bob@example.com,\n"))
+    run_import(
+        write_csv(
+            "sf.csv", "FirstName,Email,EmailBouncedReason\nAnn,ann@example.com,550 mailbox full\nBob,bob@example.com,\n"
+        )
+    )
     people = contacts_by_email(service)
     assert people["ann@example.com"]["emailBounced"] is True and people["bob@example.com"]["emailBounced"] is False
 
@@ -181,5 +199,7 @@ def test_a_row_error_never_stops_the_job(run_import, write_csv):
 
 
 def test_formula_quote_from_our_error_export_is_removed(run_import, write_csv, service):
-    run_import(write_csv("fix.csv", "error,First Name,Email,Phone\nInvalid phone,Ann,ann@example.com,'+1 415 555 0134\n"))
+    run_import(
+        write_csv("fix.csv", "error,First Name,Email,Phone\nInvalid phone,Ann,ann@example.com,'+1 415 555 0134\n")
+    )
     assert contacts_by_email(service)["ann@example.com"]["phone"] == "+14155550134"

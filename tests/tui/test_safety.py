@@ -83,7 +83,7 @@ async def test_empty_database_offers_demo_data(service, make_app):
         await settle(pilot, 0.3)
         assert service.list_contacts()["count"] == 120
         assert not empty.display
-        assert f"of 120" in status(pilot)
+        assert "of 120" in status(pilot)
         assert len(app.users) == 5 and all(c["stage"] for c in page_contacts(pilot))
         await pilot.press("D")  # a second time: refused politely, nothing added
         await settle(pilot)

@@ -25,7 +25,7 @@ def _cli() -> list[str]:
 
 
 def _pane(session: str) -> str:
-    return subprocess.run([TMUX, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+    return subprocess.run([TMUX, "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False).stdout
 
 
 def _wait_for(session: str, needle: str, timeout: float = 20.0) -> str:
@@ -40,7 +40,7 @@ def _wait_for(session: str, needle: str, timeout: float = 20.0) -> str:
 
 
 def _alive(session: str) -> bool:
-    return subprocess.run([TMUX, "has-session", "-t", session], capture_output=True).returncode == 0
+    return subprocess.run([TMUX, "has-session", "-t", session], capture_output=True, check=False).returncode == 0
 
 
 def test_tui_in_a_real_terminal(tmp_path: Path):
@@ -82,4 +82,4 @@ def test_tui_in_a_real_terminal(tmp_path: Path):
             time.sleep(0.1)
         assert not _alive(session), "q did not quit the app"
     finally:
-        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True, check=False)
