@@ -83,7 +83,11 @@ def test_imported_contacts_are_searchable(run_import, write_csv, service):
     assert service.list_contacts(search="4155550")["count"] == 1
 
 
-def test_progress_moves_while_a_poller_watches(service, tmp_path, db_path):
+def test_progress_moves_while_a_poller_watches(service, tmp_path, db_path, monkeypatch):
+    from parsalink_tui.importing import runner
+
+    # Batches are sized by time (~0.3 s); cap them so even a fast machine commits several.
+    monkeypatch.setattr(runner, "MAX_BATCH_ROWS", 3000)
     path = big_csv(tmp_path / "big.csv", 30_000)
     body = service.start_import(path)  # run=True: the core's worker thread
     seen = []
