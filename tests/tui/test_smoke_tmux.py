@@ -20,7 +20,9 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 
 
 def _cli() -> list[str]:
-    exe = shutil.which("parsalink-tui")
+    # The console script installed with this interpreter (a venv's bin/ need not be on PATH).
+    beside = Path(sys.executable).with_name("parsalink-tui")
+    exe = str(beside) if beside.exists() else shutil.which("parsalink-tui")
     return [exe] if exe else [sys.executable, "-m", "parsalink_tui"]
 
 
