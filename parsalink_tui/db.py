@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,11 @@ from .migrations import APPLICATION_ID, LATEST, migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
+# Taking the write lock (see _take_write_lock): how often a waiting writer retries, and how long a
+# writer that just committed leaves the lock free before it takes it again.
+LOCK_RETRY_SECONDS = 0.001
+WRITER_GAP_SECONDS = 0.003
+_RECENT_WRITE_SECONDS = 0.05
 
 
 def _uri(path: Path) -> str:
@@ -248,7 +254,47 @@ def open_database(path: str | os.PathLike[str] | None = None) -> Database:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if conn.get_execution_options().get("immediate"):
+            _take_write_lock(conn.connection.driver_connection, conn.connection.info)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn: Connection) -> None:
+        info = conn.connection.info
+        if info.pop("writing", False):
+            info["wrote_at"] = time.monotonic()
 
     return Database(db_path, engine)
+
+
+def _take_write_lock(raw: sqlite3.Connection, info: dict) -> None:
+    """``BEGIN IMMEDIATE``, retried every millisecond for up to the busy timeout.
+
+    Not SQLite's own busy handler: after its first few tries it sleeps 100 ms between tries, and
+    an import writes batch after batch with only a few milliseconds between them, so a waiting
+    writer kept missing the moment the lock was free. A stage key in the TUI waited 1.3-4.4 s,
+    i.e. for the whole of a 10 MB import (tests/hardening/test_concurrent_tui_import.py); a longer
+    run of jobs would have ended in "database is locked". For the same reason a connection that
+    committed a write a moment ago (a bulk writer such as an import) first leaves the lock free
+    for WRITER_GAP_SECONDS, so that a waiting writer gets its turn between two batches.
+    """
+    wrote_at = info.get("wrote_at")
+    if wrote_at is not None and time.monotonic() - wrote_at < _RECENT_WRITE_SECONDS:
+        time.sleep(WRITER_GAP_SECONDS)
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                busy = (getattr(exc, "sqlite_errorname", None) or "").startswith("SQLITE_BUSY")
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            time.sleep(LOCK_RETRY_SECONDS)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    info["writing"] = True

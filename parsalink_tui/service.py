@@ -185,12 +185,12 @@ class Service:
         with self.db.read() as conn:
             return jobs.get_job(conn, uid, with_issues=with_issues)
 
-    def list_import_jobs(self) -> list[dict[str, Any]]:
-        """The last 50 jobs, most recent first."""
+    def list_import_jobs(self, *, with_issues: bool = True) -> list[dict[str, Any]]:
+        """The last 50 jobs, most recent first; ``with_issues=False`` omits errors/duplicates."""
         from .importing import jobs
 
         with self.db.read() as conn:
-            return jobs.list_jobs(conn)
+            return jobs.list_jobs(conn, with_issues=with_issues)
 
     def import_error_rows(self, uid: str) -> tuple[list[str], list[tuple[int, str, list[str]]]]:
         """(header cells, [(row, message, original cells)]) of the job's failed rows."""

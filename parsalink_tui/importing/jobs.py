@@ -273,13 +273,19 @@ def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str
     return job_out(row, errors, duplicates)
 
 
-def list_jobs(conn: Connection, limit: int = RECENT_JOBS) -> list[dict[str, Any]]:
-    """The last ``limit`` jobs, most recent first, each in the detail shape."""
+def list_jobs(conn: Connection, limit: int = RECENT_JOBS, *, with_issues: bool = True) -> list[dict[str, Any]]:
+    """The last ``limit`` jobs, most recent first, each in the detail shape.
+
+    ``with_issues=False`` leaves out errors/duplicates: a list that is polled (the TUI's recent
+    imports) should not read every issue row of 50 jobs (~60 ms for one 10 MB job's).
+    """
     rows = (
         conn.execute(text(_JOB_SELECT + "ORDER BY j.created_at DESC, j.uid DESC LIMIT :n"), {"n": limit})
         .mappings()
         .all()
     )
+    if not with_issues:
+        return [job_out(row, None, None) for row in rows]
     issues = _issues(conn, [row["uid"] for row in rows])
     return [job_out(row, *issues[row["uid"]]) for row in rows]
 

@@ -8,7 +8,9 @@ gone: its heartbeat is older than :data:`STALE_SECONDS`, or the worker's pid on 
 dead (then it is resumed at once). Each batch (about :data:`BATCH_SECONDS` of
 work, see :class:`Pace`) commits its contacts, row issues, counters and ``last_row``
 together, and only while the job still names this worker; a resumed job skips records up to
-``last_row``, so no row is imported twice or lost.
+``last_row``, so no row is imported twice or lost. A big file (see
+:func:`.validate_process.worth_a_process`) is validated by a child process while this one
+writes, in the same batches; small ones are validated here.
 
 Entry points: :func:`work` runs jobs in the calling thread until none is claimable (the hidden
 ``import work`` command); :func:`ensure_worker` starts or wakes an :class:`ImportRunner` thread
@@ -41,7 +43,8 @@ from ..timeutil import now_store, now_utc, to_store
 from .jobs import settings_of
 from .reading import open_csv
 from .rows import RowError, RowValidator
-from .writer import Batch, BatchWriter, LostJob
+from .validate_process import ValidationProcess, ValidationProcessFailed, worth_a_process
+from .writer import Batch, BatchWriter, LostJob, Stopped
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +62,6 @@ _lock = threading.Lock()
 
 def new_worker_id() -> str:
     return f"{_HOST}:{os.getpid()}:{next(_serial)}"
-
-
-class Stopped(Exception):
-    """The worker was asked to stop; the job is released for the next worker."""
 
 
 # ---------------------------------------------------------------- liveness and claiming
@@ -185,9 +184,12 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
     set: the caller releases the job) and LostJob (another worker took it over).
 
     The batches share one connection, kept for the job, so its enlarged page cache stays warm;
-    each batch is its own ``BEGIN IMMEDIATE`` transaction, like ``Database.write()``.
+    each batch is its own ``BEGIN IMMEDIATE`` transaction, like ``Database.write()``. The
+    validation process of a big file starts before the records are counted (its start-up
+    overlaps the count) and is always ended before this returns or raises.
     """
     last_row = 0
+    child: ValidationProcess | None = None
     try:
         with db.read() as conn:
             job = conn.execute(
@@ -196,26 +198,34 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
                 {"uid": uid},
             ).one()  # fmt: skip
             data = conn.execute(text("SELECT data FROM import_file WHERE job_uid = :uid"), {"uid": uid}).scalar()
-            users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
+            users = [dict(user) for user in conn.execute(text("SELECT id, name, email FROM user")).mappings()]
         last_row = job.last_row
         if data is None:
             raise ParsalinkError("the uploaded file is no longer stored; start the import again")
         settings = settings_of(job.field_mappings)
         source = open_csv(data)
-        del data  # only the decoded text is needed from here on
         if source.raw_header != settings.get("header"):
             raise ParsalinkError("the stored file no longer reads the way it did when the job started")
+        pace = Pace()
+        child = _start_child(data, settings, users, last_row, pace.limit)  # starts while we count
+        del data  # the child's thread holds its own reference until the bytes are sent
         total = source.count()
         with db.write() as conn:
             _guarded(conn, "UPDATE import_job SET total_rows = :total, heartbeat_at = :now",
                      {"total": total, "now": now_store(), "uid": uid, "me": worker})  # fmt: skip
-        validate = RowValidator(source.header, settings["mapping"], region=settings.get("region") or "US", users=users)
+        batches: Iterable[Batch]
+        if child is None:
+            validate = RowValidator(source.header, settings["mapping"], region=settings.get("region") or "US",
+                                    users=users)  # fmt: skip
+            batches = _batches(source.records(start_after_row=last_row), validate, pace)
+        else:
+            del source  # the child has its own copy of the text
+            batches = child.batches(pace, stop, BATCH_SECONDS)
         writer = BatchWriter(job_uid=uid, worker=worker, filename=job.filename,
                              source_uid=job.source_uid, on_duplicate=job.on_duplicate)  # fmt: skip
-        pace = Pace()
         with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw:
             conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()
-            for batch in _batches(source.records(start_after_row=last_row), validate, pace):
+            for batch in batches:
                 if stop is not None and stop.is_set():
                     raise Stopped
                 started = time.perf_counter()
@@ -234,13 +244,34 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
         raise
     except ParsalinkError as exc:  # ImportFileError included: a readable reason already
         message = str(exc)
+    except ValidationProcessFailed as exc:  # already says what failed, and where
+        message = f"unexpected error{_after(last_row)}: {exc}"
     except Exception as exc:
         log.debug("import job %s failed", uid, exc_info=True)
-        where = f" after row {last_row}" if last_row else ""
-        message = f"unexpected error{where}: {type(exc).__name__}: {exc}"
+        message = f"unexpected error{_after(last_row)}: {type(exc).__name__}: {exc}"
+    finally:
+        if child is not None:
+            child.close()
     with db.write() as conn:
         _finish(conn, uid, worker, "failed", message)
     return "failed"
+
+
+def _after(last_row: int) -> str:
+    return f" after row {last_row}" if last_row else ""
+
+
+def _start_child(data: bytes, settings: dict[str, Any], users: list[dict[str, Any]], last_row: int,
+                 first_chunk: int) -> ValidationProcess | None:  # fmt: skip
+    """A validation process for a big file (see validate_process), or None to validate here:
+    few records left, one CPU, or no process could be started."""
+    if not worth_a_process(data, last_row):
+        return None
+    try:
+        return ValidationProcess.start(data, settings, users, last_row, first_chunk)
+    except Exception:
+        log.debug("no validation process; validating in this one", exc_info=True)
+        return None
 
 
 @contextmanager

@@ -20,11 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from .commands import ContactCommands
+from .import_watch import ENDED, ImportWatch
 from .undo import Change, History
 
 
@@ -57,12 +59,23 @@ class ParsalinkApp(App[None]):
         self.advance_after_stage = advance_after_stage
         self.demo_contacts = demo_contacts
         self.users: dict[str, str] = {}
+        #: Polls running import jobs and says when one ends, whatever screen is up.
+        self.imports = ImportWatch(self)
 
     def on_mount(self) -> None:
         from .contacts_screen import ContactsScreen
 
         self.load_users()
         self.push_screen(ContactsScreen())
+        self.resume_imports()
+
+    @work(thread=True, exclusive=True, group="imports", exit_on_error=False, name="Resume imports")
+    def resume_imports(self) -> None:
+        """Start the core's import worker: a job left by a process that died resumes (off the UI thread)."""
+        self.service.resume_imports()
+        running = [j["uid"] for j in self.service.list_import_jobs(with_issues=False) if j["status"] not in ENDED]
+        for uid in reversed(running):  # oldest last, so it is the one the import screen shows
+            self.call_from_thread(self.imports.follow, uid)
 
     def load_users(self) -> None:
         with self.reporting():
@@ -125,6 +138,17 @@ class ParsalinkApp(App[None]):
                 after(change, ids, undo)
 
     # ------------------------------------------------------------------ screens
+    def open_imports(self, view: str = "auto") -> None:
+        """The import screen: ``auto`` shows the running (or last) job, else a new import; or ``recent``."""
+        from .contacts_screen import ContactsScreen
+        from .import_screen import ImportScreen
+
+        # One import screen, right on top of the contacts list (the palette may be used anywhere).
+        home = next((s for s in self.screen_stack if isinstance(s, ContactsScreen)), None)
+        while home is not None and self.screen is not home and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(ImportScreen(view))
+
     def action_help(self) -> None:
         from .help_screen import HelpScreen
 

@@ -1,4 +1,4 @@
-"""``ContactCommands``: the command palette's actions — new contact, stage filters, jump to a contact.
+"""``ContactCommands``: the command palette's actions — new contact, stage filters, imports, jump to a contact.
 
 Contact names are user data: hits show them as plain ``Content`` (``Matcher.highlight`` parses
 its argument as markup, so it is used only for our own command names).
@@ -58,6 +58,8 @@ class ContactCommands(Provider):
             ("Search contacts", run("action_focus_filter", "search"), "Focus the search box (/)"),
             ("Sort: next column", run("action_cycle_sort"), "created, updated, name, stage (o)"),
             ("Load demo data", run("action_load_demo"), "500 sample contacts into an empty database (D)"),
+            ("Import contacts from a CSV file", self.app.open_imports, "New import, or the running one (i)"),
+            ("Recent imports", partial(self.app.open_imports, "recent"), "The last 50 import jobs, with their errors"),
             ("Toggle: next row after a stage key", self.app.action_toggle_advance, "Triage setting"),
             ("Undo", self.app.action_undo, "u / ctrl+z"),
             ("Redo", self.app.action_redo, "ctrl+y"),

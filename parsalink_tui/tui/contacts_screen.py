@@ -10,7 +10,7 @@ the change is visible at once even when the contact no longer matches the filter
 | / | search (as you type) |
 | a / t / c | assignee / tags / created-after filters (tab to created-before) |
 | s / S | next / previous stage filter |
-| x | clear all filters |
+| x | clear all filters (the import-job filter too) |
 | o / O | next sort column / flip direction |
 | 1–7 | set the stage of the highlighted or selected contacts |
 | ] / [ | next / previous stage |
@@ -19,6 +19,7 @@ the change is visible at once even when the contact no longer matches the filter
 | enter | open the contact |
 | n / e / d | new / edit / delete |
 | pageup / pagedown, g / G | previous / next page, first / last page |
+| i | import contacts from a CSV file; recent imports |
 | D | load demo data (empty database only) |
 """
 
@@ -75,6 +76,7 @@ class ContactsScreen(Screen[None]):
         Binding("s", "cycle_stage_filter(1)", "Stage filter", show=False, id="contacts.stage_filter_next"),
         Binding("S", "cycle_stage_filter(-1)", "Previous stage filter", show=False, id="contacts.stage_filter_prev"),
         Binding("x", "clear_filters", "Clear filters", id="contacts.clear_filters"),
+        Binding("i", "import", "Import", id="contacts.import"),
         Binding("o", "cycle_sort", "Sort", show=False, id="contacts.sort"),
         Binding("O", "flip_sort", "Reverse sort", show=False, id="contacts.sort_reverse"),
         Binding("g", "first_page", "First page", show=False, id="contacts.first_page"),
@@ -241,6 +243,17 @@ class ContactsScreen(Screen[None]):
     def filter_by_stage(self, stage: str | None) -> None:
         """Used by the command palette."""
         self.change_query(stage=stage)
+
+    def show_import_job(self, uid: str, filename: str) -> None:
+        """Only the contacts import job ``uid`` created, ready for triage (x clears it)."""
+        self.query_one(FilterBar).clear()
+        self.query_state = self.query_state.cleared()
+        self.change_query(import_job=uid, import_name=filename)
+        self.table.focus()
+
+    # ------------------------------------------------------------------ imports
+    def action_import(self) -> None:
+        self.app.open_imports()
 
     # ------------------------------------------------------------------ sorting
     def action_cycle_sort(self) -> None:

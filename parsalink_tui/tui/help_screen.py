@@ -23,6 +23,10 @@ EXTRA: dict[str, list[tuple[str, str]]] = {
         ("enter", "Open the contact"),
         ("click header", "Sort by Name, Stage or Created"),
     ],
+    "Import": [
+        ("→", "Accept the path completion"),
+        ("enter", "Preview the file / open the import"),
+    ],
 }
 STAGE_ROW = ("1 … 7", "Set stage: New, Contacted, Engaged, Proposal Sent, Negotiation, Customer, Inactive")
 
@@ -57,11 +61,13 @@ class HelpScreen(ModalScreen[None]):
         from .contact_table import ContactTable
         from .contacts_screen import ContactsScreen
         from .detail_screen import DetailScreen
+        from .import_screen import ImportScreen
 
         sections = [
             ("Contacts list", key_rows(self.app, ContactsScreen.BINDINGS + ContactTable.BINDINGS) + EXTRA["Contacts list"]),
             ("Contact detail", key_rows(self.app, DetailScreen.BINDINGS)),
             ("New / edit form", key_rows(self.app, ContactForm.BINDINGS)),
+            ("Import", key_rows(self.app, ImportScreen.BINDINGS) + EXTRA["Import"]),
             ("Everywhere", key_rows(self.app, ParsalinkApp.BINDINGS) + EXTRA["Everywhere"]),
         ]
         with VerticalScroll(id="help"):

@@ -32,6 +32,9 @@ class ListQuery:
     tags: list[str] = field(default_factory=list)
     created_after: str = ""
     created_before: str = ""
+    #: Only the contacts this import job created (``import_name`` is its file, for the status line).
+    import_job: str | None = None
+    import_name: str = ""
     sort: str = "createdAt"
     descending: bool = True
     page: int = 1
@@ -56,6 +59,8 @@ class ListQuery:
             out["created_after"] = self.created_after
         if self.created_before:
             out["created_before"] = self.created_before
+        if self.import_job:
+            out["import_job"] = self.import_job
         return out
 
     def params(self) -> dict[str, Any]:
@@ -86,6 +91,8 @@ class ListQuery:
             parts.append(f"created ≥ {self.created_after}")
         if self.created_before:
             parts.append(f"created < {self.created_before}")
+        if self.import_job:
+            parts.append(f"imported from {clean(self.import_name) or self.import_job[:8]}")
         return parts
 
     def describe_sort(self) -> str:

@@ -23,6 +23,10 @@ FIGURES: Counter[str] = Counter()
 PEAKS: dict[str, float] = {}
 
 
+#: Free-text lines for the summary (the random seeds of the kill harnesses, so a run can be repeated).
+NOTES: list[str] = []
+
+
 def tally(kind: str, n: int = 1) -> None:
     FIGURES[kind] += n
 
@@ -31,13 +35,19 @@ def record_peak(kind: str, value: float) -> None:
     PEAKS[kind] = max(value, PEAKS.get(kind, value))
 
 
+def note(line: str) -> None:
+    NOTES.append(line)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    if FIGURES or PEAKS:
+    if FIGURES or PEAKS or NOTES:
         terminalreporter.section("hardening figures")
         for kind, n in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{n:>8}  {kind}")
         for kind, value in sorted(PEAKS.items()):
             terminalreporter.write_line(f"{value:>8}  {kind} (largest)")
+        for line in NOTES:
+            terminalreporter.write_line(f"          {line}")
 
 
 CliResult = tuple[int, str, str]

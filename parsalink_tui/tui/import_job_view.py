@@ -1,0 +1,159 @@
+"""``JobView``: one import job — progress while it runs; counts, row errors and duplicates after.
+
+The screen feeds it: :meth:`JobView.show` with each poll (the job without its issues), and
+:meth:`JobView.show_issues` once with the full job when it has ended. Only the first
+:data:`MAX_ISSUE_ROWS` errors and duplicates go into the tables (a DataTable of thousands of
+rows is slow to draw); the failed-rows CSV has them all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import DataTable, ProgressBar, Static
+
+from .import_watch import ENDED, duplicate_count
+from .render import cell, clean, when
+
+MAX_ISSUE_ROWS = 200
+# Badge colours that read on dark and light themes (as the stage badges).
+STATUS_STYLES: dict[str, str] = {
+    "queued": "bold #ffffff on #6b6f80",
+    "processing": "bold #1d1400 on #e8b33a",
+    "complete": "bold #ffffff on #2f8f3a",
+    "failed": "bold #ffffff on #c0392b",
+}
+
+
+def status_badge(status: str) -> Text:
+    return Text(f" {clean(status)} ", style=STATUS_STYLES.get(status, "reverse"), no_wrap=True)
+
+
+def took(job: dict[str, Any]) -> str:
+    """How long the job ran, from its own timestamps ("" while it runs): no clock involved."""
+    try:
+        started = datetime.fromisoformat(str(job["startedAt"]))
+        finished = datetime.fromisoformat(str(job["finishedAt"]))
+    except (TypeError, ValueError):
+        return ""
+    seconds = max(0, int((finished - started).total_seconds()))
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
+
+
+def count_line(job: dict[str, Any]) -> Content:
+    errors, duplicates = job["errorCount"], duplicate_count(job)
+    return Content.assemble(
+        "Rows ", (f"{job['processedRows']:,}", "bold"), f" of {job['totalRows']:,}",
+        "   ·   Imported ", (f"{job['successCount']:,}", "bold $text-success"),
+        "   ·   Errors ", (f"{errors:,}", "bold $text-error" if errors else "bold"),
+        "   ·   Duplicates ", (f"{duplicates:,}", "bold $text-warning" if duplicates else "bold"),
+    )  # fmt: skip
+
+
+def meta_line(job: dict[str, Any]) -> Content:
+    parts = [f"source {clean(job['sourceName'])}" if job.get("sourceName") else "no source"]
+    parts.append(f"queued {when(job['createdAt'])}")
+    if job.get("startedAt"):
+        parts.append(f"started {when(job['startedAt'])}")
+    if job.get("finishedAt"):
+        duration = took(job)
+        parts.append(f"finished {when(job['finishedAt'])}" + (f" ({duration})" if duration else ""))
+    return Content("  ·  ".join(parts))
+
+
+class JobView(Vertical):
+    """Progress and outcome of one import job."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job: dict[str, Any] | None = None
+        self.issues_shown_for: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="job-title")
+        yield ProgressBar(total=100, show_eta=False, id="job-bar")
+        yield Static(id="job-counts")
+        yield Static(id="job-meta")
+        yield Static(id="job-message")
+        yield Static(id="job-wait")
+        with Horizontal(id="job-issues"):
+            yield DataTable(id="job-errors", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="job-dups", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        errors = self.query_one("#job-errors", DataTable)
+        errors.add_column(Text("Row", style="bold"), width=7, key="row")
+        errors.add_column(Text("Message", style="bold"), key="message")
+        dups = self.query_one("#job-dups", DataTable)
+        dups.add_column(Text("Row", style="bold"), width=7, key="row")
+        dups.add_column(Text("Email", style="bold"), key="email")
+        dups.add_column(Text("Existing contact", style="bold"), key="existing")
+
+    @property
+    def ended(self) -> bool:
+        return self.job is not None and self.job["status"] in ENDED
+
+    def show(self, job: dict[str, Any]) -> None:
+        """Draw the job's status and counts (``job`` with or without its issues)."""
+        if self.job is None or self.job["uid"] != job["uid"]:
+            self.issues_shown_for = None
+        self.job = job
+        status = job["status"]
+        self.query_one("#job-title", Static).update(
+            Content.assemble((clean(job["filename"]), "bold"), "   ", Content.from_rich_text(status_badge(status)))
+        )
+        bar = self.query_one("#job-bar", ProgressBar)
+        bar.update(total=100, progress=job["progressPercent"])
+        self.query_one("#job-counts", Static).update(count_line(job))
+        self.query_one("#job-meta", Static).update(meta_line(job))
+        message = self.query_one("#job-message", Static)
+        failed = status == "failed"
+        message.display = failed
+        if failed:
+            message.update(Content.assemble(("Failed: ", "bold"), clean(job.get("errorMessage")) or "no reason given"))
+        ended = status in ENDED
+        wait = self.query_one("#job-wait", Static)
+        wait.display = not ended
+        if not ended:
+            waiting = "Waiting for the import worker…" if status == "queued" else "Importing in the background."
+            wait.update(Content(f"{waiting} You can leave this screen (escape) and triage; you will be told when it ends."))
+        self.query_one("#job-issues").display = ended and self.issues_shown_for == job["uid"]
+
+    def focus_first(self) -> None:
+        """Focus the first issue table that shows, else nothing (so the screen's keys work)."""
+        for table in self.query(DataTable):
+            if table.display and self.query_one("#job-issues").display:
+                table.focus()
+                return
+        self.screen.set_focus(None)
+
+    def show_issues(self, job: dict[str, Any]) -> None:
+        """Fill the row-error and duplicate tables from the full job (it has ended)."""
+        self.show(job)
+        errors, dups = job.get("errors") or [], job.get("duplicates") or []
+        error_table = self.query_one("#job-errors", DataTable)
+        error_table.clear()
+        for item in errors[:MAX_ISSUE_ROWS]:
+            error_table.add_row(cell(item["row"], "dim"), cell(item["message"]))
+        dup_table = self.query_one("#job-dups", DataTable)
+        dup_table.clear()
+        for item in dups[:MAX_ISSUE_ROWS]:
+            dup_table.add_row(cell(item["row"], "dim"), cell(item["email"]), cell(item["existingId"], "dim"))
+        error_table.border_title = f"Row errors ({len(errors):,})"
+        dup_table.border_title = f"Duplicates ({len(dups):,})"
+        error_table.border_subtitle = f"first {MAX_ISSUE_ROWS} · E saves all" if len(errors) > MAX_ISSUE_ROWS else ""
+        dup_table.border_subtitle = f"first {MAX_ISSUE_ROWS}" if len(dups) > MAX_ISSUE_ROWS else ""
+        # Only the lists that have rows; none at all says so in a line instead.
+        error_table.display = bool(errors)
+        dup_table.display = bool(dups)
+        self.issues_shown_for = job["uid"]
+        self.query_one("#job-issues").display = bool(errors or dups)
+        if not (errors or dups) and job["status"] == "complete":
+            wait = self.query_one("#job-wait", Static)
+            wait.update(Content("Every row was imported: no row errors, no duplicates."))
+            wait.display = True
