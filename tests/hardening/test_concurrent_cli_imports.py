@@ -2,7 +2,7 @@
 
 Two real ``python -m parsalink_tui import start --wait`` processes start together (each waits
 on a go-file after Python's start-up, so their starts overlap), each with a realistic export:
-``a.csv`` (~9k rows) and ``b.csv`` (~9k rows of its own plus 1,500 of a.csv's records, a third
+``a.csv`` (~8.5k rows) and ``b.csv`` (~7k rows of its own plus 1,500 of a.csv's records, a third
 of them with the email upper-cased). Jobs run one at a time per database, so whichever was
 claimed first must import exactly as it would alone, and the other exactly as it would alone
 except that every row whose email the first job created is a duplicate instead. Checked:

@@ -55,7 +55,6 @@ from .crash_support import (
 )
 
 DEMO_CONTACTS = 300
-EDITED = ("title", "notes", "tags", "lastName")
 
 
 def audit_rows(db: Path) -> int:
