@@ -200,6 +200,29 @@ def _explained(path: Path) -> Iterator[None]:
         raise clear from exc
 
 
+class ChangeWatcher:
+    """Says whether another connection (this process's or another's) committed since last asked.
+
+    ``PRAGMA data_version`` on one dedicated connection changes whenever any other connection
+    commits: a cheap way for the TUI to notice an import running in another process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn = _connect_raw(path)
+        self._last = self._version()
+
+    def _version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed(self) -> bool:
+        version = self._version()
+        changed, self._last = version != self._last, version
+        return changed
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class Database:
     """An open, migrated database: an SQLAlchemy engine plus read/write transaction helpers.
 

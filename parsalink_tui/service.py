@@ -27,6 +27,12 @@ class Service:
     def open(cls, path: Any = None, *, region: str | None = None) -> Service:
         return cls(open_database(path), region=region)
 
+    def watch_changes(self) -> Any:
+        """A :class:`~parsalink_tui.db.ChangeWatcher`: ``changed()`` is true after any commit."""
+        from .db import ChangeWatcher
+
+        return ChangeWatcher(self.db.path)
+
     def close(self) -> None:
         from .importing.runner import stop_worker
 

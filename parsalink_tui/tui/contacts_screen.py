@@ -45,6 +45,8 @@ from .stage_bar import StageBar
 from .undo import Batch, Change, DeleteChange, StageChange
 
 STAGE_GROUP = Binding.Group("Stage", compact=True)
+# How often the list looks for commits made elsewhere (another process importing, say).
+REFRESH_SECONDS = 2.0
 
 
 def _stage_bindings() -> list[Binding]:
@@ -87,6 +89,7 @@ class ContactsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        self._watcher: Any = None
         self.query_state = ListQuery()
         self.selected: set[str] = set()
         self.rows: dict[str, dict[str, Any]] = {}
@@ -115,6 +118,20 @@ class ContactsScreen(Screen[None]):
         self.table.users = self.app.users
         self.query_one("#empty").display = False
         self.table.focus()
+        watch = getattr(self.app.service, "watch_changes", None)
+        self._watcher = watch() if watch else None
+        if self._watcher is not None:
+            self.set_interval(REFRESH_SECONDS, self._refresh_if_changed)
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    def _refresh_if_changed(self) -> None:
+        """Reload the page when anything was committed — e.g. an import in another process —
+        while this screen is showing, keeping the cursor and the selection."""
+        if self._watcher is not None and self._fitted and self.is_current and self._watcher.changed():
+            self.reload()
 
     @on(ContactTable.Resized)
     def _table_resized(self, event: ContactTable.Resized) -> None:
