@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, ProgressBar, Static
 
@@ -21,6 +21,9 @@ from .import_watch import ENDED, duplicate_count
 from .render import cell, clean, when
 
 MAX_ISSUE_ROWS = 200
+ROW_WIDTH = 7
+ID_WIDTH = 30  # cnt_ + a 26-character ULID
+CHROME = 10  # the view's padding, a table's border and its scrollbar
 # Badge colours that read on dark and light themes (as the stage badges).
 STATUS_STYLES: dict[str, str] = {
     "queued": "bold #ffffff on #6b6f80",
@@ -58,12 +61,12 @@ def count_line(job: dict[str, Any]) -> Content:
 def meta_line(job: dict[str, Any]) -> Content:
     parts = [f"source {clean(job['sourceName'])}" if job.get("sourceName") else "no source"]
     parts.append(f"queued {when(job['createdAt'])}")
-    if job.get("startedAt"):
-        parts.append(f"started {when(job['startedAt'])}")
-    if job.get("finishedAt"):
+    if job.get("finishedAt"):  # the duration says when it started
         duration = took(job)
-        parts.append(f"finished {when(job['finishedAt'])}" + (f" ({duration})" if duration else ""))
-    return Content("  ·  ".join(parts))
+        parts.append(f"finished {when(job['finishedAt'])}" + (f" (took {duration})" if duration else ""))
+    elif job.get("startedAt"):
+        parts.append(f"started {when(job['startedAt'])}")
+    return Content(" · ".join(parts))
 
 
 class JobView(Vertical):
@@ -75,24 +78,33 @@ class JobView(Vertical):
         self.issues_shown_for: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="job-title")
-        yield ProgressBar(total=100, show_eta=False, id="job-bar")
-        yield Static(id="job-counts")
-        yield Static(id="job-meta")
-        yield Static(id="job-message")
+        with Vertical(id="job-summary"):
+            yield Static(id="job-title")
+            yield ProgressBar(total=100, show_eta=False, id="job-bar")
+            yield Static(id="job-counts")
+            yield Static(id="job-meta")
+            yield Static(id="job-message")
         yield Static(id="job-wait")
-        with Horizontal(id="job-issues"):
+        with Vertical(id="job-issues"):
             yield DataTable(id="job-errors", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="job-dups", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        self.query_one("#job-summary").border_title = "Import job"
+
+    def _set_columns(self) -> None:
+        """Columns that fit the screen's width, so a long message needs no sideways scrolling."""
+        inner = self.app.size.width - CHROME
         errors = self.query_one("#job-errors", DataTable)
-        errors.add_column(Text("Row", style="bold"), width=7, key="row")
-        errors.add_column(Text("Message", style="bold"), key="message")
+        errors.clear(columns=True)
+        errors.add_column(Text("Row", style="bold"), width=ROW_WIDTH, key="row")
+        errors.add_column(Text("Message", style="bold"), width=max(20, inner - ROW_WIDTH - 4), key="message")
         dups = self.query_one("#job-dups", DataTable)
-        dups.add_column(Text("Row", style="bold"), width=7, key="row")
-        dups.add_column(Text("Email", style="bold"), key="email")
-        dups.add_column(Text("Existing contact", style="bold"), key="existing")
+        dups.clear(columns=True)
+        existing = min(ID_WIDTH, max(12, inner - ROW_WIDTH - 6 - 24))
+        dups.add_column(Text("Row", style="bold"), width=ROW_WIDTH, key="row")
+        dups.add_column(Text("Email", style="bold"), width=max(16, inner - ROW_WIDTH - existing - 6), key="email")
+        dups.add_column(Text("Existing contact", style="bold"), width=existing, key="existing")
 
     @property
     def ended(self) -> bool:
@@ -109,6 +121,7 @@ class JobView(Vertical):
         )
         bar = self.query_one("#job-bar", ProgressBar)
         bar.update(total=100, progress=job["progressPercent"])
+        bar.set_class(status == "failed", "-failed")
         self.query_one("#job-counts", Static).update(count_line(job))
         self.query_one("#job-meta", Static).update(meta_line(job))
         message = self.query_one("#job-message", Static)
@@ -121,7 +134,9 @@ class JobView(Vertical):
         wait.display = not ended
         if not ended:
             waiting = "Waiting for the import worker…" if status == "queued" else "Importing in the background."
-            wait.update(Content(f"{waiting} You can leave this screen (escape) and triage; you will be told when it ends."))
+            wait.update(
+                Content(f"{waiting} You can leave this screen (escape) and triage; you will be told when it ends.")
+            )
         self.query_one("#job-issues").display = ended and self.issues_shown_for == job["uid"]
 
     def focus_first(self) -> None:
@@ -136,12 +151,11 @@ class JobView(Vertical):
         """Fill the row-error and duplicate tables from the full job (it has ended)."""
         self.show(job)
         errors, dups = job.get("errors") or [], job.get("duplicates") or []
+        self._set_columns()
         error_table = self.query_one("#job-errors", DataTable)
-        error_table.clear()
         for item in errors[:MAX_ISSUE_ROWS]:
             error_table.add_row(cell(item["row"], "dim"), cell(item["message"]))
         dup_table = self.query_one("#job-dups", DataTable)
-        dup_table.clear()
         for item in dups[:MAX_ISSUE_ROWS]:
             dup_table.add_row(cell(item["row"], "dim"), cell(item["email"]), cell(item["existingId"], "dim"))
         error_table.border_title = f"Row errors ({len(errors):,})"
@@ -152,7 +166,9 @@ class JobView(Vertical):
         error_table.display = bool(errors)
         dup_table.display = bool(dups)
         self.issues_shown_for = job["uid"]
-        self.query_one("#job-issues").display = bool(errors or dups)
+        issues = self.query_one("#job-issues")
+        issues.display = bool(errors or dups)
+        issues.set_class(bool(errors and dups), "-both")
         if not (errors or dups) and job["status"] == "complete":
             wait = self.query_one("#job-wait", Static)
             wait.update(Content("Every row was imported: no row errors, no duplicates."))

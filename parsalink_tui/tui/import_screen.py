@@ -46,10 +46,20 @@ class ImportScreen(Screen[None]):
         Binding("escape", "back", "Back", id="import.back"),
         Binding("ctrl+s", "start", "Start import", id="import.start", priority=True),
         Binding("ctrl+l", "focus_path", "Type a path", id="import.path"),
-        Binding("c", "show_contacts", "Show its contacts", id="import.show_contacts",
-                tooltip="The contacts list, filtered to the contacts this job created (x clears it)"),
-        Binding("E", "save_errors", "Save failed rows", id="import.save_errors",
-                tooltip="Write the failed rows as CSV (an error column first) to fix and import again"),
+        Binding(
+            "c",
+            "show_contacts",
+            "Show the job's contacts",
+            id="import.show_contacts",
+            tooltip="The contacts list, filtered to the contacts this job created (x clears it)",
+        ),
+        Binding(
+            "E",
+            "save_errors",
+            "Save failed rows",
+            id="import.save_errors",
+            tooltip="Write the failed rows as CSV (an error column first) to fix and import again",
+        ),
         Binding("n", "new_import", "New import", id="import.new"),
         Binding("r", "recent", "Recent imports", id="import.recent"),
     ]
@@ -224,13 +234,21 @@ class ImportScreen(Screen[None]):
                 path, source_uid=source, field_mappings=field_mappings or None, on_duplicate=on_duplicate, run=True
             )
         except ParsalinkError as exc:
-            self.app.call_from_thread(self.query_one(ImportSetup).refused, str(exc), False)
+            self.app.call_from_thread(self._refused, str(exc))
             return
         self.app.call_from_thread(self._started, body)
 
+    def _refused(self, message: str) -> None:
+        if self.is_attached:
+            self.query_one(ImportSetup).refused(message, False)
+        else:
+            self.app.notify(message, title="Import not started", severity="error", timeout=8, markup=False)
+
     def _started(self, body: dict[str, Any]) -> None:
+        # Followed even if the user left the screen meanwhile: the ending is still announced.
         self.app.imports.follow(body["uid"])
-        self.open_job(body["uid"])
+        if self.is_attached:
+            self.open_job(body["uid"])
 
     # ------------------------------------------------------------------ failed rows
     def action_save_errors(self) -> None:

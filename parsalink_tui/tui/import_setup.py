@@ -56,8 +56,8 @@ def field_options() -> list[tuple[str, str]]:
 # The first-rows table: (key, label, width, priority); lower priority stays longer when narrow.
 PREVIEW_COLUMNS: tuple[tuple[str, str, int, int], ...] = (
     ("row", "Row", 5, 0),
-    ("name", "Name", 18, 1),
-    ("email", "Email", 28, 0),
+    ("name", "Name", 16, 1),
+    ("email", "Email", 26, 0),
     ("phone", "Phone", 14, 2),
     ("stage", "Stage", 14, 3),
     ("account", "Account", 16, 4),
@@ -235,6 +235,8 @@ class ImportSetup(Vertical):
     def refused(self, message: str, new_file: bool) -> None:
         """A refusal: inline and as a notification; the screen stays."""
         self.app.notify(message, title="Cannot import this file", severity="error", timeout=8, markup=False)
+        if not self.is_attached:  # the user left the screen meanwhile: the notification says it
+            return
         self.say(message, "bold $text-error")
         if new_file:
             self.preview = None
@@ -291,12 +293,15 @@ class ImportSetup(Vertical):
     def _show_info(self, preview: dict[str, Any]) -> None:
         delimiter = DELIMITERS.get(preview["delimiter"], repr(preview["delimiter"]))
         mapped = sum(1 for c in preview["columns"] if c["field"])
+        detail = (
+            f"{clean(preview['encoding'])} · {delimiter} · header row {preview['headerRow']} · "
+            f"{mapped}/{len(preview['columns'])} columns used"
+        )
         info = Content.assemble(
             (clean(preview["filename"]), "bold"),
             f"  ·  {preview['totalRows']:,} rows\n",
-            (f"{clean(preview['encoding'])}  ·  {delimiter}-separated  ·  header on row {preview['headerRow']}  ·  "
-             f"{mapped} of {len(preview['columns'])} columns used", "dim"),
-        )  # fmt: skip
+            (detail, "dim"),
+        )
         self.query_one("#file-info", Static).update(info)
 
     def _show_rows(self, preview: dict[str, Any]) -> None:

@@ -32,10 +32,7 @@ def duplicate_count(job: dict[str, Any]) -> int:
 
 def summary(job: dict[str, Any]) -> str:
     """``1,234 imported · 5 errors · 2 duplicates`` (numbers only: safe as plain text)."""
-    return (
-        f"{job['successCount']:,} imported · {job['errorCount']:,} errors · "
-        f"{duplicate_count(job):,} duplicates"
-    )
+    return f"{job['successCount']:,} imported · {job['errorCount']:,} errors · {duplicate_count(job):,} duplicates"
 
 
 class ImportWatch:

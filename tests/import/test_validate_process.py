@@ -122,8 +122,9 @@ def test_small_files_are_validated_in_process(service, tmp_path, monkeypatch):
     service.work_imports()
     assert service.get_import_job(body["uid"])["status"] == "complete"
     assert spy.started == []
-    assert validate_process.worth_a_process(b"a\n" * 10_000, 0)
-    assert not validate_process.worth_a_process(b"a\n" * 10_000, 6000)  # resuming near the end
+    lines = b"a\n" * validate_process.MIN_RECORDS
+    assert validate_process.worth_a_process(lines, 0)
+    assert not validate_process.worth_a_process(lines, 1)  # resuming: fewer records left
 
 
 def test_a_stopped_job_resumes_with_a_child_and_leaves_none_running(service, tmp_path, db_path, monkeypatch):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from parsalink_tui.timeutil import to_store
 from parsalink_tui.tui.contacts_screen import ContactsScreen
 
 
@@ -50,8 +52,8 @@ def page_contacts(pilot: Pilot) -> list[dict]:
 # ---------------------------------------------------------------- import jobs in a fixed state
 
 FIXED_CREATED = "2026-06-08T10:01:16.000000Z"
-FIXED_STARTED = "2026-06-08T10:01:18.000000Z"
-FIXED_FINISHED = "2026-06-08T10:02:04.000000Z"
+STARTED_AFTER = timedelta(seconds=2)  # a job starts 2 s after it was queued and runs 46 s
+FINISHED_AFTER = timedelta(seconds=48)
 # A worker on another machine with a heartbeat far ahead: alive to every runner, so nobody claims
 # (or fails) a job written here in the 'processing' state.
 FOREIGN_WORKER = "elsewhere:1:1"
@@ -68,6 +70,8 @@ def insert_job(db_path: Path, uid: str, *, filename: str = "leads.csv", status: 
     Counters default to the issue lists; ``processed`` defaults to every row counted. Snapshots
     use this instead of a live worker so counts and timestamps never move.
     """
+    queued = datetime.fromisoformat(created)
+    started, finished = to_store(queued + STARTED_AFTER), to_store(queued + FINISHED_AFTER)
     n_errors = len(errors) if error_count is None else error_count
     n_dups = len(duplicates) if duplicate_count is None else duplicate_count
     done = success + n_errors + n_dups if processed is None else processed
@@ -82,8 +86,8 @@ def insert_job(db_path: Path, uid: str, *, filename: str = "leads.csv", status: 
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'skip', ?, ?, ?, ?, ?, ?)",
                 (uid, filename, status, total, done, success, n_errors, n_dups, error_message, source_uid, done + 1,
                  FOREIGN_WORKER if running else None, FAR_FUTURE if running else None, created,
-                 None if status == "queued" else FIXED_STARTED,
-                 FIXED_FINISHED if status in ("complete", "failed") else None),
+                 None if status == "queued" else started,
+                 finished if status in ("complete", "failed") else None),
             )  # fmt: skip
             conn.executemany(
                 "INSERT INTO import_issue (job_uid, row, kind, message) VALUES (?, ?, 'error', ?)",

@@ -5,6 +5,7 @@ a failed job, and the start-up resume."""
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -164,8 +165,8 @@ async def test_changing_a_mapping_updates_the_preview(demo_service, make_app, in
 
 async def test_refusals_are_shown_and_the_screen_stays(demo_service, make_app, in_folder):
     (in_folder / "contacts.txt").write_text("Email\na@example.com\n")
-    with open(in_folder / "huge.csv", "wb") as fh:  # sparse: 11 MB without writing them
-        fh.truncate(11 * 1024 * 1024)
+    (in_folder / "huge.csv").touch()
+    os.truncate(in_folder / "huge.csv", 11 * 1024 * 1024)  # sparse: 11 MB without writing them
     (in_folder / "no-email.csv").write_text("Name,Company\nAnn,Acme\n")
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
@@ -221,7 +222,9 @@ async def test_import_runs_while_the_user_triages(demo_service, make_app, in_fol
         await open_and_type_path(pilot, "big.csv")
         await pilot.press("ctrl+s")
         screen = screen_of(pilot)
-        await wait_until(pilot, lambda: screen.view == "job" and (screen.job_view.job or {}).get("processedRows", 0) > 0)
+        await wait_until(
+            pilot, lambda: screen.view == "job" and (screen.job_view.job or {}).get("processedRows", 0) > 0
+        )
         uid = screen.job_uid
         assert uid is not None and screen.job_view.job["status"] == "processing"
         # Leave the screen: the import goes on; triage and page on the contacts list meanwhile.
@@ -235,8 +238,9 @@ async def test_import_runs_while_the_user_triages(demo_service, make_app, in_fol
         await pilot.press("pagedown")
         await settle(pilot)
         assert contacts.query_state.page == 2
+        target = contacts.table.current_id
         await pilot.press("6")  # Customer, on page 2
-        assert demo_service.get_contact(contacts.table.page_ids()[0])["stage"] == "customer"
+        assert demo_service.get_contact(target)["stage"] == "customer"
         assert demo_service.get_import_job(uid, with_issues=False)["status"] == "processing"
         held_import.set()
         # The app says when the job ends, here on the contacts list.
@@ -327,7 +331,7 @@ async def test_recent_imports_list_and_detail(demo_service, make_app, db_path):
         assert screen.view == "job" and screen.job_uid == "job-old"
         assert "old.csv" in text_of(pilot, "#job-title")
         assert "source Trade Show" in text_of(pilot, "#job-meta")
-        assert "finished 2026-06-08 10:02 (46 s)" in text_of(pilot, "#job-meta")
+        assert "finished 2026-06-01 09:00 (took 46 s)" in text_of(pilot, "#job-meta")
         errors = screen.query_one("#job-errors", DataTable)
         assert [str(c) for c in errors.get_row_at(0)] == ["3", "Invalid email format"]
         assert not screen.query_one("#job-dups").display  # no duplicates: no empty table
@@ -402,3 +406,44 @@ async def test_save_failed_rows(demo_service, make_app, in_folder):
         assert saved.read_bytes() == demo_service.import_errors_csv(screen.job_uid)
         assert saved.stat().st_mode & 0o777 == 0o600
         assert any("2 failed rows saved to" in n for n in notes(pilot))
+
+
+async def test_a_new_source_is_made_and_stamped_on_the_job(demo_service, make_app, in_folder):
+    leads_csv(in_folder)
+    before = len(demo_service.list_sources())
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_and_type_path(pilot, "leads.csv")
+        screen = screen_of(pilot)
+        source = screen.query_one("#source", Select)
+        source.value = "\x00new"  # the "+ new source…" choice, as picked from the list
+        await settle(pilot)
+        await type_text(pilot, "Trade Show [2026]")
+        await pilot.press("enter")
+        await settle(pilot)
+        made = next(s for s in demo_service.list_sources() if s["name"] == "Trade Show [2026]")
+        assert source.value == made["uid"]
+        # A name that exists (any case) is reused instead of making a twin.
+        source.value = "\x00new"
+        await settle(pilot)
+        await type_text(pilot, "trade show [2026]")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(demo_service.list_sources()) == before + 1 and source.value == made["uid"]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+        assert demo_service.get_import_job(screen.job_uid)["sourceName"] == "Trade Show [2026]"
+        assert "source Trade Show [2026]" in text_of(pilot, "#job-meta")
+
+
+async def test_leaving_right_after_start_still_follows_the_job(demo_service, make_app, in_folder):
+    leads_csv(in_folder)
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_and_type_path(pilot, "leads.csv")
+        await pilot.press("ctrl+s", "escape")  # gone before the job is even queued
+        await wait_until(pilot, lambda: any(n.startswith("Import complete") for n in notes(pilot)))
+        assert isinstance(pilot.app.screen, ContactsScreen)
+        await pilot.press("i")
+        await settle(pilot)
+        assert screen_of(pilot).view == "job" and screen_of(pilot).job_view.ended

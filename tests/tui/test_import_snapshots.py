@@ -1,0 +1,96 @@
+"""Pictures of the import screen (pytest-textual-snapshot) at 120×35, and one at 80×24.
+
+Deterministic: jobs are written straight into the database in a fixed state with fixed counts
+and timestamps (no live worker, and the start-up resume is switched off so nothing claims them);
+the file picker looks at a folder made here; the cursor does not blink.
+Update after LOOKING at the new SVGs: ``pytest tests/tui/test_import_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import SIZE
+from .helpers import insert_job, leads_csv
+from .test_snapshots import steps
+
+ERRORS = [
+    (14, "Invalid email format"),
+    (27, "Invalid phone number: '555-01'"),
+    (41, "firstName or lastName is required"),
+    (58, "Invalid email format"),
+    (
+        63,
+        "Unknown stage 'Hot lead'; expected one of: new, contacted, engaged, proposal_sent, negotiation, customer, inactive",
+    ),
+    (90, "assignedTo: no user 'Jordan Blake' (give a user id, email or name)"),
+    (112, "Invalid email format"),
+]
+DUPLICATES = [
+    (33, "sarah.kim@example.com", "cnt_01J93MXKM0V3RS3DTR98H6BCFN"),
+    (76, "SARAH.KIM@example.com", "cnt_01J93MXKM0V3RS3DTR98H6BCFN"),
+    (104, "li.wei@example.com", "cnt_01J93MXKM020KW71NVRK6P2FHG"),
+]
+
+
+@pytest.fixture
+def quiet_service(demo_service, monkeypatch: pytest.MonkeyPatch):
+    """The demo service without its start-up resume: the fixed job rows stay as written."""
+    monkeypatch.setattr(demo_service, "resume_imports", lambda: None)
+    return demo_service
+
+
+@pytest.fixture
+def jobs(quiet_service, db_path: Path):
+    """A finished job with errors and duplicates, a failed one and a running one (newest first:
+    running, failed, finished, older)."""
+    source = quiet_service.add_source("Trade Show")
+    insert_job(db_path, "job-a", filename="webinar-2026-05.csv", total=212, success=212,
+               created="2026-05-28T14:30:00.000000Z")  # fmt: skip
+    insert_job(db_path, "job-b", filename="trade-show-leads.csv", total=250, success=240, errors=ERRORS,
+               duplicates=DUPLICATES, created="2026-06-08T10:01:16.000000Z", source_uid=source["uid"])  # fmt: skip
+    insert_job(db_path, "job-c", filename="hubspot-export.csv", status="failed", total=4812, success=2048,
+               error_count=0, duplicate_count=0, processed=2048, created="2026-06-09T08:15:00.000000Z",
+               error_message="unexpected error after row 2049: OSError: [Errno 28] No space left on device")  # fmt: skip
+    insert_job(db_path, "job-d", filename="contacts-10mb.csv", status="processing", total=67997, success=23870,
+               error_count=512, duplicate_count=194, created="2026-06-10T09:00:00.000000Z",
+               source_uid=source["uid"])  # fmt: skip
+    return quiet_service
+
+
+def test_import_setup_with_preview(snap_compare, quiet_service, make_app, tmp_path, monkeypatch):
+    folder = tmp_path / "exports"
+    (folder / "archive").mkdir(parents=True)
+    leads_csv(folder)
+    leads_csv(folder, "partners.csv", rows=2)
+    monkeypatch.chdir(folder)
+    # i opens a new import; the tree lists archive/, leads.csv, partners.csv: pick leads.csv.
+    run = steps("i", "down", "down", "enter")
+    assert snap_compare(make_app(quiet_service), terminal_size=SIZE, run_before=run)
+
+
+def test_import_in_progress(snap_compare, jobs, make_app):
+    # i re-attaches to the running job: a third done, with its counts so far.
+    assert snap_compare(make_app(jobs), terminal_size=SIZE, run_before=steps("i"))
+
+
+def test_import_finished_with_errors_and_duplicates(snap_compare, jobs, make_app):
+    # Recent imports, down to the finished trade-show job, enter opens it.
+    run = steps("i", "r", "down", "down", "enter")
+    assert snap_compare(make_app(jobs), terminal_size=SIZE, run_before=run)
+
+
+def test_import_finished_at_80x24(snap_compare, jobs, make_app):
+    run = steps("i", "r", "down", "down", "enter")
+    assert snap_compare(make_app(jobs), terminal_size=(80, 24), run_before=run)
+
+
+def test_import_failed(snap_compare, jobs, make_app):
+    run = steps("i", "r", "down", "enter")
+    assert snap_compare(make_app(jobs), terminal_size=SIZE, run_before=run)
+
+
+def test_recent_imports(snap_compare, jobs, make_app):
+    assert snap_compare(make_app(jobs), terminal_size=SIZE, run_before=steps("i", "r"))
