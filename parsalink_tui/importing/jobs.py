@@ -95,6 +95,8 @@ def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
             raise ImportRefused(f"{shown}: cannot read it ({exc.strerror})") from None
     if len(data) > MAX_FILE_BYTES:
         raise ImportRefused(_too_big(shown, len(data)))
+    if len(data) != info.st_size:  # truncated or grown under us: half a file is not the file
+        raise ImportRefused(f"{shown} changed while it was being read; import it again once it is complete")
     if not data:
         raise ImportRefused(f"{shown} is empty (0 bytes)")
     return strip_control(name) or "import.csv", data
