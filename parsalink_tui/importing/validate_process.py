@@ -328,7 +328,7 @@ def _validate(sock: socket.socket) -> None:
         _message(sock, ("refused", str(exc)))
     except (EOFError, OSError):
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any failure is the parent's to report: it fails the job)
         import traceback
 
         _message(sock, ("failed", type(exc).__name__, str(exc), traceback.format_exc()))
