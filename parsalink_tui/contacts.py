@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
@@ -43,13 +43,12 @@ def tags_for(conn: Connection, ids: Iterable[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {i: [] for i in id_list}
     if not id_list:
         return out
-    marks = ",".join(f":i{n}" for n in range(len(id_list)))
     rows = conn.execute(
         text(
             "SELECT c.id, t.name FROM contact c JOIN contact_tag ct ON ct.contact_pk = c.pk "
-            f"JOIN tag t ON t.id = ct.tag_id WHERE c.id IN ({marks}) ORDER BY c.id, ct.position"
-        ),
-        {f"i{n}": v for n, v in enumerate(id_list)},
+            "JOIN tag t ON t.id = ct.tag_id WHERE c.id IN :ids ORDER BY c.id, ct.position"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": id_list},
     )
     for cid, name in rows:
         out[cid].append(name)

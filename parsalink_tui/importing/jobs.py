@@ -30,7 +30,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from ..errors import ImportRefused, NotFoundError
 from ..ids import new_uid
@@ -247,13 +247,12 @@ def _issues(conn: Connection, uids: list[str]) -> dict[str, tuple[list[dict[str,
     out: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {uid: ([], []) for uid in uids}
     if not uids:
         return out
-    marks = ", ".join(f":u{n}" for n in range(len(uids)))
     rows = conn.execute(
         text(
             "SELECT job_uid, kind, row, message, email, existing_id FROM import_issue "
-            f"WHERE job_uid IN ({marks}) ORDER BY job_uid, kind, row"
-        ),
-        {f"u{n}": uid for n, uid in enumerate(uids)},
+            "WHERE job_uid IN :uids ORDER BY job_uid, kind, row"
+        ).bindparams(bindparam("uids", expanding=True)),
+        {"uids": uids},
     )
     for job_uid, kind, number, message, email, existing_id in rows:
         errors, duplicates = out[job_uid]
