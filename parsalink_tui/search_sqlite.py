@@ -46,10 +46,10 @@ def like_condition(query: str, params: dict[str, object]) -> str:
         params["like"] = _like(digits)
         return "c.phone LIKE :like ESCAPE '\\'"
     params["like"] = _like(term)
+    # Terms this short hold no space (queries are stripped), so "first last" adds nothing here.
     return (
         "(c.first_name LIKE :like ESCAPE '\\' OR c.last_name LIKE :like ESCAPE '\\' "
-        "OR c.email LIKE :like ESCAPE '\\' OR c.phone LIKE :like ESCAPE '\\' "
-        "OR (coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) LIKE :like ESCAPE '\\')"
+        "OR c.email LIKE :like ESCAPE '\\' OR c.phone LIKE :like ESCAPE '\\')"
     )
 
 
