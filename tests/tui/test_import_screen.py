@@ -52,6 +52,14 @@ async def wait_until(pilot: Pilot, ready: Callable[[], bool], timeout: float = 3
         await pilot.pause(0.1)
 
 
+async def start_and_finish(pilot: Pilot) -> ImportScreen:
+    """Start the previewed import (ctrl+s) and wait until its job has ended."""
+    await pilot.press("ctrl+s")
+    screen = screen_of(pilot)
+    await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+    return screen
+
+
 async def open_and_type_path(pilot: Pilot, path: str) -> None:
     await settle(pilot)
     await pilot.press("i")
@@ -283,9 +291,7 @@ async def test_show_contacts_from_this_job_filters_the_list(demo_service, make_a
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         await open_and_type_path(pilot, "leads.csv")
-        await pilot.press("ctrl+s")
-        screen = screen_of(pilot)
-        await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+        screen = await start_and_finish(pilot)
         uid = screen.job_uid
         await pilot.press("c")
         await settle(pilot)
@@ -397,9 +403,7 @@ async def test_save_failed_rows(demo_service, make_app, in_folder):
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         await open_and_type_path(pilot, "leads.csv")
-        await pilot.press("ctrl+s")
-        screen = screen_of(pilot)
-        await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+        screen = await start_and_finish(pilot)
         await pilot.press("E")
         await settle(pilot)
         saved = in_folder / "leads-errors.csv"
