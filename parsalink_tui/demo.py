@@ -16,6 +16,7 @@ from sqlalchemy import text
 from .db import Database
 from .errors import ParsalinkError
 from .ids import ulid
+from .search_sqlite import short_grams
 from .timeutil import to_store
 from .validation import STAGE_VALUES
 
@@ -100,7 +101,7 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
         rebuild = raw.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
             "((type = 'index' AND tbl_name IN ('contact', 'contact_tag', 'activity', 'note', 'task')) "
-            "OR name = 'contact_fts_ai')"
+            "OR name IN ('contact_fts_ai', 'contact_short_ai'))"
         ).fetchall()
         for kind, name, _ in rebuild:
             raw.execute(f'DROP {kind.upper()} "{name}"')
@@ -177,7 +178,20 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
             "trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), email, "
             "replace(coalesce(phone, ''), '+', '') FROM contact"
         )
+        _index_short_terms(raw)
         for _, _, sql in rebuild:
             raw.execute(sql)
         raw.execute("ANALYZE")
     return {"users": len(USERS), "accounts": len(COMPANIES), "sources": len(SOURCES), "tags": len(TAGS), **made}
+
+
+def _index_short_terms(raw: Any) -> None:
+    """Fill contact_short for every contact (its trigger was off for the load): the words made
+    in Python (~10x faster than the trigger's SQL), one INSERT … SELECT per chunk."""
+    raw.execute("CREATE TEMP TABLE demo_short (pk INTEGER PRIMARY KEY, g TEXT)")
+    cursor = raw.execute("SELECT pk, first_name, last_name, email, phone FROM contact ORDER BY pk")
+    while chunk := cursor.fetchmany(50_000):
+        raw.executemany("INSERT INTO temp.demo_short VALUES (?, ?)", [(row[0], short_grams(*row[1:])) for row in chunk])
+        raw.execute("INSERT INTO contact_short (rowid, g) SELECT pk, g FROM temp.demo_short")
+        raw.execute("DELETE FROM temp.demo_short")
+    raw.execute("DROP TABLE temp.demo_short")

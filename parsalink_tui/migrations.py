@@ -183,7 +183,62 @@ CREATE TRIGGER contact_fts_au AFTER UPDATE OF first_name, last_name, email, phon
 END;
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, V1)]
+# One- and two-character search terms (the trigram index needs three): every character and
+# every pair of adjacent characters of first name, last name and email, and of the phone's
+# digits (those prefixed "##", so "12" as a phone query never matches an email's "12"), as the
+# words of a contentless FTS5 table whose tokenizer treats every character but whitespace as
+# part of a word (a pair holding a space splits into its single characters, which are indexed
+# anyway). detail=none: a term is one word, so posting lists of row ids are all it needs.
+# Fed by triggers with the SQL below; the import writer feeds its batches itself (words made
+# by ``search_sqlite.short_grams`` in its validation process) and parks their pk range in
+# search_bulk meanwhile, inside its transaction, so the trigger skips them. The two must make
+# the same set of distinct words: deleting from a contentless index must name each word as
+# many times as it was indexed (a count that differs corrupts the index; measured on 3.40).
+def short_words_sql(first: str, last: str, email: str, phone: str) -> str:
+    """SQL rows (column ``w``): the distinct words ``contact_short`` indexes for one contact."""
+    texts = (
+        f"(SELECT '' AS p, {first} AS t UNION ALL SELECT '', {last} UNION ALL SELECT '', {email} "
+        f"UNION ALL SELECT '##', replace({phone}, '+', ''))"
+    )
+    return (
+        f"SELECT p || substr(t, n, 1) AS w FROM {texts} JOIN search_position ON n <= length(t) "
+        f"UNION SELECT p || substr(t, n, 2) FROM {texts} JOIN search_position ON n < length(t)"
+    )
+
+
+def short_grams_sql(first: str, last: str, email: str, phone: str) -> str:
+    """SQL for the text (words joined by spaces) ``contact_short`` indexes for one contact."""
+    return f"(SELECT group_concat(w, ' ') FROM ({short_words_sql(first, last, email, phone)}))"
+
+
+def _short_grams_of(row: str) -> str:
+    return short_grams_sql(f"{row}.first_name", f"{row}.last_name", f"{row}.email", f"{row}.phone")
+
+
+SHORT_POSITIONS = 256  # characters of a field indexed (fields hold at most 255)
+SHORT_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
+V2 = f"""
+CREATE TABLE search_position (n INTEGER PRIMARY KEY);
+WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {SHORT_POSITIONS})
+INSERT INTO search_position SELECT n FROM k;
+CREATE TABLE search_bulk (lo INTEGER NOT NULL, hi INTEGER NOT NULL);
+CREATE VIRTUAL TABLE contact_short USING fts5(
+    g, content='', detail=none, columnsize=0, tokenize="{SHORT_TOKENIZER}");
+INSERT INTO contact_short(rowid, g) SELECT c.pk, {_short_grams_of("c")} FROM contact c;
+CREATE TRIGGER contact_short_ai AFTER INSERT ON contact
+WHEN NOT EXISTS (SELECT 1 FROM search_bulk WHERE new.pk BETWEEN lo AND hi) BEGIN
+    INSERT INTO contact_short(rowid, g) VALUES (new.pk, {_short_grams_of("new")});
+END;
+CREATE TRIGGER contact_short_ad AFTER DELETE ON contact BEGIN
+    INSERT INTO contact_short(contact_short, rowid, g) VALUES ('delete', old.pk, {_short_grams_of("old")});
+END;
+CREATE TRIGGER contact_short_au AFTER UPDATE OF first_name, last_name, email, phone ON contact BEGIN
+    INSERT INTO contact_short(contact_short, rowid, g) VALUES ('delete', old.pk, {_short_grams_of("old")});
+    INSERT INTO contact_short(rowid, g) VALUES (new.pk, {_short_grams_of("new")});
+END;
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2)]
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -1,4 +1,4 @@
-"""Substring search over name, email and phone, SQLite flavour (FTS5 trigram, LIKE fallback).
+"""Substring search over name, email and phone, SQLite flavour (two FTS5 indexes).
 
 A PostgreSQL backend would swap this module for one using ``pg_trgm``; nothing else knows how
 search is done. Semantics (documented in the README):
@@ -6,51 +6,78 @@ search is done. Semantics (documented in the README):
 - case-insensitive substring of first name, last name, "first last", email or phone;
 - a phone-like query (digits with only ``+ - ( ) .`` and spaces) matches the phone's digits
   whatever the punctuation: "(555) 123" finds +15551234567;
-- trigram needs 3+ characters; shorter terms fall back to ``LIKE`` on the table (a scan).
+- terms of 3+ characters go to ``contact_fts`` (trigram tokenizer: any 3+ character
+  substring); terms of 1–2 characters to ``contact_short``, which indexes every character and
+  every pair of adjacent characters (see ``migrations.V2``). Both fold case the same way
+  (Unicode, not only ASCII), and neither scans the table.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
+
+from .migrations import SHORT_POSITIONS
 
 _PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
+_PAIRS = re.compile(r"(?=(..))", re.DOTALL)  # every pair of adjacent characters, overlapping
+PHONE_PREFIX = "##"  # contact_short's phone words: "##" + one or two digits
+
+
+class Match(NamedTuple):
+    """An FTS5 table and the MATCH expression that finds a query's contacts in it."""
+
+    table: str
+    expr: str
+
+    def rowids(self, param: str = "fts") -> str:
+        """A subquery of the matching contact pks (the tables' rowids are contact pks)."""
+        return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH :{param}"
+
+    def has_row(self, pk: str, param: str = "fts") -> str:
+        """A condition true when contact ``pk`` matches, probing the index for that one row."""
+        return f"EXISTS (SELECT 1 FROM {self.table} WHERE {self.table} MATCH :{param} AND rowid = {pk})"
 
 
 def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def normalize_query(query: str) -> str:
     return " ".join(query.split())
 
 
-def fts_match(query: str) -> str | None:
-    """The FTS5 MATCH expression for ``query``, or None when the trigram index cannot serve it."""
+def search_match(query: str) -> Match | None:
+    """Where and how to find ``query``; None for a query with nothing to search for."""
     term = normalize_query(query)
+    if not term:
+        return None
     digits = "".join(ch for ch in term if ch.isdigit())
     if digits and _PHONE_LIKE.match(term):
-        return "phone : " + _quote(digits) if len(digits) >= 3 else None
-    return "{name email phone} : " + _quote(term) if len(term) >= 3 else None
+        if len(digits) >= 3:
+            return Match("contact_fts", "phone : " + _quote(digits))
+        return Match("contact_short", _quote(PHONE_PREFIX + digits))
+    if len(term) >= 3:
+        return Match("contact_fts", "{name email phone} : " + _quote(term))
+    return Match("contact_short", _quote(term))
 
 
-def like_condition(query: str, params: dict[str, object]) -> str:
-    """A scanning WHERE fragment over alias ``c`` for terms too short for the trigram index."""
-    term = normalize_query(query)
-    digits = "".join(ch for ch in term if ch.isdigit())
-    if digits and _PHONE_LIKE.match(term):
-        params["like"] = _like(digits)
-        return "c.phone LIKE :like ESCAPE '\\'"
-    params["like"] = _like(term)
-    # Terms this short hold no space (queries are stripped), so "first last" adds nothing here.
-    return (
-        "(c.first_name LIKE :like ESCAPE '\\' OR c.last_name LIKE :like ESCAPE '\\' "
-        "OR c.email LIKE :like ESCAPE '\\' OR c.phone LIKE :like ESCAPE '\\')"
-    )
+def short_grams(first: str | None, last: str | None, email: str | None, phone: str | None) -> str:
+    """The text ``contact_short`` indexes for one contact: :func:`short_words` joined by spaces."""
+    return " ".join(short_words(first, last, email, phone))
 
 
-FTS_ROWIDS = "SELECT rowid FROM contact_fts WHERE contact_fts MATCH :fts"
+def short_words(first: str | None, last: str | None, email: str | None, phone: str | None) -> set[str]:
+    """The words ``contact_short`` indexes for one contact: exactly the set of distinct words
+    the triggers' SQL makes (``migrations.short_words_sql``), which matters: deleting a
+    contact from the contentless index must name each word as often as it was indexed."""
+    words: set[str] = set()
+    for text in (first, last, email):
+        if text:
+            words.update(text[:SHORT_POSITIONS])
+            words.update(_PAIRS.findall(text[: SHORT_POSITIONS + 1]))
+    if phone:
+        digits = phone.replace("+", "")
+        words.update([PHONE_PREFIX + ch for ch in digits[:SHORT_POSITIONS]])
+        words.update([PHONE_PREFIX + pair for pair in _PAIRS.findall(digits[: SHORT_POSITIONS + 1])])
+    return words

@@ -46,7 +46,8 @@ def table_manifest(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     """
     tables = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE 'contact_fts_%' ORDER BY name")]
+        "AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE 'contact_fts_%' AND name NOT LIKE 'contact_short_%' "
+        "ORDER BY name")]
     out: dict[str, dict[str, Any]] = {}
     for table in tables:
         columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]

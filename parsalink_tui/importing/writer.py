@@ -36,6 +36,7 @@ from itertools import repeat
 from typing import Any
 
 from ..ids import new_id, new_ids
+from ..search_sqlite import short_grams
 from ..timeutil import now_store
 from .rows import CleanRow
 
@@ -47,8 +48,13 @@ _CONTACT_COLUMNS = (
 _COLS = ", ".join(_CONTACT_COLUMNS)
 # Staged contacts carry their spreadsheet row number too, for the "imported" audit rows.
 _STAGE = "temp.parsalink_import_stage"
-_CREATE_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS parsalink_import_stage ({_COLS}, row)"
+_CREATE_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS parsalink_import_stage ({_COLS}, row, grams)"
 _MOVE_STAGE = f"INSERT INTO contact ({_COLS}) SELECT {_COLS} FROM {_STAGE}"
+# The short-term search words come with the rows (made in the validation process): the
+# batch's pk range is parked in search_bulk so the insert trigger skips making them in SQL.
+_PARK_RANGE = "INSERT INTO search_bulk (lo, hi) VALUES (?, ?)"
+_SHORT_STAGE = f"INSERT INTO contact_short (rowid, g) SELECT pk, grams FROM {_STAGE}"
+_UNPARK_RANGE = "DELETE FROM search_bulk WHERE lo = ? AND hi = ?"
 _AUDIT_STAGE = (
     "INSERT INTO activity (contact_id, action, detail, created_at) "
     f"SELECT id, 'imported', ? || row || '}}', created_at FROM {_STAGE}"
@@ -193,14 +199,18 @@ class BatchWriter:
             contacts.append((
                 pk, id_of[key], row.first_name, row.last_name, row.email, row.key, row.phone,
                 row.title, row.stage, account, row.assigned_to, row.notes, row.email_opt_out,
-                row.email_bounced, self.source_uid, self.job_uid, now, now, row.row,
+                row.email_bounced, self.source_uid, self.job_uid, now, now, row.row, row.grams,
             ))  # fmt: skip
             if row.tags:
                 links.extend(zip(repeat(pk), self._tag_ids(raw, row.tags), _POSITIONS))
         if contacts:
             raw.execute(_CREATE_STAGE)
             insert_rows(raw, _STAGE, contacts)
+            parked = (contacts[0][0], contacts[-1][0])
+            raw.execute(_PARK_RANGE, parked)
             raw.execute(_MOVE_STAGE)
+            raw.execute(_SHORT_STAGE)
+            raw.execute(_UNPARK_RANGE, parked)
             raw.execute(_AUDIT_STAGE, (self._detail_prefix,))
             raw.execute(_CLEAR_STAGE)
         if links:
@@ -361,6 +371,7 @@ def _merge_pending(target: CleanRow, row: CleanRow) -> None:
             setattr(target, name, getattr(row, name))
     target.email_opt_out |= row.email_opt_out
     target.email_bounced |= row.email_bounced
+    target.grams = short_grams(target.first_name, target.last_name, target.email, target.phone)
     have = {tag.casefold() for tag in target.tags}
     extra = [tag for tag in row.tags if tag.casefold() not in have]
     if extra:

@@ -53,10 +53,10 @@ def row_digest(path: Path) -> dict[str, tuple[int, str]]:
     try:
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
-            "AND name NOT LIKE 'contact_fts_%' ORDER BY name")]
+            "AND name NOT LIKE 'contact_fts_%' AND name NOT LIKE 'contact_short_%' ORDER BY name")]
         out = {}
         for table in tables:
-            rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2').fetchall() if table != "sqlite_sequence" \
+            rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2' if table != "search_position" else "SELECT n FROM search_position ORDER BY n").fetchall() if table != "sqlite_sequence" \
                 else conn.execute("SELECT * FROM sqlite_sequence ORDER BY name").fetchall()
             out[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
         return out
