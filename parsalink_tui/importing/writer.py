@@ -4,12 +4,13 @@ all in the caller's ``Database.write()`` transaction, so a batch is committed wh
 This is the SQLite fast path the architecture keeps in one module (a server backend would
 replace it with Core inserts). Rows go in as multi-row ``INSERT … VALUES (…), (…)`` statements of
 up to SQLite's variable limit (~7x cheaper per row than ``executemany``, which steps and
-re-binds one row at a time). Contacts go through a TEMP staging table and one ``INSERT …
-SELECT``: SQLite 3.40's FTS5 flushes its pending index data at every statement that fires the
-search trigger, so one ``INSERT`` per contact would write one FTS segment per contact (~140 µs
-a row); one statement per batch lets the trigger — still the only code that knows what goes
-into ``contact_fts`` — index the whole batch in memory. The "imported" audit rows are made from
-the staging table in SQL too.
+re-binds one row at a time). The search indexes get the batch in one statement each: the
+batch's pk range is parked in ``search_bulk`` while its contacts go in, so the insert triggers
+skip them (SQLite 3.40's FTS5 flushes its pending data at the end of every statement that
+writes to it: a statement per 500 contacts would write a search segment per statement); the
+trigram index is fed from the new rows with the triggers' own expression
+(``migrations.fts_values_sql``), the short-term index with the words the validation process
+made (``search_sqlite.short_grams``, the same words its trigger's SQL makes).
 
 Duplicates. Emails are unique case-insensitively (``email_key``). A row whose email belongs to a
 contact already in the database — including one this job created from an earlier row — or to an
@@ -36,6 +37,7 @@ from itertools import repeat
 from typing import Any
 
 from ..ids import new_id, new_ids
+from ..migrations import fts_values_sql
 from ..search_sqlite import short_grams
 from ..timeutil import now_store
 from .rows import CleanRow
@@ -46,20 +48,20 @@ _CONTACT_COLUMNS = (
     "import_job_uid", "created_at", "updated_at",
 )  # fmt: skip
 _COLS = ", ".join(_CONTACT_COLUMNS)
-# Staged contacts carry their spreadsheet row number too, for the "imported" audit rows.
-_STAGE = "temp.parsalink_import_stage"
-_CREATE_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS parsalink_import_stage ({_COLS}, row, grams)"
-_MOVE_STAGE = f"INSERT INTO contact ({_COLS}) SELECT {_COLS} FROM {_STAGE}"
-# The short-term search words come with the rows (made in the validation process): the
-# batch's pk range is parked in search_bulk so the insert trigger skips making them in SQL.
+_INSERT_CONTACTS = f"contact ({_COLS})"
+# Contacts go in with multi-row VALUES while their pk range is parked in search_bulk (see
+# migrations.NOT_PARKED), so the search triggers skip them; then one statement per index adds
+# the batch: SQLite 3.40's FTS5 flushes its pending data at the end of every statement that
+# writes to it, so a statement per 500 contacts would write a search segment per statement.
 _PARK_RANGE = "INSERT INTO search_bulk (lo, hi) VALUES (?, ?)"
-_SHORT_STAGE = f"INSERT INTO contact_short (rowid, g) SELECT pk, grams FROM {_STAGE}"
 _UNPARK_RANGE = "DELETE FROM search_bulk WHERE lo = ? AND hi = ?"
-_AUDIT_STAGE = (
-    "INSERT INTO activity (contact_id, action, detail, created_at) "
-    f"SELECT id, 'imported', ? || row || '}}', created_at FROM {_STAGE}"
+_TRIGRAM_RANGE = (
+    f"INSERT INTO contact_fts (rowid, name, email, phone) SELECT c.pk, {fts_values_sql('c')} "
+    "FROM contact c WHERE c.pk BETWEEN ? AND ?"
 )
-_CLEAR_STAGE = f"DELETE FROM {_STAGE}"
+# The short-term words of the batch's contacts, pks lo, lo+1, …: a JSON array in pk order.
+_SHORT_RANGE = "INSERT INTO contact_short (rowid, g) SELECT ?1 + key, value FROM json_each(?2)"
+_ACTIVITY_ROWS = "activity (contact_id, action, detail, created_at)"
 _INSERT_ACTIVITY = (
     "INSERT INTO activity (contact_id, action, field, old_value, new_value, detail, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -190,6 +192,8 @@ class BatchWriter:
         duplicates.extend((row, id_of[key]) for row, key in repeats)
 
         contacts: list[tuple[Any, ...]] = []
+        grams: list[str] = []
+        imported: list[tuple[str, str, str, str]] = []  # the "imported" audit rows
         links: list[tuple[int, int, int]] = []
         # Explicit pks (we hold the write lock, so max(pk) cannot move): the tag links need them.
         pk = raw.execute("SELECT coalesce(max(pk), 0) FROM contact").fetchone()[0]
@@ -199,20 +203,20 @@ class BatchWriter:
             contacts.append((
                 pk, id_of[key], row.first_name, row.last_name, row.email, row.key, row.phone,
                 row.title, row.stage, account, row.assigned_to, row.notes, row.email_opt_out,
-                row.email_bounced, self.source_uid, self.job_uid, now, now, row.row, row.grams,
+                row.email_bounced, self.source_uid, self.job_uid, now, now,
             ))  # fmt: skip
+            grams.append(row.grams)
+            imported.append((id_of[key], "imported", f"{self._detail_prefix}{row.row}}}", now))
             if row.tags:
                 links.extend(zip(repeat(pk), self._tag_ids(raw, row.tags), _POSITIONS))
         if contacts:
-            raw.execute(_CREATE_STAGE)
-            insert_rows(raw, _STAGE, contacts)
             parked = (contacts[0][0], contacts[-1][0])
             raw.execute(_PARK_RANGE, parked)
-            raw.execute(_MOVE_STAGE)
-            raw.execute(_SHORT_STAGE)
+            insert_rows(raw, _INSERT_CONTACTS, contacts)
+            raw.execute(_TRIGRAM_RANGE, parked)
+            raw.execute(_SHORT_RANGE, (parked[0], json.dumps(grams, ensure_ascii=False)))
             raw.execute(_UNPARK_RANGE, parked)
-            raw.execute(_AUDIT_STAGE, (self._detail_prefix,))
-            raw.execute(_CLEAR_STAGE)
+            insert_rows(raw, _ACTIVITY_ROWS, imported)
         if links:
             insert_rows(raw, "contact_tag (contact_pk, tag_id, position)", links)
         if merges:
