@@ -30,6 +30,10 @@ BUSY_TIMEOUT_MS = 15_000
 LOCK_RETRY_SECONDS = 0.001
 WRITER_GAP_SECONDS = 0.003
 _RECENT_WRITE_SECONDS = 0.05
+# Page size of new databases (SQLite's default is 4096). Bulk writes touch fewer, larger pages:
+# a 10 MB import into a new database took ~0.3 s less of ~3.5 s (bench/bench_import.py, 5 runs
+# each at 4, 8, 16, 32 and 64 KiB; 16 KiB and up were alike). Existing files keep theirs.
+PAGE_SIZE = 16384
 
 
 def _uri(path: Path) -> str:
@@ -141,6 +145,8 @@ def _open_and_migrate(path: Path) -> int:
         raise DatabaseFileError(f"{path} is corrupt or not a database ({exc})") from None
     try:
         _inspect(conn, path)
+        if path.stat().st_size == 0:  # a new file: its page size is set before anything is written
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         journal = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if journal.lower() != "wal":
             raise DatabaseFileError(f"{path}: could not switch to WAL mode ({journal})")

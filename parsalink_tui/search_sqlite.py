@@ -15,12 +15,15 @@ search is done. Semantics (documented in the README):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import chain
+from json.encoder import encode_basestring  # the C encoder json.dumps uses: '"' + escaped + '"'
+from operator import add
 from typing import NamedTuple
 
 from .migrations import SHORT_POSITIONS
 
 _PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
-_PAIRS = re.compile(r"(?=(..))", re.DOTALL)  # every pair of adjacent characters, overlapping
 PHONE_PREFIX = "##"  # contact_short's phone words: "##" + one or two digits
 
 
@@ -67,17 +70,45 @@ def short_grams(first: str | None, last: str | None, email: str | None, phone: s
     return " ".join(short_words(first, last, email, phone))
 
 
+def short_grams_json(first: str | None, last: str | None, email: str | None, phone: str | None) -> str:
+    """:func:`short_grams` as a JSON string literal (an import batch's words are joined into a
+    JSON array of these in the writer, so encoding them is done where the rows are validated)."""
+    return encode_basestring(short_grams(first, last, email, phone))
+
+
 def short_words(first: str | None, last: str | None, email: str | None, phone: str | None) -> set[str]:
     """The words ``contact_short`` indexes for one contact: exactly the set of distinct words
     the triggers' SQL makes (``migrations.short_words_sql``), which matters: deleting a
-    contact from the contentless index must name each word as often as it was indexed."""
+    contact from the contentless index must name each word as often as it was indexed.
+
+    Every character, and every pair of adjacent characters, of the first :data:`SHORT_POSITIONS`
+    positions of each field. An import makes these for every row (~70 words a contact), so the
+    words of names and of email domains, which repeat, are cached.
+    """
     words: set[str] = set()
-    for text in (first, last, email):
-        if text:
-            words.update(text[:SHORT_POSITIONS])
-            words.update(_PAIRS.findall(text[: SHORT_POSITIONS + 1]))
+    if first:
+        words |= _words_of(first)
+    if last:
+        words |= _words_of(last)
+    if email:
+        local, at, domain = email.rpartition("@")
+        if local and len(email) <= SHORT_POSITIONS:  # its words: the local part's, the domain's (with
+            words.update(local)  # the "@"), and the pair that joins them
+            words.update(map(add, local, local[1:]))
+            words.add(local[-1] + "@")
+            words |= _words_of(at + domain)
+        else:
+            words |= _words_of.__wrapped__(email)
     if phone:
         digits = phone.replace("+", "")
-        words.update([PHONE_PREFIX + ch for ch in digits[:SHORT_POSITIONS]])
-        words.update([PHONE_PREFIX + pair for pair in _PAIRS.findall(digits[: SHORT_POSITIONS + 1])])
+        head = digits[:SHORT_POSITIONS]
+        words.update(map(PHONE_PREFIX.__add__, set(head)))
+        words.update(map(PHONE_PREFIX.__add__, set(map(add, head, digits[1 : SHORT_POSITIONS + 1]))))
     return words
+
+
+@lru_cache(maxsize=8192)
+def _words_of(text: str) -> frozenset[str]:
+    """The characters and adjacent pairs of ``text``'s first SHORT_POSITIONS positions."""
+    head = text[:SHORT_POSITIONS]
+    return frozenset(chain(head, map(add, head, text[1 : SHORT_POSITIONS + 1])))

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from parsalink_tui import migrations
-from parsalink_tui.db import open_database
+from parsalink_tui.db import PAGE_SIZE, open_database
 from parsalink_tui.errors import DatabaseFileError
 from parsalink_tui.service import Service
 
@@ -28,7 +28,24 @@ def test_new_file_is_0600_in_a_0700_folder_with_wal_and_foreign_keys(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
         assert conn.exec_driver_sql("PRAGMA user_version").scalar() == migrations.LATEST
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE == 16384
     db.close()
+
+
+def test_an_existing_file_keeps_its_page_size(tmp_path):
+    """Only new files get PAGE_SIZE: an older database made with 4 KiB pages opens and works as it is."""
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA page_size = 4096")
+    raw.execute("VACUUM")
+    raw.close()
+    svc = Service.open(path)
+    svc.create_contact({"firstName": "A", "email": "a@example.com"})
+    svc.close()
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert raw.execute("SELECT count(*) FROM contact").fetchone()[0] == 1
+    raw.close()
 
 
 def test_default_path_comes_from_platformdirs_and_env_overrides(tmp_path, monkeypatch):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ValidationError
-from ..search_sqlite import short_grams
+from ..search_sqlite import short_grams_json
 from ..validation import (
     clean_text,
     email_key,
@@ -87,7 +87,7 @@ class CleanRow:
     email_opt_out: int
     email_bounced: int
     tags: list[str]
-    grams: str = ""  # search_sqlite.short_grams of the row: made here, in the validation process
+    grams: str = '""'  # search_sqlite.short_grams_json of the row: made here, in the validation process
 
     def api(self) -> dict[str, Any]:
         """The values under the API's field names (for previews)."""
@@ -270,7 +270,7 @@ class RowValidator:
             self._flag(opt_out, "emailOptOut") if opt_out else 0,
             self._flag(bounced, "emailBounced") if bounced else 0,
             self._cached(self._tags, tags, self._tag_list) if tags else [],
-            short_grams(first, last, email, phone),
+            short_grams_json(first, last, email, phone),
         )
 
     def _owner(self, text: str) -> str:

@@ -10,7 +10,8 @@ skip them (SQLite 3.40's FTS5 flushes its pending data at the end of every state
 writes to it: a statement per 500 contacts would write a search segment per statement); the
 trigram index is fed from the new rows with the triggers' own expression
 (``migrations.fts_values_sql``), the short-term index with the words the validation process
-made (``search_sqlite.short_grams``, the same words its trigger's SQL makes).
+made (``search_sqlite.short_grams_json``: the same words its trigger's SQL makes, already
+encoded as JSON strings).
 
 Duplicates. Emails are unique case-insensitively (``email_key``). A row whose email belongs to a
 contact already in the database — including one this job created from an earlier row — or to an
@@ -33,12 +34,12 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 from ..ids import new_id, new_ids
 from ..migrations import fts_values_sql
-from ..search_sqlite import short_grams
+from ..search_sqlite import short_grams_json
 from ..timeutil import now_store
 from .rows import CleanRow
 
@@ -59,7 +60,8 @@ _TRIGRAM_RANGE = (
     f"INSERT INTO contact_fts (rowid, name, email, phone) SELECT c.pk, {fts_values_sql('c')} "
     "FROM contact c WHERE c.pk BETWEEN ? AND ?"
 )
-# The short-term words of the batch's contacts, pks lo, lo+1, …: a JSON array in pk order.
+# The short-term words of the batch's contacts, pks lo, lo+1, …: a JSON array in pk order,
+# joined from the rows' JSON string literals (CleanRow.grams).
 _SHORT_RANGE = "INSERT INTO contact_short (rowid, g) SELECT ?1 + key, value FROM json_each(?2)"
 _ACTIVITY_ROWS = "activity (contact_id, action, detail, created_at)"
 _INSERT_ACTIVITY = (
@@ -214,7 +216,7 @@ class BatchWriter:
             raw.execute(_PARK_RANGE, parked)
             insert_rows(raw, _INSERT_CONTACTS, contacts)
             raw.execute(_TRIGRAM_RANGE, parked)
-            raw.execute(_SHORT_RANGE, (parked[0], json.dumps(grams, ensure_ascii=False)))
+            raw.execute(_SHORT_RANGE, (parked[0], "[" + ",".join(grams) + "]"))
             raw.execute(_UNPARK_RANGE, parked)
             insert_rows(raw, _ACTIVITY_ROWS, imported)
         if links:
@@ -351,7 +353,7 @@ def insert_rows(raw: sqlite3.Connection, target: str, rows: list[tuple[Any, ...]
         if size < per_statement:
             size = 1 << (size.bit_length() - 1)  # the largest power of two that fits
         chunk = rows[start : start + size]
-        raw.execute(_values_sql(target, width, size), [value for row in chunk for value in row])
+        raw.execute(_values_sql(target, width, size), list(chain.from_iterable(chunk)))
         start += size
 
 
@@ -375,7 +377,7 @@ def _merge_pending(target: CleanRow, row: CleanRow) -> None:
             setattr(target, name, getattr(row, name))
     target.email_opt_out |= row.email_opt_out
     target.email_bounced |= row.email_bounced
-    target.grams = short_grams(target.first_name, target.last_name, target.email, target.phone)
+    target.grams = short_grams_json(target.first_name, target.last_name, target.email, target.phone)
     have = {tag.casefold() for tag in target.tags}
     extra = [tag for tag in row.tags if tag.casefold() not in have]
     if extra:

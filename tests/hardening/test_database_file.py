@@ -31,7 +31,15 @@ from parsalink_tui.service import Service
 
 from .conftest import assert_clean_error, assert_ok_json, invoke, tally
 
-PAGE = 4096
+
+
+def page_size(path: Path) -> int:
+    """The file's page size, from its header (bytes 16-17; 1 means 65536)."""
+    with path.open("rb") as fh:
+        fh.seek(16)
+        size = int.from_bytes(fh.read(2), "big")
+    return 65536 if size == 1 else size
+
 BIG_NOTES = "n" * 19_000  # needs overflow pages: a write that must grow the file
 
 
@@ -270,21 +278,23 @@ def test_full_disk_in_a_real_process(filled: Path) -> None:
 # ---------------------------------------------------------------- damage
 
 def _truncate_mid_page(path: Path) -> None:
-    size = path.stat().st_size
+    size, page = path.stat().st_size, page_size(path)
     with path.open("r+b") as fh:
-        fh.truncate(size // 2 // PAGE * PAGE + PAGE // 2)
+        fh.truncate(size // 2 // page * page + page // 2)
 
 
 def _garbage_page_2(path: Path) -> None:
+    page = page_size(path)
     with path.open("r+b") as fh:
-        fh.seek(PAGE)
-        fh.write(bytes((i * 37 + 11) % 256 for i in range(PAGE)))
+        fh.seek(page)
+        fh.write(bytes((i * 37 + 11) % 256 for i in range(page)))
 
 
 def _garbage_schema(path: Path) -> None:
+    page = page_size(path)
     with path.open("r+b") as fh:
         fh.seek(100)  # page 1 after the file header: the schema table
-        fh.write(b"\xa5" * (PAGE - 100))
+        fh.write(b"\xa5" * (page - 100))
 
 
 DAMAGE = {"truncated mid-page": _truncate_mid_page, "garbage over page 2": _garbage_page_2,
@@ -315,9 +325,10 @@ def test_damage_deep_in_the_contact_table(filled: Path, cli_on) -> None:  # type
     all_ids = [r[0] for r in conn.execute("SELECT id FROM contact ORDER BY pk")]
     conn.close()
     victim = leaves[len(leaves) // 2]
+    page = page_size(filled)
     with filled.open("r+b") as fh:
-        fh.seek((victim - 1) * PAGE)
-        fh.write(b"\x0d" + b"\xff" * (PAGE - 1))  # a leaf-table page type with nonsense cell counts
+        fh.seek((victim - 1) * page)
+        fh.write(b"\x0d" + b"\xff" * (page - 1))  # a leaf-table page type with nonsense cell counts
 
     svc = Service.open(filled)  # opening still works: the damage is not in a table's first page
     damaged = []
