@@ -7,7 +7,9 @@ stdout, and exits non-zero (2 for usage errors, 1 for the rest). Never a traceba
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -303,6 +305,15 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the output still buffered is not written again (and
+    reported as an ignored exception) when the interpreter exits."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def _check_argv(argv: list[str]) -> None:
     """Arguments that are not UTF-8 arrive as lone surrogates (surrogateescape), which SQLite
     and the JSON output cannot take: refuse them up front, saying which one."""
@@ -316,6 +327,7 @@ def run(argv: list[str] | None = None) -> None:
     _check_argv(sys.argv[1:] if argv is None else argv)
     try:
         main.main(args=argv, prog_name="parsalink-tui", standalone_mode=False)
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         _fail(exc.format_message().replace("\n", " ") + hint, 2)
@@ -331,8 +343,13 @@ def run(argv: list[str] | None = None) -> None:
         _fail(f"database: {exc}", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (| head): nothing to say, and no one to say it to
+        _drop_stdout()
         sys.exit(1)
+    except OSError as exc:  # writing the output failed (a full disk: > /dev/full) or a file did
+        _drop_stdout()
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}{where}", 1)
     except Exception as exc:  # SQLAlchemy wraps sqlite3 errors
         from sqlalchemy.exc import DBAPIError
 

@@ -174,3 +174,29 @@ def test_env_var_selects_the_database(tmp_path, monkeypatch):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "env.db").exists()
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["contacts", "list"], ["import", "list"], ["users", "add", "--name", "Full"]])
+def test_output_to_a_full_disk_is_one_error_line(tmp_path, args):
+    """`… > /dev/full`: the write fails with ENOSPC; one line on stderr, exit 1, no traceback."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "p.db"), *args],
+            stdout=full, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == "error: No space left on device\n", done.stderr
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`… | head -c 1`: the reader goes away; exit 1 without a word (nothing to tell a pipe)."""
+    db = str(tmp_path / "p.db")
+    subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", db, "demo", "--contacts", "300"],
+                   check=True, capture_output=True)  # fmt: skip
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", db, "contacts", "list", "--limit", "100"],
+                          stdout=reader.stdin, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    reader.stdin.close()
+    reader.wait()
+    assert done.returncode in (0, 1) and done.stderr == "", done.stderr
