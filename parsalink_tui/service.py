@@ -159,16 +159,17 @@ class Service:
         """Queue an import of the CSV at ``path``; returns ``{uid, status: "queued", filename}``.
 
         Refused with ImportRefused (no job is created) for a file that is not a regular
-        ``.csv`` file of 1 byte to 10 MB, not CSV text, without a header row, contacts or an
-        email column; for bad ``field_mappings`` (header → field or null); an unknown
+        ``.csv`` file of 1 byte to 10 MB, without a header row, contacts or an email column;
+        for bad ``field_mappings`` (header → field or null); an unknown
         ``source_uid``; ``on_duplicate`` other than "skip" or "update" (see
         importing/writer.py for what "update" fills in). ``run`` starts this process's worker
-        thread; poll :meth:`get_import_job` to follow it.
+        thread; poll :meth:`get_import_job` to follow it. Bytes that are not text (a PNG or
+        workbook renamed ``.csv``, NUL bytes) are queued, and the job fails with the reason.
         """
         from .importing import jobs
 
         filename, data = jobs.read_upload(path)
-        upload = jobs.inspect_upload(filename, data, field_mappings)
+        upload = jobs.inspect_upload(filename, data, field_mappings, accept_binary=True)
         with self.db.write() as conn:
             body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=self.region)
         if run:

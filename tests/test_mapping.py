@@ -101,17 +101,22 @@ REFERENCE = [
             "Name": "fullName", "Given Name": "firstName", "Family Name": "lastName",
             "Notes": "notes", "Group Membership": "tags", "E-mail 1 - Value": "email",
             "Phone 1 - Value": "phone", "Organization 1 - Name": "accountName",
-            "Organization 1 - Title": "title",
+            "Organization 1 - Title": "title", "E-mail 2 - Value": "email", "Phone 2 - Value": "phone",
         }),
         (GOOGLE_NEW, {
             "First Name": "firstName", "Last Name": "lastName",
             "Organization Name": "accountName", "Organization Title": "title", "Notes": "notes",
             "Labels": "tags", "E-mail 1 - Value": "email", "Phone 1 - Value": "phone",
+            "E-mail 2 - Value": "email", "Phone 2 - Value": "phone",
         }),
         (OUTLOOK, {
             "First Name": "firstName", "Last Name": "lastName", "E-mail Address": "email",
             "Business Phone": "phone", "Job Title": "title", "Company": "accountName",
             "Categories": "tags", "Notes": "notes",
+            # every email and phone column: each row takes the first one it fills
+            "E-mail 2 Address": "email", "E-mail 3 Address": "email", "Home Phone": "phone",
+            "Home Phone 2": "phone", "Business Phone 2": "phone", "Mobile Phone": "phone",
+            "Other Phone": "phone", "Primary Phone": "phone", "Company Main Phone": "phone",
         }),
         (LINKEDIN, {
             "First Name": "firstName", "Last Name": "lastName", "Email Address": "email",
@@ -125,18 +130,18 @@ REFERENCE = [
             "First Name": "firstName", "Last Name": "lastName", "Email": "email",
             "Phone Number": "phone", "Job Title": "title", "Company Name": "accountName",
             "Lifecycle Stage": "stage", "Contact owner": "assignedTo",
-            "Unsubscribed from all email": "emailOptOut",
+            "Unsubscribed from all email": "emailOptOut", "Mobile Phone Number": "phone",
         }),
         (SALESFORCE_REPORT, {
             "Contact Owner": "assignedTo", "First Name": "firstName", "Last Name": "lastName",
             "Title": "title", "Account Name": "accountName", "Phone": "phone", "Email": "email",
             "Email Opt Out": "emailOptOut", "Description": "notes",
-            "Email Bounced Reason": "emailBounced",
+            "Email Bounced Reason": "emailBounced", "Mobile": "phone",
         }),
         (SALESFORCE_API, {
             "FirstName": "firstName", "LastName": "lastName", "Email": "email", "Phone": "phone",
             "Title": "title", "HasOptedOutOfEmail": "emailOptOut",
-            "IsEmailBounced": "emailBounced", "Description": "notes",
+            "IsEmailBounced": "emailBounced", "Description": "notes", "MobilePhone": "phone",
         }),
         (REFERENCE, {name: name for name in REFERENCE}),
     ],
@@ -150,12 +155,26 @@ def test_guess_mapping_for_real_exports(headers: list[str], expected: dict[str, 
     assert has_email_column(mapping)
 
 
-def test_second_columns_for_one_field_are_ignored() -> None:
+def test_second_columns_feed_email_and_phone_but_no_other_field() -> None:
     mapping = guess_mapping(GOOGLE_OLD)
-    assert mapping["E-mail 2 - Value"] is None and mapping["Phone 2 - Value"] is None
+    assert mapping["E-mail 2 - Value"] == "email" and mapping["Phone 2 - Value"] == "phone"
     outlook = guess_mapping(OUTLOOK)
-    for other in ("E-mail 2 Address", "Mobile Phone", "Home Phone", "Primary Phone", "Title"):
-        assert outlook[other] is None, other
+    for other in ("E-mail 2 Address", "Mobile Phone", "Home Phone", "Primary Phone"):
+        assert outlook[other] in ("email", "phone"), other
+    assert outlook["Title"] is None  # Outlook's honorific; "Job Title" is the title
+    assert guess_mapping(["Email", "Company", "Organization"])["Organization"] is None
+
+
+def test_each_row_takes_its_first_filled_email_and_phone_column() -> None:
+    headers = ["Mobile Phone", "E-mail Address", "Business Phone", "E-mail 2 Address", "Notes"]
+    mapper = RowMapper(guess_mapping(headers), headers)
+    # Business Phone outranks Mobile Phone although it comes later in the file.
+    assert mapper(["+1 415 555 0101", "a@x.example", "+44 20 7946 0958", "", "n"]) == {
+        "phone": "+44 20 7946 0958", "email": "a@x.example", "notes": "n"}
+    assert mapper(["+1 415 555 0101", "", "", "b@y.example ::: c@y.example", ""]) == {
+        "phone": "+1 415 555 0101", "email": "b@y.example", "notes": ""}
+    assert mapper(["", " ::: ", "  ", "", ""]) == {"phone": "", "email": "", "notes": ""}
+    assert mapper(["+1 415 555 0101"]) == {"phone": "+1 415 555 0101", "email": "", "notes": ""}  # ragged
 
 
 def test_hubspot_lead_status_yields_to_lifecycle_stage_and_owner_ids_are_not_users() -> None:
@@ -188,11 +207,17 @@ def test_sample_lets_a_filled_column_stand_in_for_an_empty_one() -> None:
     ]
     mapping = guess_mapping(headers, sample)
     assert mapped(mapping) == {
-        "E-mail 2 Address": "email", "Mobile Phone": "phone", "Job Title": "title",
+        "Email": "email", "E-mail 2 Address": "email", "Business Phone": "phone",
+        "Mobile Phone": "phone", "Job Title": "title",
+    }
+    headers = ["Email", "Company", "Organization", "Title", "Job Title"]
+    sample = [["a@x.example", "", "Acme", "Dr.", ""]]
+    assert mapped(guess_mapping(headers, sample)) == {
+        "Email": "email", "Organization": "accountName", "Job Title": "title",
     }
     # Without data the ranking alone decides.
     assert mapped(guess_mapping(headers)) == {
-        "Email": "email", "Business Phone": "phone", "Job Title": "title",
+        "Email": "email", "Company": "accountName", "Job Title": "title",
     }
 
 
@@ -234,6 +259,16 @@ def test_overrides_may_swap_fields() -> None:
     assert result["First Name"] == "lastName" and result["Last Name"] == "firstName"
 
 
+def test_overrides_may_send_several_columns_to_email_or_phone() -> None:
+    auto = guess_mapping(HEADERS)
+    result = apply_field_mappings(auto, {"Work Mail": "email", "Favourite colour": "email"}, HEADERS)
+    assert mapped(result) == {"First Name": "firstName", "Last Name": "lastName", "Work Mail": "email",
+                              "Favourite colour": "email"}  # the user's columns replace the automatic one
+    mapper = RowMapper(result, HEADERS)
+    assert mapper(["A", "B", "x@auto.example", "", "c@colour.example"])["email"] == "c@colour.example"
+    assert mapper(["A", "B", "", "w@work.example", "c@colour.example"])["email"] == "w@work.example"
+
+
 def test_overrides_as_json_string_and_none() -> None:
     auto = guess_mapping(HEADERS)
     assert apply_field_mappings(auto, None, HEADERS) == auto
@@ -248,7 +283,7 @@ def test_overrides_as_json_string_and_none() -> None:
         ({"Work Mail": "emial"}, "'emial' .*is not a field"),
         ({"Work Mail": "first_name"}, "did you mean 'firstName'"),
         ({"Work Mail": 3}, "must be a string or null"),
-        ({"Work Mail": "email", "Favourite colour": "email"}, "both mapped to email"),
+        ({"Work Mail": "notes", "Favourite colour": "notes"}, "both mapped to notes"),
         ("{not json", "not valid JSON"),
         ('["Work Mail"]', "must be an object"),
     ],
@@ -377,7 +412,7 @@ def test_salesforce_bounce_reason_means_bounced_and_short_rows_give_empty() -> N
     assert row_of(["Bob", " bob@example.com "]) == {
         "firstName": "Bob", "email": "bob@example.com", "emailBounced": "", "stage": "",
     }
-    assert row_of.columns == {"firstName": 0, "email": 1, "emailBounced": 2, "stage": 3}
+    assert row_of.columns == {"firstName": [0], "email": [1], "emailBounced": [2], "stage": [3]}
 
 
 def test_row_mapper_follows_user_overrides() -> None:
@@ -387,3 +422,25 @@ def test_row_mapper_follows_user_overrides() -> None:
     assert row_of(["Ann Lee", "ann@work.example", "ann@home.example"]) == {
         "fullName": "Ann Lee", "email": "ann@work.example",
     }
+
+
+def test_email_column_by_content_only_when_no_name_matches() -> None:
+    headers = ["Who", "Email Domain", "Contacto", "Otro"]
+    rows = [["Ana", "example.com", "ana@example.com", "ana@example.com"],
+            ["Bea", "example.org", "bea@example.org", "nada"],
+            ["Cy", "example.net", "", "cy@example.net"]]
+    # "Contacto": 2 of 2 filled cells are addresses; "Otro" only 2 of 3; the domains have no "@".
+    assert guess_mapping(headers, rows)["Contacto"] == "email"
+    assert mapped(guess_mapping(headers, rows)) == {"Contacto": "email"}
+    assert mapped(guess_mapping(headers)) == {}  # no sample, no guess
+    # A column some name already maps to email wins; content is not consulted.
+    assert mapped(guess_mapping(["E-mail", "Contacto"], [["", "a@example.com"]])) == {"E-mail": "email"}
+
+
+def test_override_headers_match_ignoring_case_and_spaces_when_unambiguous() -> None:
+    headers = ["Correo", "E-mail", "E mail"]
+    auto = guess_mapping(headers)
+    assert apply_field_mappings(auto, {"correo ": "notes"}, headers)["Correo"] == "notes"
+    assert apply_field_mappings(auto, {"CORREO": None, "E-mail": "email"}, headers)["Correo"] is None
+    with pytest.raises(ImportRefused, match="no column 'email'"):  # "E-mail" and "E mail": which one?
+        apply_field_mappings(auto, {"email": "notes"}, headers)

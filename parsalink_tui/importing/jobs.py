@@ -37,7 +37,7 @@ from ..ids import new_uid
 from ..timeutil import now_store, to_api
 from ..validation import strip_control
 from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
-from .reading import MAX_FILE_BYTES, CsvSource, ImportFileError, open_csv
+from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError, open_csv
 
 ON_DUPLICATE = ("skip", "update")
 STATUSES = ("queued", "processing", "complete", "failed")
@@ -47,14 +47,16 @@ _GUESS_SAMPLE = 100  # records guess_mapping looks at to prefer filled columns
 
 @dataclass
 class Upload:
-    """A readable upload: its name, bytes, parsed source and effective mapping."""
+    """An upload: its name, bytes, parsed source and effective mapping; or, for bytes that are
+    not text (``binary`` says why), no source: its job fails when a worker takes it."""
 
     filename: str
     data: bytes
-    source: CsvSource
+    source: CsvSource | None
     mapping: dict[str, str | None]
     guessed: dict[str, str | None]
     overrides: Any
+    binary: str = ""
 
 
 # ---------------------------------------------------------------- refusing bad files
@@ -109,14 +111,28 @@ def _too_big(shown: str, size: int) -> str:
     )
 
 
-def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, need_email: bool = True) -> Upload:
+def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, need_email: bool = True,
+                   accept_binary: bool = False) -> Upload:  # fmt: skip
     """Decode and map an upload; ImportRefused for anything that would fail the whole job.
 
     ``need_email=False`` (previews) lets a file without an email column through, so the user
-    can see the columns and map one.
+    can see the columns and map one. ``accept_binary`` (starting a job) lets bytes that are not
+    text through, as an Upload without a source: the issue asks that "a NUL byte or binary
+    content fails the job", so the job is created and its worker fails it with the reason
+    (previews still refuse them, so the TUI says why before anything is queued).
     """
     try:
         source = open_csv(data)
+    except BinaryContent as exc:
+        if not accept_binary:
+            raise ImportRefused(f"{filename}: {exc}") from None
+        if field_mappings is not None and field_mappings != "":  # checked as far as it can be without columns
+            try:
+                mapped = _overrides_json(field_mappings)
+            except ValueError:
+                mapped = None  # apply_field_mappings says what is wrong with it
+            apply_field_mappings({}, field_mappings, list(mapped) if isinstance(mapped, Mapping) else [])
+        return Upload(filename, data, None, {}, {}, field_mappings, binary=str(exc))
     except ImportFileError as exc:
         raise ImportRefused(f"{filename}: {exc}") from None
     sample = source.sample(_GUESS_SAMPLE)
@@ -169,7 +185,7 @@ def create_job(
     settings = {
         "overrides": _overrides_json(upload.overrides),
         "mapping": upload.mapping,
-        "header": upload.source.raw_header,
+        "header": upload.source.raw_header if upload.source is not None else None,
         "region": region,
     }
     uid = new_uid()
@@ -322,6 +338,14 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     warnings = []
     if not has_email_column(upload.mapping):
         warnings.append(_no_email_message(filename, source.header))
+    owners = _unknown_owners(source, validate, upload.mapping)
+    if owners:
+        header = next(h for h, f in upload.mapping.items() if f == "assignedTo")
+        named = ", ".join(repr(name) for name in owners[:3]) + (", …" if len(owners) > 3 else "")
+        warnings.append(
+            f"the column {header!r} names owners who are not users here ({named}): their rows would "
+            f"fail. Add them as users, or ignore the column to import those contacts unassigned"
+        )
     total = source.count()
     if total == 0:
         warnings.append(f"{filename} has a header row but no contacts below it")
@@ -341,6 +365,28 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     }
 
 
+def _unknown_owners(source: CsvSource, validate: Any, mapping: Mapping[str, str | None]) -> list[str]:
+    """Owner names of the first records that are no user's (exports from HubSpot or Salesforce
+    name their own users), in order of appearance: those rows would fail."""
+    from .rows import RowError
+
+    if "assignedTo" not in mapping.values():
+        return []
+    column = list(mapping.values()).index("assignedTo")
+    found: list[str] = []
+    for number, cells in source.records():
+        if number > source.header_row + _GUESS_SAMPLE:
+            break
+        try:
+            validate(number, cells)
+        except RowError as exc:
+            if exc.message.startswith("assignedTo: no user") and column < len(cells):
+                name = cells[column].strip()
+                if name not in found:
+                    found.append(name)
+    return found
+
+
 # ---------------------------------------------------------------- failed rows, for re-import
 
 
@@ -349,7 +395,7 @@ def error_rows(conn: Connection, uid: str) -> tuple[list[str], list[tuple[int, s
     stored = conn.execute(text("SELECT field_mappings FROM import_job WHERE uid = :u"), {"u": uid}).first()
     if stored is None:
         raise NotFoundError("import job", uid)
-    header = settings_of(stored[0]).get("header", [])
+    header = settings_of(stored[0]).get("header") or []  # None: a binary file, never read
     rows = conn.execute(
         text("SELECT row, message, raw FROM import_issue WHERE job_uid = :u AND kind = 'error' ORDER BY row"),
         {"u": uid},

@@ -3,9 +3,11 @@
 Exports name one thing many ways ("E-mail 1 - Value", "Email Address", "EMAIL", "email") and some
 carry several columns for one field (E-mail / E-mail 2, Business / Mobile / Home Phone). Headers
 are compared after :func:`normalize_header` (casefold, keep only letters and digits), and every
-field has an alias list in priority order. One column feeds each field: when several columns
-match, the highest-priority one wins and the rest are ignored (mapped to ``None``), so a row
-never has two competing emails.
+field has an alias list in priority order. Email and phone take every column that matches
+(:data:`MULTI_COLUMN_FIELDS`): each row uses the first of them that is filled, best-ranked alias
+first, so a contact whose business phone is empty keeps its mobile number and a row with only a
+second address is still imported; a row never has two competing values. Every other field is
+fed by one column: the highest-priority match (the rest are ignored, mapped to ``None``).
 
 Pure functions, no I/O: the reader and the job runner call them, the TUI previews their output.
 """
@@ -51,7 +53,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "email", "emailaddress", "email1value", "primaryemail", "email1", "emailaddress1",
         "email1address", "workemail", "businessemail", "personalemail", "email2value",
         "email2address", "email2", "secondaryemail", "email3value", "email3address",
-        "otheremail", "mail",
+        "otheremail", "mail", "workemailaddress", "businessemailaddress", "primaryemailaddress",
+        "personalemailaddress", "homeemail", "homeemailaddress", "otheremailaddress",
+        "emailaddresses", "emails", "emailid", "mailaddress",
     ),
     "phone": (
         "phone", "phonenumber", "phone1value", "businessphone", "workphone", "mobilephone",
@@ -88,7 +92,10 @@ _PRESENCE_MEANS_TRUE = frozenset(
     {"emailbouncedreason", "emailbounceddate", "emailhardbouncereason"}
 )
 
-# Fields where a lower-priority column may stand in for an empty higher-priority one (see
+#: Fields that every matching column feeds, the first filled one in each row (see RowMapper).
+MULTI_COLUMN_FIELDS = frozenset({"email", "phone"})
+
+# Fields where a lower-priority column may stand in for one empty in every sample row (see
 # guess_mapping). Not "title": there the lower alias can mean something else (Outlook's Title).
 _NO_DATA_FALLBACK = frozenset({"title"})
 
@@ -140,9 +147,12 @@ def is_known_header(header: str) -> bool:
 def guess_mapping(
     headers: list[str], sample: Iterable[list[str]] | None = None
 ) -> dict[str, str | None]:
-    """Map each header to a field or None (ignored); each field gets at most one column.
+    """Map each header to a field or None (ignored).
 
-    Among several columns for one field the best-ranked alias wins. With ``sample`` (the first
+    Email and phone get every column that matches (:data:`MULTI_COLUMN_FIELDS`); any other
+    field gets at most one. Among several columns for one field the best-ranked alias wins.
+    When no header names an email column, the sample picks one by its content
+    (:func:`_email_column_by_content`). With ``sample`` (the first
     data rows, cells aligned with ``headers``), a column that is empty in every sample row
     yields to the next candidate that has data, because exports such as Outlook's carry all
     their columns whether used or not ("Primary Phone" is usually empty, "Mobile Phone" not).
@@ -158,6 +168,10 @@ def guess_mapping(
     for header in headers:
         mapping.setdefault(header, None)
     for field, options in candidates.items():
+        if field in MULTI_COLUMN_FIELDS:
+            for _, _, header in options:
+                mapping[header] = field
+            continue
         options.sort()
         chosen = options[0]
         if rows and field not in _NO_DATA_FALLBACK:
@@ -168,7 +182,31 @@ def guess_mapping(
             if with_data:
                 chosen = with_data[0]
         mapping[chosen[2]] = field
+    if "email" not in candidates and rows:
+        column = _email_column_by_content(headers, rows, mapping)
+        if column is not None:
+            mapping[column] = "email"
     return mapping
+
+
+# Roughly an address: only to pick the column; each row's value is then validated for real.
+_LOOKS_LIKE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _email_column_by_content(headers: list[str], rows: list[list[str]],
+                             mapping: Mapping[str, str | None]) -> str | None:  # fmt: skip
+    """A column no name matched that holds email addresses: of the unmapped columns, the one
+    with the most sample cells that look like addresses, if at least 4 in 5 of its filled
+    cells do ("Contact E-mail", "Correo electrónico", "Work Email Addr."). None if none does."""
+    best: tuple[int, str] | None = None
+    for column, header in enumerate(headers):
+        if mapping.get(header) is not None:
+            continue
+        values = [first_value(row[column]) for row in rows if len(row) > column and row[column].strip()]
+        hits = sum(1 for value in values if _LOOKS_LIKE_EMAIL.fullmatch(value))
+        if hits and hits * 5 >= len(values) * 4 and (best is None or hits > best[0]):
+            best = (hits, header)
+    return best[1] if best else None
 
 
 def apply_field_mappings(
@@ -178,10 +216,12 @@ def apply_field_mappings(
 ) -> dict[str, str | None]:
     """Apply the user's overrides (header → field, or None/"" to ignore) to the automatic mapping.
 
-    ``field_mappings`` may also be the API's JSON string. Mapping a header to a field that
+    ``field_mappings`` may also be the API's JSON string. A header is found as written, or else
+    ignoring case, spaces and punctuation when that names one column. Mapping a header to a field that
     another column was auto-mapped to moves the field: the other column becomes ignored.
     Raises :class:`ImportRefused` naming the bad entry: a header the file does not have, a
-    field that does not exist, a non-string key or value, or two headers sent to one field.
+    field that does not exist, a non-string key or value, or two headers sent to one field
+    (allowed for email and phone: each row takes the first filled one, left to right).
     """
     result: dict[str, str | None] = {header: auto.get(header) for header in headers}
     if field_mappings is None or field_mappings == "":
@@ -202,6 +242,10 @@ def apply_field_mappings(
             raise ImportRefused(
                 f"field_mappings: the field for {header!r} must be a string or null"
             )
+        if header not in result:  # "correo" or "Correo " for the column "Correo", if only one is meant
+            alike = [h for h in headers if normalize_header(h) == normalize_header(header)]
+            if len(set(alike)) == 1 and normalize_header(header):
+                header = alike[0]
         if header not in result:
             shown = ", ".join(repr(h) for h in headers[:12]) + (", …" if len(headers) > 12 else "")
             raise ImportRefused(
@@ -214,7 +258,7 @@ def apply_field_mappings(
             raise ImportRefused(
                 f"field_mappings: {field!r} (for {header!r}) is not a field; {advice}"
             )
-        if field is not None and field in claimed:
+        if field is not None and field in claimed and field not in MULTI_COLUMN_FIELDS:
             raise ImportRefused(
                 f"field_mappings: {claimed[field]!r} and {header!r} are both mapped to {field}"
             )
@@ -358,33 +402,49 @@ class RowMapper:
 
     Built once per import from the final mapping. Cells are stripped; a short row gives ""
     for the missing cells (the caller reports the width error separately). email and phone
-    take the first value of a Google multi-value cell; an emailBounced column that holds a
-    reason or date becomes "true" when non-empty. fullName, stage and tags are left as text:
-    the caller applies split_full_name, translate_stage and split_tags.
+    take the first value of a Google multi-value cell, from the first of their columns that is
+    filled in the row (columns with a known alias by rank, then the rest left to right); an
+    emailBounced column that holds a reason or date becomes "true" when non-empty. fullName,
+    stage and tags are left as text: the caller applies split_full_name, translate_stage and
+    split_tags.
     """
 
     def __init__(self, mapping: Mapping[str, str | None], headers: list[str]) -> None:
         position: dict[str, int] = {}
         for index, header in enumerate(headers):
             position.setdefault(header, index)
-        self.columns: dict[str, int] = {
-            field: position[header] for header, field in mapping.items() if field is not None
-        }
+        self.columns: dict[str, list[int]] = {}
+        for header, field in mapping.items():
+            if field is not None:
+                self.columns.setdefault(field, []).append(position[header])
+        for field, indexes in self.columns.items():
+            indexes.sort(key=lambda index, field=field: (_rank(headers[index], field), index))
         self._plan = [
-            (field, index, field in ("email", "phone"),
-             normalize_header(headers[index]) in _PRESENCE_MEANS_TRUE and field == "emailBounced")
-            for field, index in self.columns.items()
+            (field, indexes[0], field in MULTI_COLUMN_FIELDS, tuple(indexes[1:]),
+             normalize_header(headers[indexes[0]]) in _PRESENCE_MEANS_TRUE and field == "emailBounced")
+            for field, indexes in self.columns.items()
         ]
 
     def __call__(self, cells: list[str]) -> dict[str, str]:
         """Map one record; never raises for ragged rows."""
         width = len(cells)
         row: dict[str, str] = {}
-        for field, index, multi, presence in self._plan:
+        for field, index, multi, others, presence in self._plan:
             text = cells[index].strip() if index < width else ""
             if multi:
                 text = first_value(text)
+                for other in others:
+                    if text:
+                        break
+                    if other < width:
+                        text = first_value(cells[other])
             if presence:
                 text = "true" if text else ""
             row[field] = text
         return row
+
+
+def _rank(header: str, field: str) -> int:
+    """How good an alias of ``field`` the header is (0 best); unknown headers rank last."""
+    hit = _ALIAS_INDEX.get(normalize_header(header))
+    return hit[1] if hit is not None and hit[0] == field else len(_ALIAS_INDEX)

@@ -46,6 +46,12 @@ class ImportFileError(ParsalinkError):
     """The file cannot be read as CSV (empty, binary, NUL bytes, no header row)."""
 
 
+class BinaryContent(ImportFileError):
+    """The bytes are not text: a known binary format, NUL bytes, control characters, or a
+    byte-order mark the rest of the file does not follow. Such a file's import job is created
+    and fails with this message (the issue's rule), where other unreadable files are refused."""
+
+
 # --- decoding -------------------------------------------------------------------------------
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -85,7 +91,7 @@ def _refuse_binary(data: bytes) -> None:
     head = data[:16]
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
-            raise ImportFileError(f"the file looks like {what}, not a CSV text file")
+            raise BinaryContent(f"the file looks like {what}, not a CSV text file")
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:11].upper() == b"BEGIN:VCARD":
         raise ImportFileError("the file is a vCard (.vcf), not CSV; export the contacts as CSV")
 
@@ -99,7 +105,7 @@ def _refuse_nul(data: bytes | str) -> None:
         at = data.find(b"\x00")
         line = data.count(b"\n", 0, at) + 1
     if at >= 0:
-        raise ImportFileError(
+        raise BinaryContent(
             f"the file contains NUL bytes (first on line {line}); it does not look like a CSV "
             "text file (if it is UTF-16, save it as UTF-8)"
         )
@@ -129,7 +135,7 @@ def decode(data: bytes) -> tuple[str, str]:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError as exc:
-            raise ImportFileError(
+            raise BinaryContent(
                 f"the file starts with a {codec.upper()} byte-order mark but is not valid "
                 f"{codec.upper()} (byte {exc.start})"
             ) from None
@@ -152,7 +158,7 @@ def decode(data: bytes) -> tuple[str, str]:
     sample = text[:_BINARY_SAMPLE_CHARS]
     controls = len(_CONTROL_CHARS.findall(sample))
     if controls >= 8 and controls > len(sample) // 100:
-        raise ImportFileError(
+        raise BinaryContent(
             f"the file has {controls} control characters in its first {len(sample)} characters; "
             "it does not look like a CSV text file"
         )

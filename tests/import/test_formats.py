@@ -123,6 +123,24 @@ def test_exports_of_the_usual_tools(run_import, write_csv, service, name):
         assert person["notes"] == "Met at the fair" and person["accountName"] == "Acme"
 
 
+def test_rows_of_one_file_take_whichever_email_and_phone_column_they_fill(run_import, write_csv, service):
+    """Outlook writes every phone and email column for every contact; each row fills different
+    ones. Nothing a row holds is dropped: its first filled column (best-ranked first) is used."""
+    job = run_import(write_csv("outlook-mixed.csv", (
+        "First Name,Last Name,E-mail Address,E-mail 2 Address,Business Phone,Mobile Phone,Home Phone\n"
+        "Olga,Out,olga@contoso.com,,,(415) 555-0101,\n"
+        "Pat,Two,pat@contoso.com,,+44 20 7946 0958,(415) 555-0102,\n"
+        "Quin,Three,,quin@personal.example,,,415-555-0103\n"
+        "Rae,Four,,,,(415) 555-0104,\n"
+    )))
+    assert job["successCount"] == 3
+    assert job["errors"] == [{"row": 5, "message": "Email is required"}]
+    people = contacts_by_email(service)
+    assert people["olga@contoso.com"]["phone"] == "+14155550101"  # only the mobile is filled
+    assert people["pat@contoso.com"]["phone"] == "+442079460958"  # business outranks mobile
+    assert people["quin@personal.example"]["phone"] == "+14155550103"  # second address, home phone
+
+
 # --- the shared corpora ------------------------------------------------------------------------
 
 

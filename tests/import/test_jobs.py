@@ -165,13 +165,27 @@ def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv
 
 
 def test_preview_applies_field_mappings_and_warns_instead_of_refusing(service, write_csv):
-    path = write_csv("leads.csv", "Nombre,Correo\nAna,ana@example.com\n")
+    # One filled cell in three is not an address: too few for the content to name the column.
+    path = write_csv("leads.csv", "Nombre,Contacto\nAna,ana@example.com\nBea,llamar al 555\nCruz,c@example.com\n")
     preview = service.preview_import(path)
-    assert preview["mapping"] == {"Nombre": None, "Correo": None}
+    assert preview["mapping"] == {"Nombre": None, "Contacto": None}
     assert preview["warnings"] and "no column holds email" in preview["warnings"][0]
-    fixed = service.preview_import(path, field_mappings={"Nombre": "firstName", "Correo": "email"})
+    fixed = service.preview_import(path, field_mappings={"Nombre": "firstName", "Contacto": "email"})
     assert fixed["warnings"] == [] and fixed["rows"][0]["contact"]["email"] == "ana@example.com"
-    assert fixed["columns"][1] == {"header": "Correo", "field": "email", "guessed": None}
+    assert fixed["columns"][1] == {"header": "Contacto", "field": "email", "guessed": None}
+    assert fixed["rows"][1]["error"] == "Invalid email format"
+
+
+def test_an_email_column_no_name_matches_is_found_by_its_content(service, write_csv, run_import):
+    path = write_csv("leads.csv", "Nombre,Notas,Correo electrónico\nAna,hola,ana@example.com\n"
+                                  "Bea,,\nCruz,x@y,cruz@example.org ::: c2@example.org\n")
+    preview = service.preview_import(path)
+    assert preview["columns"][2] == {"header": "Correo electrónico", "field": "email", "guessed": "email"}
+    assert preview["warnings"] == []
+    job = run_import(path, field_mappings={"Nombre": "firstName"})
+    assert job["successCount"] == 2 and job["errors"] == [{"row": 3, "message": "Email is required"}]
+    assert service.preview_import(write_csv("w.csv", "Name,Work Email Address\nAna,a@example.com\n"))["mapping"] == {
+        "Name": "fullName", "Work Email Address": "email"}
 
 
 # --- the failed rows as CSV ---------------------------------------------------------------------
@@ -255,3 +269,16 @@ def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path,
         sqlite3.connect(db_path).execute("SELECT count(*) FROM contact WHERE source_uid IS NOT NULL").fetchone()[0]
     )
     assert stamped == 0 and job["successCount"] == 300 - 6  # deletion cleared it on every contact
+
+
+def test_preview_warns_about_owners_who_are_not_users(service, write_csv):
+    service.add_user("Jane Seller", "jane@parsalink.example")
+    path = write_csv("hubspot.csv", "First Name,Email,Contact owner\nAnn,ann@x.example,Tom Closer\n"
+                                    "Bob,bob@x.example,Jane Seller\nCy,cy@x.example,Tom Closer\nDi,di@x.example,Al\n")
+    preview = service.preview_import(path)
+    assert len(preview["warnings"]) == 1
+    warning = preview["warnings"][0]
+    assert "'Contact owner'" in warning and "('Tom Closer', 'Al')" in warning and "ignore the column" in warning
+    assert service.preview_import(path, field_mappings={"Contact owner": None})["warnings"] == []
+    assert service.preview_import(write_csv("ok.csv", "Email,Owner\na@x.example,jane@parsalink.example\n"))[
+        "warnings"] == []

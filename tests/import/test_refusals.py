@@ -1,4 +1,5 @@
-"""start_import refuses a bad upload with a clear message, before any job exists."""
+"""start_import refuses a bad upload with a clear message, before any job exists — except bytes
+that are not text, whose job is created and fails (see failed_job)."""
 
 from __future__ import annotations
 
@@ -94,20 +95,47 @@ def test_fifo_is_refused_without_blocking(service, tmp_path):
     refused(service, fifo, "not a regular file")
 
 
-def test_png_renamed_csv(service, write_csv):
+# --- the exception: bytes that are not text are queued, and the job fails with the reason ----
+
+
+def failed_job(service, path, *needles) -> dict:
+    """The issue: "A NUL byte or binary content fails the job with a clear message"."""
+    body = service.start_import(path, run=False)
+    assert body["status"] == "queued"
+    service.work_imports()
+    job = service.get_import_job(body["uid"])
+    assert job["status"] == "failed" and job["processedRows"] == job["successCount"] == 0, job
+    for needle in needles:
+        assert needle in job["errorMessage"], job["errorMessage"]
+    assert "\n" not in job["errorMessage"] and "Traceback" not in job["errorMessage"]
+    with pytest.raises(ImportRefused, match=needles[0]):  # a preview says so before anything is queued
+        service.preview_import(path)
+    assert service.import_errors_csv(job["uid"]) == "error\r\n".encode("utf-8-sig")  # no rows were read
+    return job
+
+
+def test_png_renamed_csv_fails_its_job(service, write_csv):
     png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256))
-    refused(service, write_csv("photo.csv", png), "PNG image")
+    failed_job(service, write_csv("photo.csv", png), "PNG image")
 
 
-def test_zip_renamed_csv(service, write_csv):
+def test_zip_renamed_csv_fails_its_job(service, write_csv):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("leads.csv", GOOD)
-    refused(service, write_csv("leads.csv", buffer.getvalue()), "ZIP archive")
+    failed_job(service, write_csv("leads.csv", buffer.getvalue()), "ZIP archive")
 
 
-def test_nul_bytes(service):
-    refused(service, CORPORA / "encodings-and-dialects" / "csvkit-examples" / "null_byte.csv", "NUL")
+def test_nul_bytes_fail_the_job_naming_the_line(service):
+    path = CORPORA / "encodings-and-dialects" / "csvkit-examples" / "null_byte.csv"
+    failed_job(service, path, "NUL bytes", "line ")
+    assert service.list_contacts()["count"] == 0
+
+
+def test_binary_content_with_bad_field_mappings_is_still_refused(service, write_csv):
+    path = write_csv("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    refused(service, path, "not valid JSON", field_mappings="{nope")
+    refused(service, path, "'emial'", field_mappings={"E-mail": "emial"})
 
 
 def test_no_header_row(service):
@@ -145,7 +173,7 @@ def test_known_source_is_fine(service, write_csv):
         ({"Email": "Email"}, "did you mean 'email'"),
         ({"Nope": "email"}, "no column 'Nope'"),
         ({"Email": 3}, "must be a string or null"),
-        ({"First Name": "email", "Email": "email"}, "both mapped to email"),
+        ({"First Name": "notes", "Email": "notes"}, "both mapped to notes"),
     ],
 )
 def test_bad_field_mappings(service, write_csv, mappings, needle):

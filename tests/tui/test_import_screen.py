@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Select, Static
 from parsalink_tui.importing import runner
 from parsalink_tui.tui.contacts_screen import ContactsScreen
 from parsalink_tui.tui.import_screen import ImportScreen
-from parsalink_tui.tui.import_setup import MappingSelect
+from parsalink_tui.tui.import_setup import IGNORE, MappingSelect
 
 from .conftest import SIZE
 from .helpers import big_csv, home, insert_job, leads_csv, settle, status, type_text
@@ -139,9 +139,13 @@ async def test_changing_a_mapping_updates_the_preview(demo_service, make_app, in
     async with app.run_test(size=SIZE) as pilot:
         await open_and_type_path(pilot, "es.csv")
         screen = screen_of(pilot)
-        assert mapping(pilot)["Correo"] == ""  # not a name any export uses
-        assert "no column holds email addresses" in text_of(pilot, "#setup-message")
+        # Not a name any export uses, but its cells are addresses.
+        assert mapping(pilot)["Correo"] == "email"
         selects = {h: s for h, s in zip(mapping(pilot), screen.query(MappingSelect), strict=True)}
+        selects["Correo"].value = IGNORE
+        await settle(pilot, 0.3)
+        assert mapping(pilot)["Correo"] == ""
+        assert "no column holds email addresses" in text_of(pilot, "#setup-message")
         selects["Correo"].value = "email"
         await settle(pilot, 0.3)
         assert mapping(pilot)["Correo"] == "email"
