@@ -68,6 +68,17 @@ def test_wait_prints_the_final_job(cli, tmp_path):
     assert ok_json(cli("import", "status", job["uid"])) == job
 
 
+def test_wait_on_a_job_that_fails_prints_it_and_exits_1(cli, tmp_path):
+    path = tmp_path / "sheet.csv"  # an Excel workbook saved under a .csv name
+    path.write_bytes(b"PK\x03\x04" + bytes(200))
+    code, out, err = cli("import", "start", str(path), "--wait")
+    job = json.loads(out)
+    assert code == 1 and job["status"] == "failed" and job["filename"] == "sheet.csv"
+    assert "ZIP archive" in job["errorMessage"]
+    assert err.count("\n") == 1 and err.startswith(f"error: import job {job['uid']} failed: the file looks like")
+    assert ok_json(cli("import", "status", job["uid"]))["status"] == "failed"
+
+
 def test_wait_with_options(cli, tmp_path):
     source = ok_json(cli("sources", "add", "--name", "Trade Show"))
     path = tmp_path / "leads.csv"
