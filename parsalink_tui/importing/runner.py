@@ -345,6 +345,43 @@ def _batches(records: Iterable[tuple[int, list[str]]], validate: RowValidator, p
         yield batch
 
 
+# ---------------------------------------------------------------- after a job
+
+#: Tables an import grows, re-analysed when their statistics say they are much smaller.
+ANALYSED_TABLES = ("contact", "contact_tag", "activity")
+STALE_FACTOR = 2
+
+
+def refresh_statistics(db: Database) -> bool:
+    """Re-run ANALYZE on the tables an import grows when sqlite_stat1 describes a much smaller
+    contact table; returns whether it did.
+
+    Only a database that has statistics needs it (``demo`` runs ANALYZE; nothing else does):
+    there the planner trusts the row counts of that moment, and with 500 contacts on record
+    it prefers scanning the table to using an index. After an import multiplied the table,
+    queries planned on those counts scan 64k rows where they should seek. ~45 ms at 64k
+    contacts, ~0.7 s at 1M; never fails the worker.
+    """
+    try:
+        with db.read() as conn:
+            if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None:
+                return False
+            stats = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contact'").scalars().all()
+            if not stats:
+                return False
+            recorded = max(int(str(stat).split()[0]) for stat in stats)  # partial indexes hold fewer
+            rows = conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0
+        if recorded * STALE_FACTOR >= rows and rows * STALE_FACTOR >= recorded:
+            return False
+        with db.write() as conn:
+            for table in ANALYSED_TABLES:
+                conn.exec_driver_sql(f"ANALYZE {table}")
+        return True
+    except Exception:  # noqa: BLE001 - an optimisation: the import itself is done
+        log.debug("refreshing the statistics failed", exc_info=True)
+        return False
+
+
 # ---------------------------------------------------------------- worker loops
 
 
@@ -362,6 +399,7 @@ def work(db: Database, *, worker: str | None = None, stop: threading.Event | Non
             try:
                 run_job(db, uid, me, stop=stop)
                 ran += 1
+                refresh_statistics(db)
             except LostJob:
                 pass  # declared stale and taken over: that worker finishes it
             except Stopped:

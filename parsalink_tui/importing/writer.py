@@ -75,12 +75,16 @@ _ADVANCE_JOB = (
 )
 # Columns an update-mode duplicate may fill when the contact has them empty.
 _FILLABLE = ("first_name", "last_name", "phone", "title", "account_id", "assigned_to", "notes")
+_EXISTING_NAMES = ("pk", "id", "email_key", "email_opt_out", "email_bounced", *_FILLABLE)
+_EXISTING = (
+    f"SELECT {', '.join('c.' + name for name in _EXISTING_NAMES)} "
+    "FROM json_each(?) AS k CROSS JOIN contact AS c ON c.email_key = k.value"
+)
 _FIELD_OF = {
     "first_name": "firstName", "last_name": "lastName", "phone": "phone", "title": "title",
     "account_id": "accountId", "assigned_to": "assignedTo", "notes": "notes",
     "email_opt_out": "emailOptOut", "email_bounced": "emailBounced",
 }  # fmt: skip
-_LOOKUP_CHUNK = 500  # email keys per IN (...) query
 _TAG_LISTS_LIMIT = 10_000  # distinct tag lists cached per job; a hostile file cannot grow it without bound
 _POSITIONS = range(1 << 30)  # a tag's position in its row's list (zip stops at the shorter)
 ROWS_PER_STATEMENT = 500
@@ -243,17 +247,17 @@ class BatchWriter:
         return BatchResult(len(contacts), len(batch.errors), len(duplicates))
 
     def _existing(self, raw: sqlite3.Connection, keys: set[str]) -> dict[str, dict[str, Any]]:
-        """Contacts already holding these email keys: key → row (id and the fillable columns)."""
+        """Contacts already holding these email keys: key → row (id and the fillable columns).
+
+        One lookup in the email index per key, whatever the planner's statistics say: the keys
+        drive the join (CROSS JOIN fixes the order). ``WHERE email_key IN (…)`` let a database
+        analysed while small (the demo's 500 contacts) scan the whole table for every batch
+        instead — 1.2 s of a 10 MB import at 64k contacts, and worse as the table grows.
+        """
         found: dict[str, dict[str, Any]] = {}
-        columns = "pk, id, email_key, email_opt_out, email_bounced, " + ", ".join(_FILLABLE)
-        names = columns.split(", ")
-        ordered = list(keys)
-        for start in range(0, len(ordered), _LOOKUP_CHUNK):
-            chunk = ordered[start : start + _LOOKUP_CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            for values in raw.execute(f"SELECT {columns} FROM contact WHERE email_key IN ({marks})", chunk):
-                record = dict(zip(names, values, strict=True))
-                found[record["email_key"]] = record
+        for values in raw.execute(_EXISTING, (json.dumps(list(keys), ensure_ascii=False),)):
+            record = dict(zip(_EXISTING_NAMES, values, strict=True))
+            found[record["email_key"]] = record
         return found
 
     def _merge_existing(

@@ -282,3 +282,36 @@ def test_preview_warns_about_owners_who_are_not_users(service, write_csv):
     assert service.preview_import(path, field_mappings={"Contact owner": None})["warnings"] == []
     assert service.preview_import(write_csv("ok.csv", "Email,Owner\na@x.example,jane@parsalink.example\n"))[
         "warnings"] == []
+
+
+def test_a_database_analysed_while_small_still_imports_by_index_and_is_re_analysed(service, db_path, tmp_path):
+    """The demo runs ANALYZE: with 300 contacts on record the planner prefers scanning the
+    table to the email index for an IN (…) list; the duplicate check must seek anyway, and the
+    statistics are refreshed once an import has grown the table."""
+    from parsalink_tui.demo import fill_demo
+    from parsalink_tui.importing import runner, writer
+
+    fill_demo(service.db, contacts=300, seed=3)
+    raw = sqlite3.connect(db_path)
+    def recorded() -> int:
+        return max(int(stat.split()[0]) for (stat,) in raw.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contact'"))
+
+    assert recorded() == 300
+    plan = " ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + writer._EXISTING, ('["a@b.example"]',)))
+    assert "SEARCH c USING INDEX" in plan and "SCAN c" not in plan, plan
+    assert runner.refresh_statistics(service.db) is False  # 300 on record, 300 there
+    body = service.start_import(big_csv(tmp_path / "big.csv", 3_000), run=False)
+    service.work_imports()
+    assert service.get_import_job(body["uid"])["successCount"] == 2_940
+    assert recorded() == 3_240
+    assert runner.refresh_statistics(service.db) is False  # fresh again
+
+
+def test_statistics_are_left_alone_where_there_are_none(service, tmp_path):
+    from parsalink_tui.importing import runner
+
+    service.start_import(big_csv(tmp_path / "big.csv", 500), run=False)
+    service.work_imports()
+    assert runner.refresh_statistics(service.db) is False
+    with service.db.read() as conn:
+        assert conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None
