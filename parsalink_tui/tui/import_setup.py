@@ -315,7 +315,10 @@ class ImportSetup(Vertical):
         for row in preview["rows"]:
             contact = row["contact"]
             if contact is None:  # refused row: what the file says (dim), and why
-                raw = dict(zip(fields, row["cells"], strict=False))
+                raw: dict[str, str] = {}  # a field's first filled column (email, phone: maybe several)
+                for field, value in zip(fields, row["cells"], strict=False):
+                    if field and value.strip() and field not in raw:
+                        raw[field] = value
                 name = " ".join(raw.get(f) or "" for f in ("firstName", "lastName")).strip() or raw.get("fullName")
                 values = {"name": cell(name, "dim"), "email": cell(raw.get("email"), "dim"),
                           "phone": cell(raw.get("phone"), "dim"), "stage": cell(raw.get("stage"), "dim"),
