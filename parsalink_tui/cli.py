@@ -305,13 +305,18 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so the output still buffered is not written again (and
-    reported as an ignored exception) when the interpreter exits."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+def _flush_or_drop_stdout() -> None:
+    """Write what stdout still holds; if that fails too (the pipe or disk it goes to), point it
+    at /dev/null, so the interpreter's own flush at exit does not fail again with a traceback."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
 
 
 def _check_argv(argv: list[str]) -> None:
@@ -327,7 +332,8 @@ def run(argv: list[str] | None = None) -> None:
     _check_argv(sys.argv[1:] if argv is None else argv)
     try:
         main.main(args=argv, prog_name="parsalink-tui", standalone_mode=False)
-        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
+        if sys.stdout is not None:  # None when started with stdout closed (>&-)
+            sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         _fail(exc.format_message().replace("\n", " ") + hint, 2)
@@ -344,10 +350,10 @@ def run(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except BrokenPipeError:  # the reader went away (| head): nothing to say, and no one to say it to
-        _drop_stdout()
+        _flush_or_drop_stdout()
         sys.exit(1)
     except OSError as exc:  # writing the output failed (a full disk: > /dev/full) or a file did
-        _drop_stdout()
+        _flush_or_drop_stdout()
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or exc}{where}", 1)
     except Exception as exc:  # SQLAlchemy wraps sqlite3 errors

@@ -200,3 +200,17 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     reader.stdin.close()
     reader.wait()
     assert done.returncode in (0, 1) and done.stderr == "", done.stderr
+
+
+def test_a_closed_stdout_is_no_crash(tmp_path):
+    """`… >&-`: Python starts with sys.stdout None; the command still runs and says nothing."""
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "p.db"), "users", "add", "--name", "Closed"],
+        stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1),
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    listed = subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "p.db"), "users", "list"],
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    assert [user["name"] for user in json.loads(listed.stdout)] == ["Closed"]

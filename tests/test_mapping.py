@@ -242,6 +242,12 @@ def test_override_maps_an_unknown_header_and_moves_the_field() -> None:
     assert result["Work Mail"] == "email"
     assert result["E-mail Address"] is None
     assert result["First Name"] == "firstName"
+    # The same for a field read from several columns: the user's columns replace the detected ones.
+    google = ["E-mail 1 - Value", "E-mail 2 - Value", "Notes"]
+    assert apply_field_mappings(guess_mapping(google), {"E-mail 2 - Value": "email"}, google) == {
+        "E-mail 1 - Value": None, "E-mail 2 - Value": "email", "Notes": "notes"}
+    assert apply_field_mappings(guess_mapping(google), {"E-mail 1 - Value": None}, google) == {
+        "E-mail 1 - Value": None, "E-mail 2 - Value": "email", "Notes": "notes"}
 
 
 def test_override_to_none_or_empty_string_ignores_a_column() -> None:
@@ -264,7 +270,7 @@ def test_overrides_may_send_several_columns_to_email_or_phone() -> None:
     result = apply_field_mappings(auto, {"Work Mail": "email", "Favourite colour": "email"}, HEADERS)
     assert mapped(result) == {"First Name": "firstName", "Last Name": "lastName", "Work Mail": "email",
                               "Favourite colour": "email"}  # the user's columns replace the automatic one
-    mapper = RowMapper(result, HEADERS)
+    mapper = RowMapper(result, HEADERS)  # neither is a known export name: left to right
     assert mapper(["A", "B", "x@auto.example", "", "c@colour.example"])["email"] == "c@colour.example"
     assert mapper(["A", "B", "", "w@work.example", "c@colour.example"])["email"] == "w@work.example"
 

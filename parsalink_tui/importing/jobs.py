@@ -366,24 +366,21 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
 
 
 def _unknown_owners(source: CsvSource, validate: Any, mapping: Mapping[str, str | None]) -> list[str]:
-    """Owner names of the first records that are no user's (exports from HubSpot or Salesforce
-    name their own users), in order of appearance: those rows would fail."""
+    """Owner names in the first records that are no user's (exports from HubSpot or Salesforce
+    name their own users), in order of appearance: those rows would fail. Each owner cell is
+    checked on its own, whatever else its row holds."""
     from .rows import RowError
 
     if "assignedTo" not in mapping.values():
         return []
-    column = list(mapping.values()).index("assignedTo")
     found: list[str] = []
-    for number, cells in source.records():
-        if number > source.header_row + _GUESS_SAMPLE:
-            break
-        try:
-            validate(number, cells)
-        except RowError as exc:
-            if exc.message.startswith("assignedTo: no user") and column < len(cells):
-                name = cells[column].strip()
-                if name not in found:
-                    found.append(name)
+    for cells in source.sample(_GUESS_SAMPLE):
+        owner = validate.mapper(cells).get("assignedTo")
+        if owner and owner not in found:
+            try:
+                validate.owner(owner)
+            except RowError:
+                found.append(owner)
     return found
 
 

@@ -217,11 +217,12 @@ def apply_field_mappings(
     """Apply the user's overrides (header → field, or None/"" to ignore) to the automatic mapping.
 
     ``field_mappings`` may also be the API's JSON string. A header is found as written, or else
-    ignoring case, spaces and punctuation when that names one column. Mapping a header to a field that
-    another column was auto-mapped to moves the field: the other column becomes ignored.
-    Raises :class:`ImportRefused` naming the bad entry: a header the file does not have, a
-    field that does not exist, a non-string key or value, or two headers sent to one field
-    (allowed for email and phone: each row takes the first filled one, left to right).
+    ignoring case, spaces and punctuation when that names one column. Mapping a header to a field
+    moves the field there: the columns the automatic mapping gave it become ignored (for email
+    and phone too: name several headers to keep several; :class:`RowMapper` says which one a
+    row uses). Raises :class:`ImportRefused` naming the bad entry: a header the file does not
+    have, a field that does not exist, a non-string key or value, or two headers sent to one
+    field (allowed for email and phone).
     """
     result: dict[str, str | None] = {header: auto.get(header) for header in headers}
     if field_mappings is None or field_mappings == "":
@@ -403,7 +404,8 @@ class RowMapper:
     Built once per import from the final mapping. Cells are stripped; a short row gives ""
     for the missing cells (the caller reports the width error separately). email and phone
     take the first value of a Google multi-value cell, from the first of their columns that is
-    filled in the row (columns with a known alias by rank, then the rest left to right); an
+    filled in the row: columns named like a known export's by that name's rank (E-mail before
+    E-mail 2, Business Phone before Mobile Phone), then any others left to right; an
     emailBounced column that holds a reason or date becomes "true" when non-empty. fullName,
     stage and tags are left as text: the caller applies split_full_name, translate_stage and
     split_tags.

@@ -276,6 +276,10 @@ class RowValidator:
     def _owner(self, text: str) -> str:
         return self.assignees.resolve(strip_control(text))
 
+    def owner(self, text: str) -> str:
+        """The user id an owner cell names (cached per text); RowError if it names nobody."""
+        return self._cached(self._owners, text, self._owner)  # type: ignore[no-any-return]
+
 
 # Control characters (C0, DEL, C1) and lone surrogates: what clean_text would remove or refuse.
 _NOT_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")

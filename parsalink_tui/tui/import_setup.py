@@ -23,7 +23,7 @@ from textual.widgets import Button, DataTable, DirectoryTree, Input, Select, Sta
 from textual.worker import get_current_worker
 
 from ..errors import ParsalinkError
-from ..importing.mapping import FIELDS
+from ..importing.mapping import FIELDS, MULTI_COLUMN_FIELDS
 from .file_picker import CsvTree, PathSuggester, shown_path
 from .render import cell, clean, content, full_name, stage_label
 from .widgets import TextInput
@@ -344,8 +344,11 @@ class ImportSetup(Vertical):
             return
         header = self._headers[event.select.column]
         field = str(event.value) or None
-        if field is not None:
+        if field == self.preview["columns"][event.select.column]["field"]:
+            return  # what the preview maps it to already: a Select reports the value it was built with
+        if field is not None and field not in MULTI_COLUMN_FIELDS:
             # One column per field: a column the user sent to this field before gives it up.
+            # (Email and phone read several columns: another one is added, not moved.)
             for other, other_field in self.overrides.items():
                 if other != header and other_field == field:
                     self.overrides[other] = None

@@ -274,11 +274,12 @@ def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path,
 def test_preview_warns_about_owners_who_are_not_users(service, write_csv):
     service.add_user("Jane Seller", "jane@parsalink.example")
     path = write_csv("hubspot.csv", "First Name,Email,Contact owner\nAnn,ann@x.example,Tom Closer\n"
-                                    "Bob,bob@x.example,Jane Seller\nCy,cy@x.example,Tom Closer\nDi,di@x.example,Al\n")
+                                    "Bob,bob@x.example,Jane Seller\nCy,cy@x.example,Tom Closer\nDi,di@x.example,Al\n"
+                                    "Eve,not-an-email,Zed\n")  # a row that fails for another reason too
     preview = service.preview_import(path)
     assert len(preview["warnings"]) == 1
     warning = preview["warnings"][0]
-    assert "'Contact owner'" in warning and "('Tom Closer', 'Al')" in warning and "ignore the column" in warning
+    assert "'Contact owner'" in warning and "('Tom Closer', 'Al', 'Zed')" in warning and "ignore the column" in warning
     assert service.preview_import(path, field_mappings={"Contact owner": None})["warnings"] == []
     assert service.preview_import(write_csv("ok.csv", "Email,Owner\na@x.example,jane@parsalink.example\n"))[
         "warnings"] == []

@@ -156,13 +156,21 @@ async def test_changing_a_mapping_updates_the_preview(demo_service, make_app, in
         selects["Nombre"].value = "fullName"
         await settle(pilot, 0.3)
         assert str(rows.get_row_at(0)[1]) == "Ana" and str(rows.get_row_at(0)[-1]) == "ok"
-        # One column per field: sending Móvil to phone after Teléfono had it ignores Teléfono.
+        # Phone reads several columns: Móvil is added to Teléfono (empty here, so Móvil's number).
         selects["Teléfono"].value = "phone"
         await settle(pilot, 0.3)
         selects["Móvil"].value = "phone"
         await settle(pilot, 0.3)
-        assert mapping(pilot)["Móvil"] == "phone" and mapping(pilot)["Teléfono"] == ""
+        assert mapping(pilot)["Móvil"] == "phone" and mapping(pilot)["Teléfono"] == "phone"
         assert str(rows.get_row_at(0)[3]) == "+14155550199"
+        # Any other field is one column: sending Móvil to notes after Nombre had it ignores Nombre.
+        selects["Teléfono"].value = "notes"
+        await settle(pilot, 0.3)
+        selects["Nombre"].value = "notes"
+        await settle(pilot, 0.3)
+        assert mapping(pilot)["Nombre"] == "notes" and mapping(pilot)["Teléfono"] == ""
+        selects["Nombre"].value = "fullName"
+        await settle(pilot, 0.3)
         # ...and the import uses the mapping on screen.
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
@@ -170,6 +178,30 @@ async def test_changing_a_mapping_updates_the_preview(demo_service, make_app, in
         assert job["status"] == "complete" and job["successCount"] == 2
         ana = demo_service.list_contacts(search="ana@example.com")["results"][0]
         assert ana["phone"] == "+14155550199"
+
+
+async def test_a_file_with_two_email_and_phone_columns_imports_every_row(demo_service, make_app, in_folder):
+    """The Selects report the values they are built with; that is no change of mapping, and
+    must not leave only the last email and phone column."""
+    (in_folder / "g.csv").write_text(
+        "Name,E-mail 1 - Value,E-mail 2 - Value,Mobile Phone,Home Phone\n"
+        "Ana Ruiz,ana@example.com,,+1 415 555 0100,\nLuis Paz,luis@example.com,,+1 415 555 0101,\n"
+        "Tom Lee,,tom2@example.com,,+1 415 555 0103\n",
+        encoding="utf-8",
+    )
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_and_type_path(pilot, "g.csv")
+        screen = screen_of(pilot)
+        await settle(pilot, 0.3)
+        assert mapping(pilot) == {"Name": "fullName", "E-mail 1 - Value": "email", "E-mail 2 - Value": "email",
+                                  "Mobile Phone": "phone", "Home Phone": "phone"}
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+    job = demo_service.list_import_jobs()[0]
+    assert job["status"] == "complete" and job["successCount"] == 3, job
+    tom = demo_service.list_contacts(search="tom2@example.com")["results"][0]
+    assert tom["phone"] == "+14155550103"
 
 
 # ---------------------------------------------------------------- refusals
