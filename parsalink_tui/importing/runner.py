@@ -20,6 +20,7 @@ for a database (the TUI and ``import start --wait``); :func:`spawn_worker` start
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -52,6 +53,7 @@ BATCH_SECONDS = 0.3  # target time per batch (validate + write); progress commit
 FIRST_BATCH_ROWS = 512
 MAX_BATCH_ROWS = 20_000
 STALE_SECONDS = 10.0
+GC_THRESHOLD = 50_000  # see _fewer_collections
 JOB_CACHE_SIZE = -32768  # KiB (PRAGMA cache_size: 32 MB), for the job's connection only
 
 _HOST = socket.gethostname()
@@ -223,7 +225,8 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
             batches = child.batches(pace, stop, BATCH_SECONDS)
         writer = BatchWriter(job_uid=uid, worker=worker, filename=job.filename,
                              source_uid=job.source_uid, on_duplicate=job.on_duplicate)  # fmt: skip
-        with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw:
+        with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw, \
+                _fewer_collections():  # fmt: skip
             conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()
             for batch in batches:
                 if stop is not None and stop.is_set():
@@ -299,6 +302,32 @@ def _job_settings(raw: Any) -> Iterator[Any]:
             for name, value in old.items():
                 raw.execute(f"PRAGMA {name} = {value}")
             raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+_gc_lock = threading.Lock()
+_gc_jobs = 0  # jobs of this process between _fewer_collections' entry and exit
+_gc_saved: tuple[int, int, int] = (700, 10, 10)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector's first generation collected every GC_THRESHOLD container
+    allocations instead of every 700 while a job writes: the batches allocate ~10 objects a row
+    and make no reference cycles, so ~420 collections a 10 MB import only cost time (~0.15 s;
+    the import ~0.15 s faster). Process-wide (the setting is), restored by the last job out."""
+    global _gc_jobs, _gc_saved
+    with _gc_lock:
+        if _gc_jobs == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
+        _gc_jobs += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_jobs -= 1
+            if _gc_jobs == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 class Pace:

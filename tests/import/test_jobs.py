@@ -316,3 +316,27 @@ def test_statistics_are_left_alone_where_there_are_none(service, tmp_path):
     assert runner.refresh_statistics(service.db) is False
     with service.db.read() as conn:
         assert conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None
+
+
+def test_jobs_collect_garbage_less_often_and_restore_the_setting():
+    import gc
+    import threading
+
+    from parsalink_tui.importing import runner
+
+    before = gc.get_threshold()
+    inside = []
+    with runner._fewer_collections():
+        inside.append(gc.get_threshold())
+        done = threading.Event()
+
+        def other_job() -> None:  # a second database's job, overlapping this one
+            with runner._fewer_collections():
+                inside.append(gc.get_threshold())
+            done.set()
+
+        threading.Thread(target=other_job).start()
+        done.wait(5)
+        inside.append(gc.get_threshold())  # the other job ended: still raised for this one
+    assert gc.get_threshold() == before
+    assert all(t[0] == max(runner.GC_THRESHOLD, before[0]) and t[1:] == before[1:] for t in inside), inside
