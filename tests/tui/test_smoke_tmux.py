@@ -71,8 +71,18 @@ def test_tui_in_a_real_terminal(tmp_path: Path):
         subprocess.run([TMUX, "send-keys", "-t", session, "-l", "son"], check=True)
         screen = _wait_for(session, "search “son”")
         # Enter, not Escape, leaves the search box: a lone ESC waits to see if a sequence follows.
+        # Sent together, "?" can reach the box before Enter's move of the focus does (a person
+        # types slower): then it is typed into the search, so take it back and try again.
         subprocess.run([TMUX, "send-keys", "-t", session, "Enter"], check=True)
-        subprocess.run([TMUX, "send-keys", "-t", session, "?"], check=True)
+        for _ in range(20):
+            time.sleep(0.2)
+            subprocess.run([TMUX, "send-keys", "-t", session, "?"], check=True)
+            try:
+                _wait_for(session, "Contacts list", timeout=1.0)
+                break
+            except AssertionError:
+                if "son?" in _pane(session):
+                    subprocess.run([TMUX, "send-keys", "-t", session, "BSpace", "Enter"], check=True)
         _wait_for(session, "Contacts list")
         subprocess.run([TMUX, "send-keys", "-t", session, "q"], check=True)  # closes the help
         deadline = time.monotonic() + 10
