@@ -172,8 +172,7 @@ async def test_changing_a_mapping_updates_the_preview(demo_service, make_app, in
         selects["Nombre"].value = "fullName"
         await settle(pilot, 0.3)
         # ...and the import uses the mapping on screen.
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+        await start_and_finish(pilot)
         job = demo_service.list_import_jobs()[0]
         assert job["status"] == "complete" and job["successCount"] == 2
         ana = demo_service.list_contacts(search="ana@example.com")["results"][0]
@@ -192,12 +191,10 @@ async def test_a_file_with_two_email_and_phone_columns_imports_every_row(demo_se
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         await open_and_type_path(pilot, "g.csv")
-        screen = screen_of(pilot)
         await settle(pilot, 0.3)
         assert mapping(pilot) == {"Name": "fullName", "E-mail 1 - Value": "email", "E-mail 2 - Value": "email",
                                   "Mobile Phone": "phone", "Home Phone": "phone"}
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+        await start_and_finish(pilot)
     job = demo_service.list_import_jobs()[0]
     assert job["status"] == "complete" and job["successCount"] == 3, job
     tom = demo_service.list_contacts(search="tom2@example.com")["results"][0]
