@@ -183,7 +183,7 @@ def test_output_to_a_full_disk_is_one_error_line(tmp_path, args):
     with open("/dev/full", "w") as full:
         done = subprocess.run(
             [sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "p.db"), *args],
-            stdout=full, stderr=subprocess.PIPE, text=True,
+            stdout=full, stderr=subprocess.PIPE, text=True, check=False,
         )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr == "error: No space left on device\n", done.stderr
@@ -196,7 +196,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
                    check=True, capture_output=True)  # fmt: skip
     reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     done = subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", db, "contacts", "list", "--limit", "100"],
-                          stdout=reader.stdin, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                          stdout=reader.stdin, stderr=subprocess.PIPE, text=True, check=False)  # fmt: skip
     reader.stdin.close()
     reader.wait()
     assert done.returncode in (0, 1) and done.stderr == "", done.stderr
@@ -208,7 +208,7 @@ def test_a_closed_stdout_is_no_crash(tmp_path):
 
     done = subprocess.run(
         [sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "p.db"), "users", "add", "--name", "Closed"],
-        stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1),
+        stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1), check=False,
     )  # fmt: skip
     assert done.returncode == 0 and done.stderr == "", done.stderr
     listed = subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "p.db"), "users", "list"],

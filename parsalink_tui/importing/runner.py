@@ -404,7 +404,7 @@ def refresh_statistics(db: Database) -> bool:
         with db.write() as conn:
             conn.exec_driver_sql("ANALYZE")
         return True
-    except Exception:  # noqa: BLE001 - an optimisation: the import itself is done
+    except Exception:  # an optimisation: the import itself is done
         log.debug("refreshing the statistics failed", exc_info=True)
         return False
 
