@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SIZE
-from .helpers import insert_job, leads_csv
+from .helpers import insert_job, leads_csv, settle
 from .test_snapshots import steps
 
 ERRORS = [
@@ -67,7 +67,19 @@ def test_import_setup_with_preview(snap_compare, quiet_service, make_app, tmp_pa
     leads_csv(folder, "partners.csv", rows=2)
     monkeypatch.chdir(folder)
     # i opens a new import; the tree lists archive/, leads.csv, partners.csv: pick leads.csv.
-    run = steps("i", "down", "down", "enter")
+    picked = steps("i", "down", "down", "enter")
+
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        await picked(pilot)
+        # The preview is read in a worker and drawn after it ends, a few event-loop turns later:
+        # wait for its rows rather than a fixed time (a busy machine once caught an empty table).
+        for _ in range(200):
+            tables = pilot.app.screen.query("#first-rows")
+            if tables and tables.first().row_count:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot, 0.2)
+
     assert snap_compare(make_app(quiet_service), terminal_size=SIZE, run_before=run)
 
 
