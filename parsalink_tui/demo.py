@@ -112,7 +112,9 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
             return f"{prefix}_{ulid(_ms(when), rng.getrandbits(80))}"
 
         user_ids = [rid("usr", start) for _ in USERS]
-        raw.executemany("INSERT INTO user VALUES (?,?,?,?)", [(i, n, e, created) for i, (n, e) in zip(user_ids, USERS)])
+        raw.executemany(
+            "INSERT INTO user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
+            [(i, n, e, created, e.casefold()) for i, (n, e) in zip(user_ids, USERS)])
         acc_ids = [rid("acc", start) for _ in COMPANIES]
         raw.executemany("INSERT INTO account VALUES (?,?,?)", [(i, n, created) for i, n in zip(acc_ids, COMPANIES)])
         src_ids = [f"{rng.getrandbits(128):032x}" for _ in SOURCES]

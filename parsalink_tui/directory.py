@@ -10,7 +10,7 @@ from .errors import NotFoundError, ValidationError
 from .ids import new_id, new_uid
 from .schemas import account_out, source_out, user_out
 from .timeutil import now_store
-from .validation import clean_text, normalize_email
+from .validation import clean_text, email_key, normalize_email
 
 
 def _name(value: Any, field: str = "name") -> str:
@@ -22,8 +22,10 @@ def _name(value: Any, field: str = "name") -> str:
 
 def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
     clean_email = normalize_email(email) if email not in (None, "") else None
-    row = {"id": new_id("usr"), "name": _name(name), "email": clean_email, "created_at": now_store()}
-    conn.execute(text("INSERT INTO user VALUES (:id, :name, :email, :created_at)"), row)
+    row = {"id": new_id("usr"), "name": _name(name), "email": clean_email, "created_at": now_store(),
+           "email_key": email_key(clean_email) if clean_email else None}
+    conn.execute(text("INSERT INTO user (id, name, email, created_at, email_key) "
+                      "VALUES (:id, :name, :email, :created_at, :email_key)"), row)
     return user_out(row)
 
 

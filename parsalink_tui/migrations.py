@@ -257,7 +257,39 @@ CREATE TRIGGER contact_short_au AFTER UPDATE OF first_name, last_name, email, ph
 END;
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2)]
+# Version 3: the base for concurrent editing, unique user emails and API tokens.
+# - contact.version: a stamp that every write of a contact changes (the trigger bumps it on any
+#   UPDATE that did not set it itself, so no write path can forget); the TUI's form, the CLI's
+#   --if-match and HTTP's ETag/If-Match compare it.
+# - user.email_key: the uniqueness key of a user's email (lower-cased, as contact.email_key),
+#   unique where set. Users that already share an email (case-insensitively) all stay, with their
+#   emails: the oldest (created_at, id) takes the key, so an owner cell naming that email matches
+#   it; the others keep the email as text but are matched by id or name only.
+# - activity.actor: who made a change when it was not the local user (e.g. "token:tok_…").
+# - api_token: bearer tokens for `serve`, stored only as a hash.
+V3 = """
+ALTER TABLE contact ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TRIGGER contact_version_au AFTER UPDATE ON contact WHEN new.version = old.version BEGIN
+    UPDATE contact SET version = old.version + 1 WHERE pk = new.pk;
+END;
+ALTER TABLE user ADD COLUMN email_key TEXT;
+UPDATE user SET email_key = lower(email)
+ WHERE email IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM user AS o WHERE o.email IS NOT NULL AND lower(o.email) = lower(user.email)
+       AND (o.created_at < user.created_at OR (o.created_at = user.created_at AND o.id < user.id)));
+CREATE UNIQUE INDEX ux_user_email_key ON user(email_key) WHERE email_key IS NOT NULL;
+ALTER TABLE activity ADD COLUMN actor TEXT;
+CREATE TABLE api_token (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2), (3, V3)]
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -17,6 +17,7 @@ class User(SQLModel, table=True):
     name: str
     email: str | None = None
     created_at: str
+    email_key: str | None = None  # unique where set (ux_user_email_key)
 
 
 class Account(SQLModel, table=True):
@@ -53,6 +54,7 @@ class Contact(SQLModel, table=True):
     import_job_uid: str | None = None
     created_at: str
     updated_at: str
+    version: int = 1  # bumped by every write (trigger contact_version_au)
 
 
 class Tag(SQLModel, table=True):
@@ -99,6 +101,7 @@ class Activity(SQLModel, table=True):
     new_value: str | None = None
     detail: str | None = None
     created_at: str
+    actor: str | None = None  # who, when not the local user ("token:<id>")
 
 
 class ImportJob(SQLModel, table=True):
@@ -138,3 +141,13 @@ class ImportIssue(SQLModel, table=True):
     email: str | None = None
     existing_id: str | None = None
     raw: str | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: str = Field(primary_key=True)
+    name: str
+    secret_hash: str = Field(unique=True)
+    created_at: str
+    last_used_at: str | None = None
+    revoked_at: str | None = None
