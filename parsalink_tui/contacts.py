@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .directory import find_or_create_account
-from .errors import DuplicateEmailError, NotFoundError, ValidationError
+from .errors import ConflictError, DuplicateEmailError, NotFoundError, ValidationError
 from .ids import new_id
 from .schemas import COLUMN_OF, WRITABLE_FIELDS, contact_detail
 from .timeutil import now_store
@@ -92,6 +92,46 @@ def get_contact(conn: Connection, contact_id: str) -> dict[str, Any]:
     """The full contact object."""
     row = fetch_row(conn, contact_id)
     return contact_detail(row, tags_for(conn, [contact_id])[contact_id])
+
+
+def get_version(conn: Connection, contact_id: str) -> int:
+    """The contact's version stamp: changed by every write of it (see migrations V3)."""
+    version = conn.execute(text("SELECT version FROM contact WHERE id = :id"), {"id": contact_id}).scalar()
+    if version is None:
+        raise NotFoundError("contact", contact_id)
+    return int(version)
+
+
+def _same(field: str, current: Any, seen: Any) -> bool:
+    if field == "tags":
+        return [str(t).casefold() for t in current or []] == [str(t).casefold() for t in seen or []]
+    return current == seen
+
+
+def check_preconditions(
+    conn: Connection,
+    contact_id: str,
+    data: Mapping[str, Any],
+    *,
+    if_version: int | None = None,
+    expected: Mapping[str, Any] | None = None,
+) -> None:
+    """Refuse a write whose caller saw an older contact (raises ConflictError).
+
+    ``if_version``: the whole contact must still be at that version (HTTP's If-Match).
+    ``expected``: API field → the value the caller saw; each field the write changes (a key of
+    ``data``) must still hold that value. Fields the caller did not change may have moved on.
+    """
+    if if_version is None and not expected:
+        return
+    version = get_version(conn, contact_id)
+    if if_version is not None and version != if_version:
+        raise ConflictError(contact_id, [], get_contact(conn, contact_id), version)
+    if expected:
+        current = get_contact(conn, contact_id)
+        stale = [f for f in data if f in expected and f in current and not _same(f, current[f], expected[f])]
+        if stale:
+            raise ConflictError(contact_id, stale, current, version)
 
 
 def find_by_email(conn: Connection, email: str) -> str | None:
@@ -215,9 +255,22 @@ def insert_contact_row(conn: Connection, row: dict[str, Any]) -> None:
 _FIELD_OF = {col: field for field, col in COLUMN_OF.items()}
 
 
-def update_contact(conn: Connection, contact_id: str, data: Any, *, region: str = "US") -> dict[str, Any]:
-    """PATCH: change only the given fields; one audit row per field that really changed."""
+def update_contact(
+    conn: Connection,
+    contact_id: str,
+    data: Any,
+    *,
+    region: str = "US",
+    if_version: int | None = None,
+    expected: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """PATCH: change only the given fields; one audit row per field that really changed.
+
+    ``if_version`` / ``expected``: preconditions, see :func:`check_preconditions`.
+    """
     before = fetch_row(conn, contact_id)
+    if isinstance(data, Mapping):
+        check_preconditions(conn, contact_id, data, if_version=if_version, expected=expected)
     cols, tags = clean_input(conn, data, region=region, partial=True)
     if "email" in cols:
         _check_email_free(conn, cols["email"], contact_id)

@@ -54,6 +54,23 @@ class NotFoundError(ParsalinkError):
         super().__init__(f"{kind} not found: {ident}")
 
 
+class ConflictError(ParsalinkError):
+    """A write's precondition failed: the contact changed since the caller read it.
+
+    ``fields`` are the API fields the caller changed that were also changed elsewhere (empty
+    when a whole-resource version check failed); ``current`` is the contact as it is now and
+    ``version`` its version stamp, so a caller can show both values and try again.
+    """
+
+    def __init__(self, contact_id: str, fields: list[str], current: dict, version: int) -> None:
+        self.contact_id = contact_id
+        self.fields = fields
+        self.current = current
+        self.version = version
+        what = ", ".join(fields) if fields else f"now version {version}"
+        super().__init__(f"contact {contact_id} was changed elsewhere since you read it ({what})")
+
+
 class DatabaseFileError(ParsalinkError):
     """The database file cannot be used (not ours, corrupt, read-only, newer schema)."""
 

@@ -48,17 +48,37 @@ class Service:
         with self.db.read() as conn:
             return listing.stage_counts(conn, **filters)
 
-    def get_contact(self, contact_id: str) -> dict[str, Any]:
+    # Versions: every contact has a version stamp that each write changes (the ETag of the HTTP
+    # API, ``--if-match`` of the CLI). It is not part of the reference's JSON shapes, so methods
+    # return it beside the contact only when asked (``with_version=True`` → ``(contact, version)``),
+    # read in the same transaction as the contact.
+    def get_contact(self, contact_id: str, *, with_version: bool = False) -> Any:
         with self.db.read() as conn:
-            return contacts.get_contact(conn, contact_id)
+            contact = contacts.get_contact(conn, contact_id)
+            return (contact, contacts.get_version(conn, contact_id)) if with_version else contact
 
-    def create_contact(self, data: Mapping[str, Any]) -> dict[str, Any]:
+    def create_contact(self, data: Mapping[str, Any], *, with_version: bool = False) -> Any:
         with self.db.write() as conn:
-            return contacts.create_contact(conn, data, region=self.region)
+            contact = contacts.create_contact(conn, data, region=self.region)
+            return (contact, contacts.get_version(conn, contact["id"])) if with_version else contact
 
-    def update_contact(self, contact_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    def update_contact(
+        self,
+        contact_id: str,
+        data: Mapping[str, Any],
+        *,
+        if_version: int | None = None,
+        expected: Mapping[str, Any] | None = None,
+        with_version: bool = False,
+    ) -> Any:
+        """PATCH ``data``. ``if_version``: refuse (ConflictError) unless the contact is still at
+        that version. ``expected``: field → value the caller saw, checked for each field in
+        ``data`` (a per-field precondition: fields changed only elsewhere are kept)."""
         with self.db.write() as conn:
-            return contacts.update_contact(conn, contact_id, data, region=self.region)
+            contact = contacts.update_contact(
+                conn, contact_id, data, region=self.region, if_version=if_version, expected=expected
+            )
+            return (contact, contacts.get_version(conn, contact_id)) if with_version else contact
 
     def delete_contact(self, contact_id: str) -> dict[str, Any]:
         """Deletes; returns a snapshot for :meth:`restore_contact` (undo)."""
