@@ -3,7 +3,8 @@
 The app owns what every screen shares: the service, the undo history, the user directory (ids →
 names for the assignee column) and the one error path. Screens call the core inside
 ``with app.reporting():`` so a refused change (or any error over bad data) becomes a
-notification instead of a traceback; thread workers report through ``on_worker_state_changed``.
+notification instead of a traceback; every thread worker is declared with
+:func:`~.workers.background` and reports its failure here (``on_worker_failed``).
 
 | Key | Action |
 |---|---|
@@ -20,14 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import Worker, WorkerState
 
 from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
+from .render import clean
 from .undo import Change, History
+from .workers import WorkerFailed, background
 
 
 class ParsalinkApp(App[None]):
@@ -69,7 +70,7 @@ class ParsalinkApp(App[None]):
         self.push_screen(ContactsScreen())
         self.resume_imports()
 
-    @work(thread=True, exclusive=True, group="imports", exit_on_error=False, name="Resume imports")
+    @background(group="imports", failure="Imports not resumed")
     def resume_imports(self) -> None:
         """Start the core's import worker: a job left by a process that died resumes (off the UI thread)."""
         self.service.resume_imports()
@@ -98,12 +99,12 @@ class ParsalinkApp(App[None]):
         else:
             self.log.error(repr(exc))
             message = f"{type(exc).__name__}: {exc}"
-        self.notify(message, title=what, severity="error", timeout=8, markup=False)
+        # Messages quote user data (file names, values): one plain line, whatever they hold.
+        self.notify(clean(message), title=what, severity="error", timeout=8, markup=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one error path of thread workers."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.report(event.worker.error, event.worker.name or "Background task failed")
+    def on_worker_failed(self, event: WorkerFailed) -> None:
+        """The one error path of thread workers, whichever screen or widget runs them."""
+        self.report(event.error, event.failure)
 
     # ------------------------------------------------------------------ undo
     def record(self, change: Change) -> None:

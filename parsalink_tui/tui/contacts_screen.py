@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -43,6 +43,7 @@ from .query import DEFAULT_DESCENDING, SORTS, ListQuery
 from .render import content, full_name
 from .stage_bar import StageBar
 from .undo import Batch, Change, DeleteChange, StageChange
+from .workers import background
 
 STAGE_GROUP = Binding.Group("Stage", compact=True)
 # How often the list looks for commits made elsewhere (another process importing, say).
@@ -193,7 +194,7 @@ class ContactsScreen(Screen[None]):
         empty.display = True
         self.table.display = False
 
-    @work(thread=True, exclusive=True, group="counts", exit_on_error=False, name="Stage counts")
+    @background(group="counts", failure="Stage counts not updated")
     def load_counts(self) -> None:
         filters = self.query_state.filters(stage=False)
         counts = self.app.service.stage_counts(**filters)
@@ -478,7 +479,7 @@ class ContactsScreen(Screen[None]):
         self.notify(f"Loading {self.app.demo_contacts:,} demo contacts…", timeout=3)
         self._fill_demo()
 
-    @work(thread=True, exclusive=True, group="demo", exit_on_error=False, name="Demo data")
+    @background(group="demo", failure="Demo data not loaded")
     def _fill_demo(self) -> None:
         from ..demo import fill_demo
 
