@@ -165,6 +165,7 @@ class ContactsScreen(Screen[None]):
             self.total = data["count"]
             results = data["results"]
             self.rows = {c["id"]: c for c in results}
+            self._deselect_hidden()
             if cursor == "first":
                 row = 0
             elif cursor == "last":
@@ -319,6 +320,22 @@ class ContactsScreen(Screen[None]):
             return sorted(self.selected)
         current = self.table.current_id
         return [current] if current else []
+
+    def _deselect_hidden(self) -> None:
+        """The selection rule (docs/tui-safety.md): only contacts on the page you see are selected.
+
+        Called each time the page is loaded, whatever changed it — a search, a filter, the sort,
+        another page, an undo, a change made elsewhere — so the stage keys and ``d`` never act on
+        a contact the user cannot see. Dropping some of the selection is said once.
+        """
+        hidden = self.selected - self.rows.keys()
+        if hidden:
+            self.selected -= hidden
+            n = len(hidden)
+            self.notify(
+                f"{n:,} selected contact{'s' if n != 1 else ''} no longer shown: deselected",
+                title="Selection", timeout=4,
+            )  # fmt: skip
 
     def _mark(self, contact_id: str, selected: bool) -> None:
         (self.selected.add if selected else self.selected.discard)(contact_id)
