@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
 from .render import clean
+from .toasts import ChangeToast
 from .undo import Change, History
 from .workers import WorkerFailed, background
 
@@ -62,6 +63,8 @@ class ParsalinkApp(App[None]):
         self.users: dict[str, str] = {}
         #: Polls running import jobs and says when one ends, whatever screen is up.
         self.imports = ImportWatch(self)
+        #: The notification saying what the last change (or burst of stage keys) did.
+        self.change_toast = ChangeToast(self)
 
     def on_mount(self) -> None:
         from .contacts_screen import ContactsScreen
@@ -110,9 +113,8 @@ class ParsalinkApp(App[None]):
     def record(self, change: Change) -> None:
         """Remember a change the user made and say so, with the undo hint."""
         self.history.record(change)
-        # Triage is one key per contact: show the latest change, not a growing stack of toasts.
-        self.clear_notifications()
-        self.notify(f"{change.describe()} · u to undo", markup=False, timeout=4)
+        # Triage is one key per contact: one toast that counts the burst, not a stack of them.
+        self.change_toast.changed(change)
 
     def action_undo(self) -> None:
         self._step(undo=True)
@@ -131,8 +133,7 @@ class ParsalinkApp(App[None]):
             return
         change, ids = stepped
         hint = "ctrl+y to redo" if undo else "u to undo"
-        self.clear_notifications()
-        self.notify(f"{verb}: {change.describe()} · {hint}", markup=False, timeout=4)
+        self.change_toast.say(f"{verb}: {change.describe()} · {hint}")
         for screen in self.screen_stack:
             after = getattr(screen, "after_history", None)
             if after is not None:
