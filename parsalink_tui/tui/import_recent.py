@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 
 from .import_job_view import status_badge, took
 from .import_watch import duplicate_count
-from .render import cell, when
+from .render import cell, path_text, when
 
 # (key, label, width, shown from this many cells); "file" takes the width that is left.
 COLUMNS: tuple[tuple[str, str, int, int], ...] = (
@@ -102,7 +102,7 @@ class RecentImports(Vertical):
     def _cells(self, job: dict[str, Any]) -> list[Any]:
         rows = f"{job['processedRows']:,}/{job['totalRows']:,}"
         cells: dict[str, Any] = {
-            "file": cell(job["filename"]),
+            "file": cell(path_text(job["filename"])),
             "status": status_badge(job["status"]),
             "rows": Text(rows, justify="right", no_wrap=True),
             "imported": _number(job["successCount"], "green"),

@@ -34,7 +34,7 @@ from .import_job_view import JobView
 from .import_recent import RecentImports
 from .import_setup import ImportSetup
 from .import_watch import ENDED
-from .render import clean
+from .file_picker import shown_path
 from .workers import background
 
 SETUP, JOB, RECENT = "setup", "job", "recent"
@@ -224,7 +224,7 @@ class ImportScreen(Screen[None]):
 
     @on(ImportSetup.Start)
     def _start(self, event: ImportSetup.Start) -> None:
-        self.query_one(ImportSetup).say(f"Checking {clean(event.path.name)}…", "dim")
+        self.query_one(ImportSetup).say(f"Checking {shown_path(event.path)}…", "dim")
         self.start_import(event.path, event.field_mappings, event.source, event.on_duplicate)
 
     @background(group="import-start", failure="Import not started")
@@ -262,7 +262,7 @@ class ImportScreen(Screen[None]):
         data = self.app.service.import_errors_csv(uid)
         path = write_new_file(Path.cwd(), f"{Path(filename).stem or 'import'}-errors", data)
         self.app.call_from_thread(
-            self.app.notify, f"{count:,} failed rows saved to {clean(path)} (fix them and import that file)",
+            self.app.notify, f"{count:,} failed rows saved to {shown_path(path)} (fix them and import that file)",
             title="Failed rows saved", timeout=8, markup=False,
         )  # fmt: skip
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from parsalink_tui.tui.import_screen import ImportScreen
 
 from .conftest import SIZE
-from .helpers import settle
+from .helpers import insert_job, settle, status
 from .test_import_screen import in_folder, open_and_type_path  # noqa: F401 - in_folder is a fixture
 
 
@@ -88,3 +88,24 @@ async def test_a_file_name_with_escape_sequences_is_shown_as_plain_text(demo_ser
             assert "\x1b" not in text
         job_title = str(screen.query_one("#job-title", Static).render()) if screen.query("#job-title") else ""
         assert "\x1b" not in job_title
+
+
+async def test_a_job_file_name_with_escape_sequences_is_plain_everywhere(demo_service, make_app, db_path):
+    name = "esc\x1b[31mname.csv"
+    shown = "esc\\x1b[31mname.csv"
+    insert_job(db_path, "job-esc", filename=name, total=2, success=1, errors=[(2, "Invalid email format")])
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i", "r")  # recent imports
+        await settle(pilot)
+        screen = app.screen
+        assert str(screen.query_one("#recent-table", DataTable).get_row_at(0)[0]) == shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert str(screen.query_one("#job-title", Static).render()).startswith(shown)
+        app.imports.announce(demo_service.get_import_job("job-esc", with_issues=False))
+        await pilot.press("c")  # its contacts, in the list
+        await settle(pilot)
+        assert f"imported from {shown}" in status(pilot)
+        assert any(shown in n for n in notes(app)), notes(app)
