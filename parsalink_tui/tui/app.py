@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 
 from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
@@ -102,8 +103,16 @@ class ParsalinkApp(App[None]):
         else:
             self.log.error(repr(exc))
             message = f"{type(exc).__name__}: {exc}"
-        # Messages quote user data (file names, values): one plain line, whatever they hold.
-        self.notify(clean(message), title=what, severity="error", timeout=8, markup=False)
+        self.notify(message, title=what, severity="error", timeout=8, markup=False)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:  # fmt: skip
+        """Every notification of the app (screens' and widgets' too) comes here: a plain-text one
+        (``markup=False``: it quotes user data, file names, core messages) is made one line
+        without control characters, so no escape sequence reaches the terminal."""
+        if not markup:
+            message, title = clean(message), clean(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_worker_failed(self, event: WorkerFailed) -> None:
         """The one error path of thread workers, whichever screen or widget runs them."""

@@ -19,6 +19,7 @@ from typing import Any
 from textual.notifications import Notification
 
 from ..validation import STAGE_LABELS, STAGE_VALUES
+from .render import clean
 from .undo import Change, StageChange
 
 TIMEOUT = 4.0
@@ -67,6 +68,6 @@ class ChangeToast:
         notifications = self.app._notifications
         if self._shown is not None:
             del notifications[self._shown]  # a no-op when it has gone already
-        self._shown = Notification(text, timeout=TIMEOUT, markup=False)
+        self._shown = Notification(clean(text), timeout=TIMEOUT, markup=False)
         notifications.add(self._shown)
         self.app._refresh_notifications()

@@ -109,3 +109,16 @@ async def test_a_job_file_name_with_escape_sequences_is_plain_everywhere(demo_se
         await settle(pilot)
         assert f"imported from {shown}" in status(pilot)
         assert any(shown in n for n in notes(app)), notes(app)
+
+
+async def test_plain_notifications_never_carry_control_characters(demo_service, make_app):
+    """Whoever sends it (the app, a screen, a widget), a plain-text notification is one clean line."""
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.notify("could not read esc\x1b[31mname.csv\nsecond line", title="t\x07", markup=False)
+        app.report(OSError("esc\x1b[2Jname.csv: gone"), "Cannot import this file")
+        await settle(pilot)
+        for n in app._notifications:
+            assert n.message.isprintable() and n.title.isprintable(), (n.title, n.message)
+        assert "could not read esc[31mname.csv second line" in notes(app)[0]
