@@ -3,7 +3,8 @@
 The app owns what every screen shares: the service, the undo history, the user directory (ids →
 names for the assignee column) and the one error path. Screens call the core inside
 ``with app.reporting():`` so a refused change (or any error over bad data) becomes a
-notification instead of a traceback; thread workers report through ``on_worker_state_changed``.
+notification instead of a traceback; every thread worker is declared with
+:func:`~.workers.background` and reports its failure here (``on_worker_failed``).
 
 | Key | Action |
 |---|---|
@@ -20,14 +21,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import Worker, WorkerState
+from textual.notifications import SeverityLevel
 
 from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
+from .render import clean
+from .toasts import ChangeToast
 from .undo import Change, History
+from .workers import WorkerFailed, background
 
 
 class ParsalinkApp(App[None]):
@@ -61,6 +64,8 @@ class ParsalinkApp(App[None]):
         self.users: dict[str, str] = {}
         #: Polls running import jobs and says when one ends, whatever screen is up.
         self.imports = ImportWatch(self)
+        #: The notification saying what the last change (or burst of stage keys) did.
+        self.change_toast = ChangeToast(self)
 
     def on_mount(self) -> None:
         from .contacts_screen import ContactsScreen
@@ -69,7 +74,7 @@ class ParsalinkApp(App[None]):
         self.push_screen(ContactsScreen())
         self.resume_imports()
 
-    @work(thread=True, exclusive=True, group="imports", exit_on_error=False, name="Resume imports")
+    @background(group="imports", failure="Imports not resumed")
     def resume_imports(self) -> None:
         """Start the core's import worker: a job left by a process that died resumes (off the UI thread)."""
         self.service.resume_imports()
@@ -100,18 +105,25 @@ class ParsalinkApp(App[None]):
             message = f"{type(exc).__name__}: {exc}"
         self.notify(message, title=what, severity="error", timeout=8, markup=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one error path of thread workers."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.report(event.worker.error, event.worker.name or "Background task failed")
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:  # fmt: skip
+        """Every notification of the app (screens' and widgets' too) comes here: a plain-text one
+        (``markup=False``: it quotes user data, file names, core messages) is made one line
+        without control characters, so no escape sequence reaches the terminal."""
+        if not markup:
+            message, title = clean(message), clean(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_worker_failed(self, event: WorkerFailed) -> None:
+        """The one error path of thread workers, whichever screen or widget runs them."""
+        self.report(event.error, event.failure)
 
     # ------------------------------------------------------------------ undo
     def record(self, change: Change) -> None:
         """Remember a change the user made and say so, with the undo hint."""
         self.history.record(change)
-        # Triage is one key per contact: show the latest change, not a growing stack of toasts.
-        self.clear_notifications()
-        self.notify(f"{change.describe()} · u to undo", markup=False, timeout=4)
+        # Triage is one key per contact: one toast that counts the burst, not a stack of them.
+        self.change_toast.changed(change)
 
     def action_undo(self) -> None:
         self._step(undo=True)
@@ -130,8 +142,7 @@ class ParsalinkApp(App[None]):
             return
         change, ids = stepped
         hint = "ctrl+y to redo" if undo else "u to undo"
-        self.clear_notifications()
-        self.notify(f"{verb}: {change.describe()} · {hint}", markup=False, timeout=4)
+        self.change_toast.say(f"{verb}: {change.describe()} · {hint}")
         for screen in self.screen_stack:
             after = getattr(screen, "after_history", None)
             if after is not None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -43,6 +43,7 @@ from .query import DEFAULT_DESCENDING, SORTS, ListQuery
 from .render import content, full_name
 from .stage_bar import StageBar
 from .undo import Batch, Change, DeleteChange, StageChange
+from .workers import background
 
 STAGE_GROUP = Binding.Group("Stage", compact=True)
 # How often the list looks for commits made elsewhere (another process importing, say).
@@ -164,6 +165,7 @@ class ContactsScreen(Screen[None]):
             self.total = data["count"]
             results = data["results"]
             self.rows = {c["id"]: c for c in results}
+            self._deselect_hidden()
             if cursor == "first":
                 row = 0
             elif cursor == "last":
@@ -193,7 +195,7 @@ class ContactsScreen(Screen[None]):
         empty.display = True
         self.table.display = False
 
-    @work(thread=True, exclusive=True, group="counts", exit_on_error=False, name="Stage counts")
+    @background(group="counts", failure="Stage counts not updated")
     def load_counts(self) -> None:
         filters = self.query_state.filters(stage=False)
         counts = self.app.service.stage_counts(**filters)
@@ -318,6 +320,22 @@ class ContactsScreen(Screen[None]):
             return sorted(self.selected)
         current = self.table.current_id
         return [current] if current else []
+
+    def _deselect_hidden(self) -> None:
+        """The selection rule (docs/tui-safety.md): only contacts on the page you see are selected.
+
+        Called each time the page is loaded, whatever changed it — a search, a filter, the sort,
+        another page, an undo, a change made elsewhere — so the stage keys and ``d`` never act on
+        a contact the user cannot see. Dropping some of the selection is said once.
+        """
+        hidden = self.selected - self.rows.keys()
+        if hidden:
+            self.selected -= hidden
+            n = len(hidden)
+            self.notify(
+                f"{n:,} selected contact{'s' if n != 1 else ''} no longer shown: deselected",
+                title="Selection", timeout=4,
+            )  # fmt: skip
 
     def _mark(self, contact_id: str, selected: bool) -> None:
         (self.selected.add if selected else self.selected.discard)(contact_id)
@@ -478,7 +496,7 @@ class ContactsScreen(Screen[None]):
         self.notify(f"Loading {self.app.demo_contacts:,} demo contacts…", timeout=3)
         self._fill_demo()
 
-    @work(thread=True, exclusive=True, group="demo", exit_on_error=False, name="Demo data")
+    @background(group="demo", failure="Demo data not loaded")
     def _fill_demo(self) -> None:
         from ..demo import fill_demo
 

@@ -1,7 +1,9 @@
 """Picking a CSV file: a directory tree of folders and ``.csv`` files, and path completion.
 
-File names are user data: tree labels go through :func:`~.render.clean` and are built as
-``Text``, never markup.
+File names are user data: every path shown goes through :func:`~.render.path_text` (control
+characters made visible) and is built as ``Text``, never markup. Showing a path never touches the
+file system beyond the working directory's name, so a symlink loop or a deleted working directory
+cannot fail it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from textual.widgets import DirectoryTree
 from textual.widgets.directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
-from .render import clean
+from .render import path_text
 
 MAX_SCAN = 2000  # directory entries looked at per completion (a huge folder must not stall typing)
 
@@ -27,11 +29,28 @@ def is_csv_name(name: str) -> bool:
 
 
 def shown_path(path: Path) -> str:
-    """``path`` relative to the working directory when it is under it (shorter to read), else absolute."""
+    """``path`` as plain text: relative to the working directory when under it (shorter), else absolute.
+
+    Links are not followed (the user picked the link's name; a loop cannot be resolved anyway).
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        here = Path.cwd()
+    except OSError:  # the working directory was deleted: show the path as given
+        return path_text(path)
+    absolute = Path(os.path.normpath(here / path.expanduser()))
+    try:
+        return path_text(absolute.relative_to(here))
     except ValueError:
-        return str(path.resolve())
+        return path_text(absolute)
+
+
+def folder_label(path: Path) -> str:
+    """A folder's name with a trailing "/" (the tree's root), or "/" for the root of the file system."""
+    try:
+        folder = Path(os.path.normpath(Path.cwd() / path))
+    except OSError:  # the working directory was deleted
+        return f"{path_text(path)}/ (deleted)"
+    return path_text(folder.name) + "/" if folder.name else path_text(folder)
 
 
 class CsvTree(DirectoryTree):
@@ -52,14 +71,13 @@ class CsvTree(DirectoryTree):
     def reset_node(self, node: TreeNode[DirEntry], label: TextType, data: DirEntry | None = None) -> Self:
         # The root is labelled with its folder's name ("." says little), with a trailing "/".
         if node is self.root and data is not None:
-            folder = data.path.resolve()
-            label = (folder.name or str(folder)) + ("/" if folder.name else "")
+            label = folder_label(data.path)
         return super().reset_node(node, label, data)
 
     def process_label(self, label: str | Text) -> Text:
         # File names may hold control characters or look like markup: show them literally.
         plain = label.plain if isinstance(label, Text) else label
-        return Text(clean(plain), no_wrap=True, overflow="ellipsis")
+        return Text(path_text(plain), no_wrap=True, overflow="ellipsis")
 
 
 class PathSuggester(Suggester):

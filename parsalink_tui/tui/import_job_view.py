@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widgets import DataTable, ProgressBar, Static
 
 from .import_watch import ENDED, duplicate_count
-from .render import cell, clean, when
+from .render import cell, clean, path_text, when
 
 MAX_ISSUE_ROWS = 200
 ROW_WIDTH = 7
@@ -117,7 +117,7 @@ class JobView(Vertical):
         self.job = job
         status = job["status"]
         self.query_one("#job-title", Static).update(
-            Content.assemble((clean(job["filename"]), "bold"), "   ", Content.from_rich_text(status_badge(status)))
+            Content.assemble((path_text(job["filename"]), "bold"), "   ", Content.from_rich_text(status_badge(status)))
         )
         bar = self.query_one("#job-bar", ProgressBar)
         bar.update(total=100, progress=job["progressPercent"])

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -34,7 +34,8 @@ from .import_job_view import JobView
 from .import_recent import RecentImports
 from .import_setup import ImportSetup
 from .import_watch import ENDED
-from .render import clean
+from .file_picker import shown_path
+from .workers import background
 
 SETUP, JOB, RECENT = "setup", "job", "recent"
 
@@ -223,10 +224,10 @@ class ImportScreen(Screen[None]):
 
     @on(ImportSetup.Start)
     def _start(self, event: ImportSetup.Start) -> None:
-        self.query_one(ImportSetup).say(f"Checking {clean(event.path.name)}…", "dim")
+        self.query_one(ImportSetup).say(f"Checking {shown_path(event.path)}…", "dim")
         self.start_import(event.path, event.field_mappings, event.source, event.on_duplicate)
 
-    @work(thread=True, exclusive=True, group="import-start", exit_on_error=False, name="Start import")
+    @background(group="import-start", failure="Import not started")
     def start_import(self, path: Path, field_mappings: dict[str, str | None], source: str | None,
                      on_duplicate: str) -> None:  # fmt: skip
         try:
@@ -256,12 +257,12 @@ class ImportScreen(Screen[None]):
         if job is not None:
             self.save_errors(job["uid"], job["filename"], job["errorCount"])
 
-    @work(thread=True, exclusive=True, group="import-errors", exit_on_error=False, name="Save failed rows")
+    @background(group="import-errors", failure="Failed rows not saved")
     def save_errors(self, uid: str, filename: str, count: int) -> None:
         data = self.app.service.import_errors_csv(uid)
         path = write_new_file(Path.cwd(), f"{Path(filename).stem or 'import'}-errors", data)
         self.app.call_from_thread(
-            self.app.notify, f"{count:,} failed rows saved to {clean(path)} (fix them and import that file)",
+            self.app.notify, f"{count:,} failed rows saved to {shown_path(path)} (fix them and import that file)",
             title="Failed rows saved", timeout=8, markup=False,
         )  # fmt: skip
 

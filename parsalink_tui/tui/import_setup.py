@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -25,8 +25,9 @@ from textual.worker import get_current_worker
 from ..errors import ParsalinkError
 from ..importing.mapping import FIELDS, MULTI_COLUMN_FIELDS
 from .file_picker import CsvTree, PathSuggester, shown_path
-from .render import cell, clean, content, full_name, stage_label
+from .render import cell, clean, content, full_name, path_text, stage_label
 from .widgets import TextInput
+from .workers import background
 
 IGNORE = ""  # the Select value of an ignored column
 NEW_SOURCE = "\x00new"  # the "+ New source…" choice (cannot be a uid)
@@ -108,6 +109,9 @@ class ImportSetup(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.path: Path | None = None
+        #: The file the tree picked, and how the path box shows it (a name with control
+        #: characters is shown escaped, so the box's text alone would name another file).
+        self._picked: tuple[str, Path] | None = None
         self.preview: dict[str, Any] | None = None
         self.overrides: dict[str, str | None] = {}
         self._headers: list[str] = []
@@ -194,25 +198,32 @@ class ImportSetup(Vertical):
         return None
 
     # ------------------------------------------------------------------ picking a file
+    # A path the user names may be anything (a symlink loop, a folder deleted meanwhile, "~nobody"):
+    # whatever fails here is a notification and the screen stays.
     @on(Input.Submitted, "#path")
     def _path_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         typed = event.value.strip()
         if not typed:
             return
-        path = Path(typed).expanduser()
-        if path.is_dir():
-            self.query_one(CsvTree).path = path
-            self.query_one(CsvTree).focus()
-            self.say(f"Showing {shown_path(path)}: pick a .csv file", "dim")
-            return
-        self.pick(path)
+        with self.app.reporting("Cannot import this file"):
+            picked = self._picked
+            path = picked[1] if picked is not None and picked[0] == typed else Path(typed).expanduser()
+            if path.is_dir():
+                self.query_one(CsvTree).path = path
+                self.query_one(CsvTree).focus()
+                self.say(f"Showing {shown_path(path)}: pick a .csv file", "dim")
+                return
+            self.pick(path)
 
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
-        self.query_one("#path", Input).value = shown_path(event.path)
-        self.pick(event.path)
+        with self.app.reporting("Cannot import this file"):
+            shown = shown_path(event.path)
+            self._picked = (shown, event.path)
+            self.query_one("#path", Input).value = shown
+            self.pick(event.path)
 
     def pick(self, path: Path) -> None:
         """Preview ``path`` with the detected mapping (refusals show here; nothing is written)."""
@@ -221,7 +232,7 @@ class ImportSetup(Vertical):
         self.say(f"Reading {shown_path(path)}…", "dim")
         self.load_preview(path, {}, new_file=True)
 
-    @work(thread=True, exclusive=True, group="import-preview", exit_on_error=False, name="Import preview")
+    @background(group="import-preview", failure="Cannot preview this file")
     def load_preview(self, path: Path, overrides: dict[str, str | None], new_file: bool) -> None:
         try:
             preview = self.app.service.preview_import(path, overrides or None, rows=PREVIEW_ROWS)
@@ -298,7 +309,7 @@ class ImportSetup(Vertical):
             f"{mapped}/{len(preview['columns'])} columns used"
         )
         info = Content.assemble(
-            (clean(preview["filename"]), "bold"),
+            (path_text(preview["filename"]), "bold"),
             f"  ·  {preview['totalRows']:,} rows\n",
             (detail, "dim"),
         )

@@ -16,7 +16,7 @@ from typing import Any
 from textual.signal import Signal
 from textual.timer import Timer
 
-from .render import clean
+from .render import clean, path_text
 
 POLL_SECONDS = 0.5
 WAKE_AFTER_SECONDS = 2.0  # a followed job that has not moved for this long may need a worker
@@ -87,7 +87,7 @@ class ImportWatch:
             self._timer = None
 
     def announce(self, job: dict[str, Any]) -> None:
-        name = clean(job["filename"])
+        name = path_text(job["filename"])
         if job["status"] == "complete":
             # From the contacts list, i opens the import screen on this job.
             hint = "" if getattr(self.app.screen, "shows_imports", False) else " · i to see it"

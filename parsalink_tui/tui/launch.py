@@ -7,12 +7,16 @@ from typing import Any
 
 
 def run_tui(service: Any) -> None:
+    """Run the app; an unexpected crash (Textual prints its traceback) exits with status 1."""
     from .app import ParsalinkApp
 
+    app = ParsalinkApp(service=service)
     try:
-        ParsalinkApp(service=service).run()
+        app.run()
     finally:
         hand_off_imports(service)
+    if app.return_code:
+        sys.exit(app.return_code)
 
 
 def hand_off_imports(service: Any) -> None:

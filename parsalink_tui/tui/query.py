@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..listing import UNASSIGNED
-from .render import clean, stage_label
+from .render import clean, path_text, stage_label
 
 # The orderings the screen cycles through with ``o`` (``O`` flips the direction).
 SORTS: tuple[tuple[str, str], ...] = (
@@ -92,7 +92,7 @@ class ListQuery:
         if self.created_before:
             parts.append(f"created < {self.created_before}")
         if self.import_job:
-            parts.append(f"imported from {clean(self.import_name) or self.import_job[:8]}")
+            parts.append(f"imported from {path_text(self.import_name) or self.import_job[:8]}")
         return parts
 
     def describe_sort(self) -> str:

@@ -34,6 +34,28 @@ def clean(value: Any) -> str:
     return strip_control(str(value))
 
 
+def path_text(value: Any) -> str:
+    """A path or file name as one line of plain text, every character you could not see made visible.
+
+    File names may hold anything but "/" and NUL: an escape sequence (``esc\\x1b[31m.csv``) must
+    not reach the terminal, and two files whose names differ only in a control character must
+    not look alike, so such characters are shown as ``\\xNN``/``\\uXXXX`` instead of dropped. A
+    byte that is not UTF-8 (Python's surrogate escape) is shown as ``\\xNN`` too. Markup is
+    harmless: callers build ``Text``/``Content`` from it literally.
+    """
+    text = "" if value is None else str(value)
+    if text.isprintable():  # the common case
+        return text
+    return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as os.fsdecode keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def clean_block(value: Any) -> str:
     """Multi-line text (notes) with line breaks kept and other controls dropped."""
     if value is None:

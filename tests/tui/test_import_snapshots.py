@@ -1,4 +1,4 @@
-"""Pictures of the import screen (pytest-textual-snapshot) at 120×35, and one at 80×24.
+"""Pictures of the import screen (pytest-textual-snapshot) at 120×35, and a few smaller.
 
 Deterministic: jobs are written straight into the database in a fixed state with fixed counts
 and timestamps (no live worker, and the start-up resume is switched off so nothing claims them);
@@ -61,6 +61,16 @@ def jobs(quiet_service, db_path: Path):
 
 
 def test_import_setup_with_preview(snap_compare, quiet_service, make_app, tmp_path, monkeypatch):
+    assert snap_compare(make_app(quiet_service), terminal_size=SIZE, run_before=pick_leads(tmp_path, monkeypatch))
+
+
+def test_import_setup_at_60x20(snap_compare, quiet_service, make_app, tmp_path, monkeypatch):
+    # The options take two lines: nothing is cut off, the Start button included.
+    assert snap_compare(make_app(quiet_service), terminal_size=(60, 20), run_before=pick_leads(tmp_path, monkeypatch))
+
+
+def pick_leads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Steps that open a new import on a folder of exports and preview leads.csv."""
     folder = tmp_path / "exports"
     (folder / "archive").mkdir(parents=True)
     leads_csv(folder)
@@ -80,7 +90,7 @@ def test_import_setup_with_preview(snap_compare, quiet_service, make_app, tmp_pa
             await pilot.pause(0.05)
         await settle(pilot, 0.2)
 
-    assert snap_compare(make_app(quiet_service), terminal_size=SIZE, run_before=run)
+    return run
 
 
 def test_import_in_progress(snap_compare, jobs, make_app):
@@ -106,3 +116,8 @@ def test_import_failed(snap_compare, jobs, make_app):
 
 def test_recent_imports(snap_compare, jobs, make_app):
     assert snap_compare(make_app(jobs), terminal_size=SIZE, run_before=steps("i", "r"))
+
+
+def test_recent_imports_at_60x20(snap_compare, jobs, make_app):
+    # Counts are never cut ("67,997" whole); columns that do not fit are left out.
+    assert snap_compare(make_app(jobs), terminal_size=(60, 20), run_before=steps("i", "r"))

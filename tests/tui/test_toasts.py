@@ -1,0 +1,53 @@
+"""A burst of stage keys is one notification that counts what the burst did, not a pile."""
+
+from __future__ import annotations
+
+from textual import events
+
+from .conftest import SIZE
+from .helpers import home, page_contacts, settle
+
+
+def messages(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def burst(pilot, keys: str) -> None:
+    """Keys as a fast typist (or a held key) sends them: all queued before the first is handled."""
+    for key in keys:
+        pilot.app.post_message(events.Key(key, key))
+    await settle(pilot)
+
+
+async def test_a_burst_of_stage_keys_is_one_notification_with_the_count(demo_service, make_app):
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = [c["id"] for c in page_contacts(pilot)][:12]
+        await burst(pilot, "3" * 12)  # twelve contacts, one key each (the cursor moves down)
+        assert {demo_service.get_contact(i)["stage"] for i in ids} == {"engaged"}
+        assert messages(app) == ["12 contacts → Engaged · u to undo"]
+        assert len(home(pilot).query("Toast")) <= 1
+
+
+async def test_a_mixed_burst_counts_each_stage(demo_service, make_app):
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await burst(pilot, "3336")
+        assert messages(app) == ["4 contacts: 3 → Engaged, 1 → Customer · u to undo"]
+
+
+async def test_one_key_names_the_contact_and_errors_are_not_swept_away(demo_service, make_app):
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = page_contacts(pilot)[0]
+        app.notify("an earlier error", severity="error")
+        await pilot.press("3")
+        await settle(pilot)
+        name = f"{first['firstName']} {first['lastName']}".strip()
+        assert messages(app) == ["an earlier error", f"{name} → Engaged · u to undo"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert messages(app) == ["an earlier error", f"Undo: {name} → Engaged · ctrl+y to redo"]
