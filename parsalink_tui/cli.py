@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
+from .cli_types import LIST, TEXT
 from .errors import ParsalinkError
 
 
@@ -82,6 +83,7 @@ def read_json_arg(value: str, option: str = "--data") -> Any:
 @click.option(
     "--db",
     "db_path",
+    type=TEXT,
     metavar="PATH",
     help="Database file (default: $PARSALINK_DB, else the per-user data folder).",
 )
@@ -108,13 +110,13 @@ def contacts() -> None:
 @contacts.command("list")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--limit", type=int, default=20, show_default=True, help="Results per page (max 100).")
-@click.option("--stage", help="new, contacted, engaged, proposal_sent, negotiation, customer, inactive.")
-@click.option("--assigned-to", help="A user id, or 'none' for unassigned contacts.")
-@click.option("--search", help="Substring of name, email or phone.")
-@click.option("--created-after", metavar="ISO", help="ISO 8601 date or datetime (no offset = UTC).")
-@click.option("--created-before", metavar="ISO")
-@click.option("--tags", help="Comma-separated; a contact must have all of them.")
-@click.option("--ordering", help="createdAt, updatedAt, lastName or stage; prefix - for descending.")
+@click.option("--stage", type=TEXT, help="new, contacted, engaged, proposal_sent, negotiation, customer, inactive.")
+@click.option("--assigned-to", type=TEXT, help="A user id, or 'none' for unassigned contacts.")
+@click.option("--search", type=TEXT, help="Substring of name, email or phone.")
+@click.option("--created-after", type=TEXT, metavar="ISO", help="ISO 8601 date or datetime (no offset = UTC).")
+@click.option("--created-before", type=TEXT, metavar="ISO")
+@click.option("--tags", type=LIST, help="Comma-separated; a contact must have all of them.")
+@click.option("--ordering", type=TEXT, help="createdAt, updatedAt, lastName or stage; prefix - for descending.")
 @pass_app
 def contacts_list(app: AppContext, page: int, limit: int, stage: str | None, assigned_to: str | None,
                   search: str | None, created_after: str | None, created_before: str | None,
@@ -196,7 +198,7 @@ def tasks() -> None:
 @tasks.command("add")
 @click.argument("contact_id")
 @click.option("--title", required=True)
-@click.option("--due", metavar="DATE", help="YYYY-MM-DD")
+@click.option("--due", type=TEXT, metavar="DATE", help="YYYY-MM-DD")
 @pass_app
 def tasks_add(app: AppContext, contact_id: str, title: str, due: str | None) -> None:
     emit(app.service.add_task(contact_id, title, due))
@@ -224,7 +226,7 @@ def users() -> None:
 
 @users.command("add")
 @click.option("--name", required=True)
-@click.option("--email")
+@click.option("--email", type=TEXT)
 @pass_app
 def users_add(app: AppContext, name: str, email: str | None) -> None:
     emit(app.service.add_user(name, email))

@@ -95,7 +95,9 @@ def make_filters(
 ) -> Filters:
     """Validate filter values; every bad value is an error naming its parameter."""
     f = Filters()
-    if stage not in (None, ""):
+    if isinstance(stage, str) and not strip_control(stage):
+        stage = None  # blank is "no filter", as "" is (not the "new" a blank stage means on create)
+    if stage is not None:
         if not isinstance(stage, str):
             raise ValidationError("stage", f"must be a stage name, not {stage!r}")
         f.stage = normalize_stage(stage)

@@ -5,7 +5,8 @@ The command tree is walked from ``parsalink_tui.cli.main``, so a new command or 
 the day it is added: typed options (int, IntRange, Choice, bool, DateTime, Path, …) get bad values
 derived from their type; free-text options get hostile text and must not crash; arguments that
 name an id get unknown ids; ``--data`` gets broken JSON of every kind. Options whose meaning a type
-cannot express (``--stage``, ``--limit`` …) have their bad values listed in SEMANTIC below.
+cannot express (``--stage``, ``--limit`` …) have their bad values listed in SEMANTIC below; options
+of type ``NonEmpty`` (``--stage``, ``--tags``, ``--due``, ``--db`` …) get empty and blank values.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import click
 import pytest
 
 from parsalink_tui.cli import main
+from parsalink_tui.cli_types import NonEmpty
 from parsalink_tui.service import Service
 
 from .conftest import assert_clean_error, invoke, tally
@@ -77,6 +79,8 @@ def bad_values(param: click.Parameter) -> list[str]:
     """Values the parameter's type must refuse (click.types, newest first in the MRO)."""
     t = param.type
     values: list[str] = []
+    if isinstance(t, NonEmpty):  # an empty value is an error, never "no value" (cli_types.py)
+        values += ["", "  "] + ([",", " ; ,"] if t.separators else [])
     if isinstance(t, click.types._NumberRangeBase):  # IntRange, FloatRange
         step = 1 if isinstance(t, click.types.IntParamType) else 0.5
         if t.min is not None:
