@@ -16,6 +16,7 @@ from sqlalchemy import text
 from .db import Database
 from .errors import ParsalinkError
 from .ids import ulid
+from .migrations import fts_values_sql
 from .search_sqlite import short_grams
 from .timeutil import to_store
 from .validation import STAGE_VALUES
@@ -175,11 +176,7 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
             made["contacts"] += len(rows)
             made["notes"] += len(note_rows)
             made["tasks"] += len(task_rows)
-        raw.execute(
-            "INSERT INTO contact_fts (rowid, name, email, phone) SELECT rowid, "
-            "trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), email, "
-            "replace(coalesce(phone, ''), '+', '') FROM contact"
-        )
+        raw.execute(f"INSERT INTO contact_fts (rowid, name, email, phone) SELECT pk, {fts_values_sql('c')} FROM contact c")
         _index_short_terms(raw)
         for _, _, sql in rebuild:
             raw.execute(sql)

@@ -127,7 +127,8 @@ def email_key(normalized_email: str) -> str:
 
 
 def normalize_phone(value: str | None, region: str | None = "US") -> str | None:
-    """A phone number in E.164 ("+15551234567"), None when blank, else ValidationError.
+    """A phone number in E.164 ("+15551234567"), None when blank, else ValidationError. An
+    extension is kept, as RFC 3966 writes it: "555-987-6543 x123" → "+15559876543;ext=123".
 
     Accepted when phonenumbers can parse it and calls it *possible* (right length for the
     country): the reference's own ``+1 555…`` examples are not *valid* (unassigned), and a
