@@ -34,6 +34,7 @@ from ..search_sqlite import short_grams_json
 from ..validation import (
     clean_text,
     email_key,
+    nfc,
     normalize_email,
     normalize_phone,
     normalize_stage,
@@ -296,6 +297,7 @@ def _text(value: str, field: str, limit: int) -> str | None:
     """clean_text for a stripped one-line cell, without its work when the cell is plain text."""
     if value[0] == "'" or _NOT_PLAIN.search(value) is not None:
         return clean_text(unquote_formula(value), field, max_length=limit)
+    value = nfc(value)  # as clean_text stores it
     if len(value) > limit:
         raise ValidationError(field, f"longer than {limit} characters")
     return value
