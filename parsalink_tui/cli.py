@@ -276,7 +276,7 @@ def sources_list(app: AppContext) -> None:
 
 # ------------------------------------------------------------------ demo
 @main.command()
-@click.option("--contacts", "count", type=click.IntRange(0, 5_000_000), default=500, show_default=True)
+@click.option("--contacts", "count", type=click.IntRange(1, 5_000_000), default=500, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @pass_app
 def demo(app: AppContext, count: int, seed: int) -> None:
@@ -331,9 +331,13 @@ def _check_argv(argv: list[str]) -> None:
 
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: turns every user mistake into one line on stderr."""
-    _check_argv(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else list(argv)
+    _check_argv(args)
     try:
-        main.main(args=argv, prog_name="parsalink-tui", standalone_mode=False)
+        # Not main.main(): on Ctrl-C it writes an empty line to stderr before its Abort, and the
+        # promise is one line. Errors are all handled below.
+        with main.make_context("parsalink-tui", args) as ctx:
+            main.invoke(ctx)
         if sys.stdout is not None:  # None when started with stdout closed (>&-)
             sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
     except click.UsageError as exc:
@@ -341,7 +345,7 @@ def run(argv: list[str] | None = None) -> None:
         _fail(exc.format_message().replace("\n", " ") + hint, 2)
     except click.ClickException as exc:
         _fail(exc.format_message().replace("\n", " "), exc.exit_code or 1)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt, EOFError):
         _fail("aborted", 130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -349,8 +353,6 @@ def run(argv: list[str] | None = None) -> None:
         _fail(str(exc), 1)
     except sqlite3.Error as exc:
         _fail(f"database: {exc}", 1)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
     except BrokenPipeError:  # the reader went away (| head): nothing to say, and no one to say it to
         _flush_or_drop_stdout()
         sys.exit(1)

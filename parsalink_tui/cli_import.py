@@ -23,6 +23,7 @@ import click
 
 from .cli import AppContext, emit, pass_app
 from .cli_types import TEXT
+from .errors import ParsalinkError
 
 _POLL_SECONDS = 0.2
 
@@ -167,8 +168,12 @@ def import_errors(app: AppContext, uid: str) -> None:
     """Write the job's failed rows as CSV (an "error" column first) to fix and import again.
 
     Cells a spreadsheet would run as formulas (starting with = + - @, tab or CR) get a leading
-    ' ; the importer removes it again.
+    ' ; the importer removes it again. A job that failed as a whole (a binary file, say) has no
+    rows to list: that is an error saying why, exit 1.
     """
+    job = app.service.get_import_job(uid, with_issues=False)
+    if job["status"] == "failed":
+        raise ParsalinkError(f"import job {uid} failed, so it has no row errors to list: {job['errorMessage']}")
     data = app.service.import_errors_csv(uid)
     stream = click.get_binary_stream("stdout")
     stream.write(data)
