@@ -32,6 +32,9 @@ def test_search_finds_the_number_by_its_digits_not_by_the_extension(service) -> 
     assert found(service, "123") == set()  # the extension's digits
     assert found(service, "ext") == set()
     assert found(service, "x123") == set()
+    # a query with an extension (as typed, or the stored form pasted) searches its number
+    for term in ("555-987-6543 x123", "+15559876543;ext=123", "(555) 987-6543 ext. 9"):
+        assert found(service, term) == {"desk@example.com"}, term
 
 
 def test_the_search_indexes_stay_right_when_a_phone_with_an_extension_changes(service, db_path) -> None:
