@@ -51,7 +51,7 @@ def user_options(command: click.Command) -> list[click.Option]:
 TOO_OLD = "0001-01-01T00:00:00+01:00"
 TOO_LATE = "9999-12-31T23:59:59-01:00"
 SEMANTIC: dict[tuple[str, str], list[tuple[str, str]]] = {
-    ("contacts list", "--page"): [("0", "page"), ("-1", "page")],
+    ("contacts list", "--page"): [("0", "page"), ("-1", "page"), ("1000", "page 1000: invalid page, the last page is 1")],
     ("contacts list", "--limit"): [("0", "limit"), ("101", "limit"), ("-5", "limit"), ("9" * 30, "limit")],
     ("contacts list", "--stage"): [("bogus", "stage"), ("\x1b[2J", "stage")],
     ("contacts list", "--assigned-to"): [("usr_00000000000000000000000000", "assignedTo")],
