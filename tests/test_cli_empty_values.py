@@ -11,7 +11,7 @@ import pytest
 
 from parsalink_tui.config import default_db_path
 
-from .test_cli import cli, fails, ok_json  # noqa: F401  (cli: the fixture)
+from .test_cli import fails, ok_json
 
 
 @pytest.fixture

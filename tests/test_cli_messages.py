@@ -8,16 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from .hardening.conftest import invoke
-
-
-@pytest.fixture
-def cli(db_path: Path, capsys, monkeypatch):
-    def _run(*args: str):
-        return invoke(capsys, monkeypatch, db_path, *args)
-
-    return _run
-
 
 def test_import_errors_on_a_failed_job_says_why_and_exits_1(cli, tmp_path: Path) -> None:
     path = tmp_path / "sheet.csv"  # an Excel workbook saved under a .csv name: the job fails

@@ -12,7 +12,7 @@ from parsalink_tui.errors import ValidationError
 from parsalink_tui.schemas import DETAIL_FIELDS, READ_ONLY_FIELDS, WRITABLE_FIELDS
 
 from .conftest import make_contact
-from .test_cli import cli, fails, ok_json  # noqa: F401  (cli: the fixture)
+from .test_cli import fails, ok_json
 
 
 def test_every_field_of_the_contact_object_is_writable_or_read_only() -> None:

@@ -10,7 +10,7 @@ import pytest
 from parsalink_tui.errors import InvalidPageError, NotFoundError
 
 from .conftest import make_contact
-from .test_cli import cli, fails, ok_json  # noqa: F401  (cli: the fixture)
+from .test_cli import fails, ok_json
 
 
 def _five(service) -> None:

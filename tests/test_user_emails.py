@@ -14,7 +14,7 @@ from parsalink_tui.errors import ValidationError
 from parsalink_tui.service import Service
 
 from .import_helpers import run_csv_import
-from .test_cli import cli, fails, ok_json  # noqa: F401  (cli: the fixture)
+from .test_cli import fails, ok_json
 
 FIXTURE_V2 = Path(__file__).resolve().parent / "fixtures" / "schema-v2.db"
 
