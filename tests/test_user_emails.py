@@ -13,6 +13,7 @@ import pytest
 from parsalink_tui.errors import ValidationError
 from parsalink_tui.service import Service
 
+from .hardening.test_schema_upgrade import changed_tables, manifest
 from .import_helpers import run_csv_import
 from .test_cli import fails, ok_json
 
@@ -65,6 +66,7 @@ def test_upgrading_a_file_with_shared_user_emails_loses_nothing(tmp_path: Path) 
     try:
         after = sqlite3.connect(db).execute("SELECT id, name, email, created_at FROM user ORDER BY id").fetchall()
         assert after == before  # every user, with the email as it was
+        assert changed_tables(db, manifest(FIXTURE_V2)) == ["user"]  # the rest as the fixture holds it
         keys = dict(sqlite3.connect(db).execute("SELECT id, email_key FROM user WHERE id LIKE 'usr_dup%' OR id LIKE 'usr_jorg%'"))
         assert keys == {"usr_dup_a": "bob@shared.example", "usr_dup_b": None, "usr_dup_c": None,
                         "usr_jorg_1": "jörg@shared.example", "usr_jorg_2": None}  # the oldest holds the key
