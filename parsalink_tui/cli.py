@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
+from .cli_types import LIST, TEXT
 from .errors import ParsalinkError
 
 
@@ -82,6 +83,7 @@ def read_json_arg(value: str, option: str = "--data") -> Any:
 @click.option(
     "--db",
     "db_path",
+    type=TEXT,
     metavar="PATH",
     help="Database file (default: $PARSALINK_DB, else the per-user data folder).",
 )
@@ -108,13 +110,13 @@ def contacts() -> None:
 @contacts.command("list")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--limit", type=int, default=20, show_default=True, help="Results per page (max 100).")
-@click.option("--stage", help="new, contacted, engaged, proposal_sent, negotiation, customer, inactive.")
-@click.option("--assigned-to", help="A user id, or 'none' for unassigned contacts.")
-@click.option("--search", help="Substring of name, email or phone.")
-@click.option("--created-after", metavar="ISO", help="ISO 8601 date or datetime (no offset = UTC).")
-@click.option("--created-before", metavar="ISO")
-@click.option("--tags", help="Comma-separated; a contact must have all of them.")
-@click.option("--ordering", help="createdAt, updatedAt, lastName or stage; prefix - for descending.")
+@click.option("--stage", type=TEXT, help="new, contacted, engaged, proposal_sent, negotiation, customer, inactive.")
+@click.option("--assigned-to", type=TEXT, help="A user id, or 'none' for unassigned contacts.")
+@click.option("--search", type=TEXT, help="Substring of name, email or phone.")
+@click.option("--created-after", type=TEXT, metavar="ISO", help="ISO 8601 date or datetime (no offset = UTC).")
+@click.option("--created-before", type=TEXT, metavar="ISO")
+@click.option("--tags", type=LIST, help="Comma-separated; a contact must have all of them.")
+@click.option("--ordering", type=TEXT, help="createdAt, updatedAt, lastName or stage; prefix - for descending.")
 @pass_app
 def contacts_list(app: AppContext, page: int, limit: int, stage: str | None, assigned_to: str | None,
                   search: str | None, created_after: str | None, created_before: str | None,
@@ -196,7 +198,7 @@ def tasks() -> None:
 @tasks.command("add")
 @click.argument("contact_id")
 @click.option("--title", required=True)
-@click.option("--due", metavar="DATE", help="YYYY-MM-DD")
+@click.option("--due", type=TEXT, metavar="DATE", help="YYYY-MM-DD")
 @pass_app
 def tasks_add(app: AppContext, contact_id: str, title: str, due: str | None) -> None:
     emit(app.service.add_task(contact_id, title, due))
@@ -224,7 +226,7 @@ def users() -> None:
 
 @users.command("add")
 @click.option("--name", required=True)
-@click.option("--email")
+@click.option("--email", type=TEXT)
 @pass_app
 def users_add(app: AppContext, name: str, email: str | None) -> None:
     emit(app.service.add_user(name, email))
@@ -274,7 +276,7 @@ def sources_list(app: AppContext) -> None:
 
 # ------------------------------------------------------------------ demo
 @main.command()
-@click.option("--contacts", "count", type=click.IntRange(0, 5_000_000), default=500, show_default=True)
+@click.option("--contacts", "count", type=click.IntRange(1, 5_000_000), default=500, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @pass_app
 def demo(app: AppContext, count: int, seed: int) -> None:
@@ -329,9 +331,13 @@ def _check_argv(argv: list[str]) -> None:
 
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: turns every user mistake into one line on stderr."""
-    _check_argv(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else list(argv)
+    _check_argv(args)
     try:
-        main.main(args=argv, prog_name="parsalink-tui", standalone_mode=False)
+        # Not main.main(): on Ctrl-C it writes an empty line to stderr before its Abort, and the
+        # promise is one line. Errors are all handled below.
+        with main.make_context("parsalink-tui", args) as ctx:
+            main.invoke(ctx)
         if sys.stdout is not None:  # None when started with stdout closed (>&-)
             sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
     except click.UsageError as exc:
@@ -339,7 +345,7 @@ def run(argv: list[str] | None = None) -> None:
         _fail(exc.format_message().replace("\n", " ") + hint, 2)
     except click.ClickException as exc:
         _fail(exc.format_message().replace("\n", " "), exc.exit_code or 1)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt, EOFError):
         _fail("aborted", 130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -347,8 +353,6 @@ def run(argv: list[str] | None = None) -> None:
         _fail(str(exc), 1)
     except sqlite3.Error as exc:
         _fail(f"database: {exc}", 1)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
     except BrokenPipeError:  # the reader went away (| head): nothing to say, and no one to say it to
         _flush_or_drop_stdout()
         sys.exit(1)

@@ -22,6 +22,8 @@ from typing import Any
 import click
 
 from .cli import AppContext, emit, pass_app
+from .cli_types import TEXT
+from .errors import ParsalinkError
 
 _POLL_SECONDS = 0.2
 
@@ -49,8 +51,8 @@ _MAPPINGS_HELP = 'JSON object of CSV header → field (or null to ignore), e.g. 
 
 @import_group.command("start")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--source", "source_uid", metavar="UID", help="Source stamped on every created contact.")
-@click.option("--field-mappings", metavar="JSON", help=_MAPPINGS_HELP)
+@click.option("--source", "source_uid", type=TEXT, metavar="UID", help="Source stamped on every created contact.")
+@click.option("--field-mappings", type=TEXT, metavar="JSON", help=_MAPPINGS_HELP)
 @click.option("--on-duplicate", type=click.Choice(["skip", "update"]), default="skip", show_default=True,
               help="skip: list rows whose email exists; update: also fill the existing contact's empty fields and add tags.")  # fmt: skip
 @click.option("--wait", is_flag=True, help="Run the import here, show progress on stderr, print the final job.")
@@ -122,7 +124,7 @@ def _draw(job: dict[str, Any]) -> None:
 
 @import_group.command("preview")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--field-mappings", metavar="JSON", help=_MAPPINGS_HELP)
+@click.option("--field-mappings", type=TEXT, metavar="JSON", help=_MAPPINGS_HELP)
 @click.option("--rows", type=click.IntRange(0, 1000), default=5, show_default=True, help="Records to show.")
 @pass_app
 def import_preview(app: AppContext, file: str, field_mappings: str | None, rows: int) -> None:
@@ -166,8 +168,12 @@ def import_errors(app: AppContext, uid: str) -> None:
     """Write the job's failed rows as CSV (an "error" column first) to fix and import again.
 
     Cells a spreadsheet would run as formulas (starting with = + - @, tab or CR) get a leading
-    ' ; the importer removes it again.
+    ' ; the importer removes it again. A job that failed as a whole (a binary file, say) has no
+    rows to list: that is an error saying why, exit 1.
     """
+    job = app.service.get_import_job(uid, with_issues=False)
+    if job["status"] == "failed":
+        raise ParsalinkError(f"import job {uid} failed, so it has no row errors to list: {job['errorMessage']}")
     data = app.service.import_errors_csv(uid)
     stream = click.get_binary_stream("stdout")
     stream.write(data)

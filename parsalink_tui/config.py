@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import DatabaseFileError
+
 APP_NAME = "parsalink-tui"
 DB_ENV = "PARSALINK_DB"
 REGION_ENV = "PARSALINK_REGION"
@@ -18,8 +20,15 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(cli_value: str | os.PathLike[str] | None) -> Path:
-    """``--db`` wins, then ``$PARSALINK_DB``, then the per-user default."""
-    if cli_value:
+    """``--db`` wins, then ``$PARSALINK_DB``, then the per-user default.
+
+    An empty ``--db`` is an error, not "no --db": ``--db "$UNSET"`` in a script must not write
+    to the per-user database. An empty ``$PARSALINK_DB`` counts as unset (the usual convention
+    for environment variables, as ``${VAR:-default}`` in a shell).
+    """
+    if cli_value is not None:
+        if not os.fspath(cli_value):
+            raise DatabaseFileError("--db: the database path is empty")
         return Path(cli_value).expanduser()
     env = os.environ.get(DB_ENV)
     if env:

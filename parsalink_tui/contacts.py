@@ -13,10 +13,10 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
-from .directory import find_or_create_account
+from .directory import find_account, find_or_create_account
 from .errors import ConflictError, DuplicateEmailError, NotFoundError, ValidationError
 from .ids import new_id
-from .schemas import COLUMN_OF, WRITABLE_FIELDS, contact_detail
+from .schemas import COLUMN_OF, READ_ONLY_FIELDS, WRITABLE_FIELDS, contact_detail
 from .timeutil import now_store
 from .validation import (
     clean_text,
@@ -163,6 +163,7 @@ def clean_input(
     """
     if not isinstance(data, Mapping):
         raise ValidationError("body", "must be a JSON object")
+    data = {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
     unknown = [k for k in data if k not in WRITABLE_FIELDS]
     if unknown:
         raise ValidationError(unknown[0], f"unknown field (writable: {', '.join(WRITABLE_FIELDS)})")
@@ -193,10 +194,11 @@ def clean_input(
         elif field == "assignedTo":
             cols["assigned_to"] = None if value is None else _exists(conn, "user", "id", value, field)
     if "accountName" in data:
-        if "accountId" in data:
-            raise ValidationError("accountName", "give accountId or accountName, not both")
         name = data["accountName"]
-        cols["account_id"] = None if name in (None, "") else find_or_create_account(conn, name)
+        if "accountId" in data:
+            _check_same_account(conn, cols["account_id"], name)
+        else:
+            cols["account_id"] = None if name in (None, "") else find_or_create_account(conn, name)
     tags = None
     if "tags" in data:
         value = data["tags"]
@@ -209,6 +211,23 @@ def clean_input(
         if not cols.get("first_name") and not cols.get("last_name"):
             raise ValidationError("firstName", "firstName or lastName is required")
     return cols, tags
+
+
+def _check_same_account(conn: Connection, account_id: str | None, name: Any) -> None:
+    """``accountId`` with ``accountName`` (a contact as read, sent back): fine when the name is
+    that account's (any case) or both are empty; a contradiction is an error naming both."""
+    clean = None if name in (None, "") else clean_text(name, "accountName", max_length=200)
+    if account_id is None and clean is None:
+        return
+    if account_id is not None and clean is not None and find_account(conn, clean) == account_id:
+        return
+    if account_id is None:
+        raise ValidationError("accountName", f"{clean!r} contradicts accountId null; give one of them, or both matching")
+    actual = conn.execute(text("SELECT name FROM account WHERE id = :id"), {"id": account_id}).scalar()
+    raise ValidationError(
+        "accountName",
+        f"{clean!r} is not the name of account {account_id} ({actual!r}); give one of them, or both matching",
+    )
 
 
 # ---------------------------------------------------------------- writing

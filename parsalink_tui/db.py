@@ -7,6 +7,8 @@ an existing path is never replaced by a fresh empty database.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sqlite3
 import stat
@@ -56,13 +58,48 @@ def _connect_raw(path: Path) -> sqlite3.Connection:
 
 
 def _create_file(path: Path) -> None:
+    """A new empty file, 0600, in folders created 0700 (every one the app makes, whatever the
+    umask: the file holds other people's personal data)."""
+    missing = []
     folder = path.parent
-    if not folder.exists():
-        folder.mkdir(parents=True, mode=0o700)
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by someone else: theirs, left as it is
+            continue
         folder.chmod(0o700)  # mkdir's mode is masked by the umask
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     path.chmod(0o600)
+
+
+def _check_path(path: Path) -> None:
+    """Refuse a path the system cannot follow, naming the part at fault in words a user knows
+    (os.stat alone says "File exists" or "Too many levels of symbolic links")."""
+    try:
+        os.stat(path)
+        return
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        problem = exc
+    for n in range(1, len(path.parts) + 1):
+        part = Path(*path.parts[:n])
+        try:
+            os.stat(part)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise DatabaseFileError(f"{part} is a symbolic link loop") from None
+            if exc.errno == errno.ENOTDIR:
+                raise DatabaseFileError(f"{Path(*path.parts[:n - 1])} is a file, not a folder") from None
+            problem = exc
+            break
+    raise DatabaseFileError(f"{path}: {problem.strerror or problem}") from None
 
 
 # Files this process has open through SQLite (path → open Database objects). The header check
@@ -121,8 +158,12 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> None:
 
 def prepare_file(path: Path) -> int:
     """Check or create ``path`` and migrate it to the latest schema; returns its old version."""
+    _check_path(path)
     if path.exists() or path.is_symlink():
         _check_existing(path)
+        if path.stat().st_size == 0:  # an empty file we are about to fill: private, as a new one
+            with contextlib.suppress(PermissionError):
+                path.chmod(0o600)
     else:
         _create_file(path)
     # Reading a WAL-mode file creates its -wal/-shm; SQLite removes them on close only when it

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import text
 
 from .db import Database
-from .errors import ParsalinkError
+from .errors import ParsalinkError, ValidationError
 from .ids import ulid
+from .migrations import fts_values_sql
 from .search_sqlite import short_grams
 from .timeutil import to_store
 from .validation import STAGE_VALUES
@@ -84,13 +85,21 @@ def _ms(dt: datetime) -> int:
 
 
 def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, Any]:
-    """Fill an empty database; returns counts of what was made."""
+    """Fill an empty database; returns counts of what was made.
+
+    At least one contact: a demo of none would leave only the team and the accounts, and the
+    database would no longer be empty for a second demo. A database holding anything (contacts,
+    users, accounts, sources or tags) is refused, naming what it holds.
+    """
+    if isinstance(contacts, bool) or not isinstance(contacts, int) or contacts < 1:
+        raise ValidationError("contacts", f"must be at least 1, not {contacts!r}")
     rng = random.Random(seed)
     with db.write() as conn:
-        existing = conn.execute(text("SELECT count(*) FROM contact")).scalar()
-        if existing:
+        held = [f"{n} {table}{'s' * (n != 1)}" for table in ("contact", "user", "account", "source", "tag")
+                if (n := conn.execute(text(f"SELECT count(*) FROM {table}")).scalar())]  # fmt: skip
+        if held:
             raise ParsalinkError(
-                f"the database already has {existing} contacts; demo data only goes into an empty "
+                f"the database already has {', '.join(held)}; demo data only goes into an empty "
                 "database (use --db with a new file)"
             )
         raw = conn.connection.dbapi_connection
@@ -175,11 +184,7 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
             made["contacts"] += len(rows)
             made["notes"] += len(note_rows)
             made["tasks"] += len(task_rows)
-        raw.execute(
-            "INSERT INTO contact_fts (rowid, name, email, phone) SELECT rowid, "
-            "trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), email, "
-            "replace(coalesce(phone, ''), '+', '') FROM contact"
-        )
+        raw.execute(f"INSERT INTO contact_fts (rowid, name, email, phone) SELECT pk, {fts_values_sql('c')} FROM contact c")
         _index_short_terms(raw)
         for _, _, sql in rebuild:
             raw.execute(sql)

@@ -20,10 +20,19 @@ def _name(value: Any, field: str = "name") -> str:
     return name
 
 
+def find_user_by_email(conn: Connection, email: str) -> str | None:
+    """The user holding ``email``'s key (emails are unique case-insensitively), or None."""
+    return conn.execute(text("SELECT id FROM user WHERE email_key = :k"), {"k": email_key(email)}).scalar()
+
+
 def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
+    """A new user; an email another user has (ignoring case) is an error naming that user."""
     clean_email = normalize_email(email) if email not in (None, "") else None
     row = {"id": new_id("usr"), "name": _name(name), "email": clean_email, "created_at": now_store(),
            "email_key": email_key(clean_email) if clean_email else None}
+    existing = find_user_by_email(conn, clean_email) if clean_email else None
+    if existing:
+        raise ValidationError("email", f"{clean_email} already belongs to user {existing}")
     conn.execute(text("INSERT INTO user (id, name, email, created_at, email_key) "
                       "VALUES (:id, :name, :email, :created_at, :email_key)"), row)
     return user_out(row)

@@ -71,6 +71,22 @@ class ConflictError(ParsalinkError):
         super().__init__(f"contact {contact_id} was changed elsewhere since you read it ({what})")
 
 
+class InvalidPageError(NotFoundError):
+    """A page past the last one (page 1 of an empty list excepted).
+
+    Django REST framework's paginator answers this with 404 ``{"detail": "Invalid page."}``;
+    ``detail`` is that text, for the HTTP layer. ``str()`` names the page and the last page.
+    """
+
+    detail = "Invalid page."
+
+    def __init__(self, page: int, last_page: int) -> None:
+        self.page = page
+        self.last_page = last_page
+        ParsalinkError.__init__(self, f"page {page}: invalid page, the last page is {last_page}")
+        self.kind, self.ident = "page", str(page)
+
+
 class DatabaseFileError(ParsalinkError):
     """The database file cannot be used (not ours, corrupt, read-only, newer schema)."""
 

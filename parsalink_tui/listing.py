@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection, text
 
 from .contacts import tags_for
-from .errors import ValidationError
+from .errors import InvalidPageError, ValidationError
 from .schemas import contact_list_item
 from .search_sqlite import search_match
 from .timeutil import parse_iso, to_store
@@ -95,7 +95,9 @@ def make_filters(
 ) -> Filters:
     """Validate filter values; every bad value is an error naming its parameter."""
     f = Filters()
-    if stage not in (None, ""):
+    if isinstance(stage, str) and not strip_control(stage):
+        stage = None  # blank is "no filter", as "" is (not the "new" a blank stage means on create)
+    if stage is not None:
         if not isinstance(stage, str):
             raise ValidationError("stage", f"must be a stage name, not {stage!r}")
         f.stage = normalize_stage(stage)
@@ -263,13 +265,19 @@ def list_contacts(
     ordering: str | None = None,
     **filters: Any,
 ) -> dict[str, Any]:
-    """``{count, next, previous, results}`` as the reference; newest first unless ``ordering``."""
+    """``{count, next, previous, results}`` as the reference; newest first unless ``ordering``.
+
+    A page past the last is :class:`~parsalink_tui.errors.InvalidPageError` (page 1 of an empty
+    list is an empty page).
+    """
     page = _int_param(page, "page", 1, None)
     limit = _int_param(limit, "limit", 1, MAX_LIMIT)
     f = make_filters(**filters)
     order = order_clause(ordering)
     count = count_contacts(conn, f)
     offset = (page - 1) * limit
+    if offset >= count and page > 1:  # as Django REST framework's paginator: a 404, not []
+        raise InvalidPageError(page, last_page=max(1, -(-count // limit)))
     rows: list[Any] = []
     if offset < count:
         # Walking the ordering index finds the page after reading about (offset + limit) ×

@@ -8,6 +8,7 @@ result for SQLModel; ``tests/test_schema.py`` checks the two agree.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 # 'PSLK': marks a file as a parsalink database (PRAGMA application_id).
 APPLICATION_ID = 0x50534C4B
@@ -194,11 +195,22 @@ END;
 # search_bulk meanwhile, inside its transaction, so the trigger skips them. The two must make
 # the same set of distinct words: deleting from a contentless index must name each word as
 # many times as it was indexed (a count that differs corrupts the index; measured on 3.40).
-def short_words_sql(first: str, last: str, email: str, phone: str) -> str:
+def phone_digits_sql(phone: str) -> str:
+    """SQL for the digits search indexes of a stored phone: the number's, without the "+" and
+    without an extension ("+15559876543;ext=123" → "15559876543"); see search_sqlite.phone_digits."""
+    return f"replace(substr({phone}, 1, instr({phone} || ';', ';') - 1), '+', '')"
+
+
+def _digits_v2(phone: str) -> str:  # what versions 1-3 indexed (no stored phone had an extension)
+    return f"replace({phone}, '+', '')"
+
+
+def short_words_sql(first: str, last: str, email: str, phone: str, *,
+                    digits_of: Callable[[str], str] = phone_digits_sql) -> str:  # fmt: skip
     """SQL rows (column ``w``): the distinct words ``contact_short`` indexes for one contact."""
     texts = (
         f"(SELECT '' AS p, {first} AS t UNION ALL SELECT '', {last} UNION ALL SELECT '', {email} "
-        f"UNION ALL SELECT '##', replace({phone}, '+', ''))"
+        f"UNION ALL SELECT '##', {digits_of(phone)})"
     )
     return (
         f"SELECT p || substr(t, n, 1) AS w FROM {texts} JOIN search_position ON n <= length(t) "
@@ -206,20 +218,22 @@ def short_words_sql(first: str, last: str, email: str, phone: str) -> str:
     )
 
 
-def short_grams_sql(first: str, last: str, email: str, phone: str) -> str:
+def short_grams_sql(first: str, last: str, email: str, phone: str, *,
+                    digits_of: Callable[[str], str] = phone_digits_sql) -> str:  # fmt: skip
     """SQL for the text (words joined by spaces) ``contact_short`` indexes for one contact."""
-    return f"(SELECT group_concat(w, ' ') FROM ({short_words_sql(first, last, email, phone)}))"
+    return f"(SELECT group_concat(w, ' ') FROM ({short_words_sql(first, last, email, phone, digits_of=digits_of)}))"
 
 
-def _short_grams_of(row: str) -> str:
-    return short_grams_sql(f"{row}.first_name", f"{row}.last_name", f"{row}.email", f"{row}.phone")
+def _short_grams_of(row: str, digits_of: Callable[[str], str] = phone_digits_sql) -> str:
+    return short_grams_sql(f"{row}.first_name", f"{row}.last_name", f"{row}.email", f"{row}.phone",
+                           digits_of=digits_of)  # fmt: skip
 
 
-# What contact_fts indexes for a contact (row alias in), as its V1 triggers wrote it out.
-def fts_values_sql(row: str) -> str:
+# What contact_fts indexes for a contact (row alias in): V1's triggers wrote it out.
+def fts_values_sql(row: str, digits_of: Callable[[str], str] = phone_digits_sql) -> str:
     return (
         f"trim(coalesce({row}.first_name, '') || ' ' || coalesce({row}.last_name, '')), "
-        f"{row}.email, replace(coalesce({row}.phone, ''), '+', '')"
+        f"{row}.email, {digits_of(f'coalesce({row}.phone, {chr(39) * 2})')}"
     )
 
 
@@ -228,6 +242,36 @@ def fts_values_sql(row: str) -> str:
 NOT_PARKED = "NOT EXISTS (SELECT 1 FROM search_bulk WHERE new.pk BETWEEN lo AND hi)"
 SHORT_POSITIONS = 256  # characters of a field indexed (fields hold at most 255)
 SHORT_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
+def _search_triggers(digits_of: Callable[[str], str], names: tuple[str, ...]) -> str:
+    """The CREATE TRIGGER statements that keep both search indexes in step with contact rows,
+    the phone's indexed digits made by ``digits_of``; ``names`` picks which, in that order."""
+    triggers = {
+        "contact_fts_ai": f"""CREATE TRIGGER contact_fts_ai AFTER INSERT ON contact WHEN {NOT_PARKED} BEGIN
+    INSERT INTO contact_fts(rowid, name, email, phone) VALUES (new.pk, {fts_values_sql("new", digits_of)});
+END;""",
+        "contact_fts_ad": f"""CREATE TRIGGER contact_fts_ad AFTER DELETE ON contact BEGIN
+    INSERT INTO contact_fts(contact_fts, rowid, name, email, phone) VALUES (
+        'delete', old.pk, {fts_values_sql("old", digits_of)});
+END;""",
+        "contact_fts_au": f"""CREATE TRIGGER contact_fts_au AFTER UPDATE OF first_name, last_name, email, phone ON contact BEGIN
+    INSERT INTO contact_fts(contact_fts, rowid, name, email, phone) VALUES (
+        'delete', old.pk, {fts_values_sql("old", digits_of)});
+    INSERT INTO contact_fts(rowid, name, email, phone) VALUES (new.pk, {fts_values_sql("new", digits_of)});
+END;""",
+        "contact_short_ai": f"""CREATE TRIGGER contact_short_ai AFTER INSERT ON contact WHEN {NOT_PARKED} BEGIN
+    INSERT INTO contact_short(rowid, g) VALUES (new.pk, {_short_grams_of("new", digits_of)});
+END;""",
+        "contact_short_ad": f"""CREATE TRIGGER contact_short_ad AFTER DELETE ON contact BEGIN
+    INSERT INTO contact_short(contact_short, rowid, g) VALUES ('delete', old.pk, {_short_grams_of("old", digits_of)});
+END;""",
+        "contact_short_au": f"""CREATE TRIGGER contact_short_au AFTER UPDATE OF first_name, last_name, email, phone ON contact BEGIN
+    INSERT INTO contact_short(contact_short, rowid, g) VALUES ('delete', old.pk, {_short_grams_of("old", digits_of)});
+    INSERT INTO contact_short(rowid, g) VALUES (new.pk, {_short_grams_of("new", digits_of)});
+END;""",
+    }
+    return "\n".join(triggers[name] for name in names)
+
+
 V2 = f"""
 -- Two list indexes an import paid for on every row (~0.2 s of a 10 MB import) and no query
 -- needs: a stage filter sorted by updatedAt walks ix_contact_updated (a stage holds ~1/7 of
@@ -240,21 +284,9 @@ INSERT INTO search_position SELECT n FROM k;
 CREATE TABLE search_bulk (lo INTEGER NOT NULL, hi INTEGER NOT NULL);
 CREATE VIRTUAL TABLE contact_short USING fts5(
     g, content='', detail=none, columnsize=0, tokenize="{SHORT_TOKENIZER}");
-INSERT INTO contact_short(rowid, g) SELECT c.pk, {_short_grams_of("c")} FROM contact c;
+INSERT INTO contact_short(rowid, g) SELECT c.pk, {_short_grams_of("c", _digits_v2)} FROM contact c;
 DROP TRIGGER contact_fts_ai;
-CREATE TRIGGER contact_fts_ai AFTER INSERT ON contact WHEN {NOT_PARKED} BEGIN
-    INSERT INTO contact_fts(rowid, name, email, phone) VALUES (new.pk, {fts_values_sql("new")});
-END;
-CREATE TRIGGER contact_short_ai AFTER INSERT ON contact WHEN {NOT_PARKED} BEGIN
-    INSERT INTO contact_short(rowid, g) VALUES (new.pk, {_short_grams_of("new")});
-END;
-CREATE TRIGGER contact_short_ad AFTER DELETE ON contact BEGIN
-    INSERT INTO contact_short(contact_short, rowid, g) VALUES ('delete', old.pk, {_short_grams_of("old")});
-END;
-CREATE TRIGGER contact_short_au AFTER UPDATE OF first_name, last_name, email, phone ON contact BEGIN
-    INSERT INTO contact_short(contact_short, rowid, g) VALUES ('delete', old.pk, {_short_grams_of("old")});
-    INSERT INTO contact_short(rowid, g) VALUES (new.pk, {_short_grams_of("new")});
-END;
+{_search_triggers(_digits_v2, ("contact_fts_ai", "contact_short_ai", "contact_short_ad", "contact_short_au"))}
 """
 
 # Version 3: the base for concurrent editing, unique user emails and API tokens.
@@ -289,7 +321,29 @@ CREATE TABLE api_token (
 );
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2), (3, V3)]
+# Version 4:
+# - phones keep their extension ("+15559876543;ext=123"); search indexes the number's digits only
+#   (phone_digits_sql), so the search triggers are made again with that rule. No phone stored
+#   before has a ";", and for those both rules give the same digits: the indexes' rows stay right
+#   (deleting from a contentless index must name exactly what was inserted).
+# - user.email_key again, folded as validation.email_key folds (str.casefold): V3's lower() folds
+#   ASCII only, so "JÖRG@x" and "jörg@x" got two keys and a third "Jörg@x" could be added. The
+#   same rule as V3: every user keeps the email; of those sharing one, the oldest takes the key.
+_SEARCH_TRIGGERS = ("contact_fts_ai", "contact_fts_ad", "contact_fts_au",
+                    "contact_short_ai", "contact_short_ad", "contact_short_au")  # fmt: skip
+V4 = (
+    "".join(f"DROP TRIGGER {name};\n" for name in _SEARCH_TRIGGERS)
+    + _search_triggers(phone_digits_sql, _SEARCH_TRIGGERS)
+    + """
+UPDATE user SET email_key = NULL WHERE email_key IS NOT NULL;
+UPDATE user SET email_key = pl_casefold(email)
+ WHERE email IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM user AS o WHERE o.email IS NOT NULL AND pl_casefold(o.email) = pl_casefold(user.email)
+       AND (o.created_at < user.created_at OR (o.created_at = user.created_at AND o.id < user.id)));
+"""
+)
+
+MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2), (3, V3), (4, V4)]
 LATEST = MIGRATIONS[-1][0]
 
 
@@ -300,6 +354,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     ``BEGIN IMMEDIATE … COMMIT`` and is rolled back whole if it fails.
     """
     start = conn.execute("PRAGMA user_version").fetchone()[0]
+    # Steps may fold text as the app does (validation.email_key): SQLite's lower() is ASCII-only.
+    conn.create_function("pl_casefold", 1, lambda value: value.casefold() if isinstance(value, str) else value)
     for version, script in MIGRATIONS:
         if version <= start:
             continue

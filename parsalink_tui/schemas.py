@@ -27,6 +27,10 @@ COLUMN_OF: dict[str, str] = {
     "emailBounced": "email_bounced",
 }
 WRITABLE_FIELDS = (*COLUMN_OF, "accountName", "tags")
+# Fields of the contact object a client may send back but cannot set: ignored in a create or
+# update body, as Django REST framework ignores read-only fields, so a contact read with get can
+# be sent back as it is. Any other key that is not writable is an error naming it (a typo).
+READ_ONLY_FIELDS = ("id", "createdAt", "updatedAt", "assignedToName")
 
 LIST_FIELDS = (
     "id", "firstName", "lastName", "email", "phone", "title", "stage", "accountId",

@@ -5,7 +5,9 @@ search is done. Semantics (documented in the README):
 
 - case-insensitive substring of first name, last name, "first last", email or phone;
 - a phone-like query (digits with only ``+ - ( ) .`` and spaces) matches the phone's digits
-  whatever the punctuation: "(555) 123" finds +15551234567;
+  whatever the punctuation: "(555) 123" finds +15551234567; an extension (";ext=123") is not
+  indexed, so its digits find nothing, and a query with one ("555-987-6543 x123", or the stored
+  "+15559876543;ext=123") searches its number;
 - terms of 3+ characters go to ``contact_fts`` (trigram tokenizer: any 3+ character
   substring); terms of 1–2 characters to ``contact_short``, which indexes every character and
   every pair of adjacent characters (see ``migrations.V2``). Both fold case the same way
@@ -24,6 +26,10 @@ from typing import NamedTuple
 from .migrations import SHORT_POSITIONS
 
 _PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
+# A phone-like number followed by an extension, as typed or as stored: "555-987-6543 x123",
+# "+15559876543;ext=123". The number part is searched; extensions are not indexed.
+_MIN_NUMBER_DIGITS = 6  # fewer, and "12x3" is more likely part of a name or an address
+_WITH_EXTENSION = re.compile(r"^([\d\s+\-().]*\d[\s.]*?)\s*(?:;\s*ext\s*=|ext\.?|x|#)\s*\d+$", re.IGNORECASE)
 PHONE_PREFIX = "##"  # contact_short's phone words: "##" + one or two digits
 
 
@@ -55,6 +61,9 @@ def search_match(query: str) -> Match | None:
     term = normalize_query(query)
     if not term:
         return None
+    number = _WITH_EXTENSION.match(term)
+    if number is not None and sum(ch.isdigit() for ch in number.group(1)) >= _MIN_NUMBER_DIGITS:
+        term = number.group(1).strip()
     digits = "".join(ch for ch in term if ch.isdigit())
     if digits and _PHONE_LIKE.match(term):
         if len(digits) >= 3:
@@ -100,11 +109,18 @@ def short_words(first: str | None, last: str | None, email: str | None, phone: s
         else:
             words |= _words_of.__wrapped__(email)
     if phone:
-        digits = phone.replace("+", "")
+        digits = phone_digits(phone)
         head = digits[:SHORT_POSITIONS]
         words.update(map(PHONE_PREFIX.__add__, set(head)))
         words.update(map(PHONE_PREFIX.__add__, set(map(add, head, digits[1 : SHORT_POSITIONS + 1]))))
     return words
+
+
+def phone_digits(phone: str) -> str:
+    """The digits search indexes of a stored phone: the number's, without the "+" and without an
+    extension ("+15559876543;ext=123" → "15559876543"), as ``migrations.phone_digits_sql``.
+    An extension's digits are not searchable: "123" would otherwise find every desk 123."""
+    return phone.partition(";")[0].replace("+", "")
 
 
 @lru_cache(maxsize=8192)

@@ -12,6 +12,7 @@ No Textual, no database: the service layer, the importer and the CLI all call th
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from .errors import ValidationError
@@ -26,6 +27,7 @@ __all__ = [
     "STAGE_VALUES",
     "clean_text",
     "email_key",
+    "nfc",
     "normalize_email",
     "normalize_phone",
     "normalize_stage",
@@ -53,14 +55,22 @@ def _refuse_surrogates(text: str, field: str) -> None:
         raise ValidationError(field, f"is not valid Unicode text (unpaired surrogate U+{ord(found.group()):04X})")
 
 
+def nfc(text: str) -> str:
+    """``text`` in Unicode normal form C: "e" + U+0301 (as macOS writes file names and some
+    exports) becomes "é", so a search for "é" finds it. ASCII is NFC already (the common case)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def strip_control(value: str, *, keep_newlines: bool = False) -> str:
-    """Remove control characters and surrounding whitespace from user text.
+    """Remove control characters and surrounding whitespace from user text, in NFC.
 
     User data reaches the terminal (rule 2 of ARCHITECTURE.md), so escape sequences and other
     controls must not survive input. Line breaks and tabs are whitespace the user meant: they
     become a space, or with ``keep_newlines`` (multi-line notes) line breaks are kept as "\\n"
-    ("\\r\\n" and a lone "\\r" included) and tabs still become a space.
+    ("\\r\\n" and a lone "\\r" included) and tabs still become a space. Every text field,
+    and every search query, passes here, so all text is stored and compared in NFC (:func:`nfc`).
     """
+    value = nfc(value)
     if _CONTROL.search(value) is None:  # the common case: nothing to remove
         return value.strip()
     value = value.replace("\r\n", "\n")
@@ -127,7 +137,8 @@ def email_key(normalized_email: str) -> str:
 
 
 def normalize_phone(value: str | None, region: str | None = "US") -> str | None:
-    """A phone number in E.164 ("+15551234567"), None when blank, else ValidationError.
+    """A phone number in E.164 ("+15551234567"), None when blank, else ValidationError. An
+    extension is kept, as RFC 3966 writes it: "555-987-6543 x123" → "+15559876543;ext=123".
 
     Accepted when phonenumbers can parse it and calls it *possible* (right length for the
     country): the reference's own ``+1 555…`` examples are not *valid* (unassigned), and a

@@ -107,14 +107,23 @@ _COUNTRY_CODES = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
 
 @lru_cache(maxsize=8192)
 def _library_phone(value: str, region: str | None) -> str | None:
-    """The library's verdict: E.164 when parse() succeeds and the number is possible, else None."""
+    """The library's verdict: the stored form when parse() succeeds and the number is possible, else None."""
     try:
         number = phonenumbers.parse(value, region)
     except NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):
         return None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return stored_phone(number)
+
+
+def stored_phone(number: PhoneNumber) -> str:
+    """The stored form: E.164, then the extension as RFC 3966 writes it, in ASCII digits
+    ("+15559876543;ext=123"). parse() reads that form back to the same number and extension."""
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if number.extension:
+        return f"{e164};ext={phonenumbers.normalize_digits_only(number.extension)}"
+    return e164
 
 
 @lru_cache(maxsize=None)
@@ -226,7 +235,8 @@ def _fast_phone(value: str, region: str | None) -> str | None | Literal[False]:
 
 
 def phone_e164(value: str, region: str | None) -> str | None:
-    """What parse + is_possible_number + format_number(E164) give for ``value``, or None.
+    """What parse + is_possible_number + :func:`stored_phone` give for ``value``, or None
+    (E.164, with ";ext=…" when the value has an extension).
 
     ``value`` must already be stripped of control characters and surrounding whitespace.
     """

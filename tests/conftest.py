@@ -37,3 +37,14 @@ def make_contact(service: Service, **fields):
     data = {"firstName": "Sarah", "lastName": "Kim", "email": "sarah.kim@example.com"}
     data.update(fields)
     return service.create_contact(data)
+
+
+@pytest.fixture
+def cli(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run the CLI in-process on ``db_path``: ``cli(*args, stdin=None)`` → (exit code, stdout, stderr)."""
+    from .hardening.conftest import invoke
+
+    def run(*args: str, stdin: str | None = None):
+        return invoke(capsys, monkeypatch, db_path, *args, stdin=stdin)
+
+    return run

@@ -338,13 +338,18 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     warnings = []
     if not has_email_column(upload.mapping):
         warnings.append(_no_email_message(filename, source.header))
-    owners = _unknown_owners(source, validate, upload.mapping)
-    if owners:
+    unknown, ambiguous = _owner_problems(source, validate, upload.mapping)
+    if unknown or ambiguous:
         header = next(h for h, f in upload.mapping.items() if f == "assignedTo")
-        named = ", ".join(repr(name) for name in owners[:3]) + (", …" if len(owners) > 3 else "")
+    if unknown:
         warnings.append(
-            f"the column {header!r} names owners who are not users here ({named}): their rows would "
-            f"fail. Add them as users, or ignore the column to import those contacts unassigned"
+            f"the column {header!r} names owners who are not users here ({_some(unknown)}): their rows "
+            f"would fail. Add them as users, or ignore the column to import those contacts unassigned"
+        )
+    if ambiguous:
+        warnings.append(
+            f"the column {header!r} names ambiguous owners ({_some(ambiguous)}: each matches several "
+            f"users): their rows would fail. Give user ids in that column, or ignore it"
         )
     total = source.count()
     if total == 0:
@@ -365,23 +370,30 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     }
 
 
-def _unknown_owners(source: CsvSource, validate: Any, mapping: Mapping[str, str | None]) -> list[str]:
-    """Owner names in the first records that are no user's (exports from HubSpot or Salesforce
-    name their own users), in order of appearance: those rows would fail. Each owner cell is
-    checked on its own, whatever else its row holds."""
-    from .rows import RowError
+def _some(names: list[str]) -> str:
+    return ", ".join(repr(name) for name in names[:3]) + (", …" if len(names) > 3 else "")
 
+
+def _owner_problems(source: CsvSource, validate: Any, mapping: Mapping[str, str | None]) -> tuple[list[str], list[str]]:
+    """Owner cells in the first records that would fail their rows, in order of appearance:
+    (no user's: exports from HubSpot or Salesforce name their own users; ambiguous: a name or an
+    email several users share). Each owner cell is checked on its own, whatever else its row holds."""
+    from .rows import AmbiguousOwner, UnknownOwner
+
+    unknown: list[str] = []
+    ambiguous: list[str] = []
     if "assignedTo" not in mapping.values():
-        return []
-    found: list[str] = []
+        return unknown, ambiguous
     for cells in source.sample(_GUESS_SAMPLE):
         owner = validate.mapper(cells).get("assignedTo")
-        if owner and owner not in found:
+        if owner and owner not in unknown and owner not in ambiguous:
             try:
                 validate.owner(owner)
-            except RowError:
-                found.append(owner)
-    return found
+            except UnknownOwner:
+                unknown.append(owner)
+            except AmbiguousOwner:
+                ambiguous.append(owner)
+    return unknown, ambiguous
 
 
 # ---------------------------------------------------------------- failed rows, for re-import

@@ -11,7 +11,7 @@ quote again, so a fixed ``import errors`` file re-imports as it was meant.
 
 Decisions: a stage is first read as one of ours (value or label, any case), then through
 ``translate_stage``; anything else is a row error listing our values. An owner that names no
-user (or a name two users share) is a row error rather than an unassigned contact: the preview
+user (or matches several: a shared name or email) is a row error rather than an unassigned contact: the preview
 shows it, and ``field_mappings`` can map the owner column to null. Yes/no cells take
 true/yes/y/1/t/x/on (and "unsubscribed") or false/no/n/0/f/off or blank; anything else is an
 error naming the field.
@@ -34,6 +34,7 @@ from ..search_sqlite import short_grams_json
 from ..validation import (
     clean_text,
     email_key,
+    nfc,
     normalize_email,
     normalize_phone,
     normalize_stage,
@@ -107,34 +108,40 @@ def unquote_formula(text: str) -> str:
     return text
 
 
+class UnknownOwner(RowError):
+    """An owner cell that names no user."""
+
+
+class AmbiguousOwner(RowError):
+    """An owner cell that matches several users."""
+
+
 class Assignees:
-    """Resolves an owner cell to a user id: by id, then email, then name (all case-insensitive
-    except the id). A name two users share is an error rather than a guess."""
+    """Resolves an owner cell to a user id: by id (exact), else by email (``email_key``) or name,
+    both ignoring case. A cell matching more than one user is an error rather than a guess: a
+    name two users share, or an email that users created before emails were unique (schema v3)
+    still share; the user id tells them apart."""
 
     def __init__(self, users: Iterable[Mapping[str, Any]]) -> None:
         self.ids: set[str] = set()
-        self.by_key: dict[str, str | None] = {}
+        self.by_key: dict[str, list[str]] = {}
         for user in users:
             self.ids.add(user["id"])
+            keys = {strip_control(user["name"]).casefold()}
             if user.get("email"):
-                self.by_key[user["email"].casefold()] = user["id"]
-        by_name: dict[str, str | None] = {}
-        for user in users:
-            key = strip_control(user["name"]).casefold()
-            by_name[key] = None if key in by_name else user["id"]  # None: ambiguous
-        for key, uid in by_name.items():
-            self.by_key.setdefault(key, uid)
+                keys.add(email_key(user["email"]))
+            for key in keys:
+                self.by_key.setdefault(key, []).append(user["id"])
 
     def resolve(self, text: str) -> str:
         if text in self.ids:
             return text
-        key = text.casefold()
-        if key not in self.by_key:
-            raise RowError(f"assignedTo: no user {text!r} (give a user id, email or name)")
-        uid = self.by_key[key]
-        if uid is None:
-            raise RowError(f"assignedTo: several users are called {text!r}; use the user id or email")
-        return uid
+        found = self.by_key.get(email_key(text), [])  # email_key is the case folding names use too
+        if not found:
+            raise UnknownOwner(f"assignedTo: no user {text!r} (give a user id, email or name)")
+        if len(found) > 1:
+            raise AmbiguousOwner(f"assignedTo: owner {text!r} is ambiguous: {len(found)} users; give the user id")
+        return found[0]
 
 
 class RowValidator:
@@ -277,8 +284,9 @@ class RowValidator:
         return self.assignees.resolve(strip_control(text))
 
     def owner(self, text: str) -> str:
-        """The user id an owner cell names (cached per text); RowError if it names nobody."""
-        return self._cached(self._owners, text, self._owner)  # type: ignore[no-any-return]
+        """The user id an owner cell names; :class:`UnknownOwner` or :class:`AmbiguousOwner`
+        (uncached, so the preview can tell them apart: the row cache keeps only messages)."""
+        return self._owner(text)
 
 
 # Control characters (C0, DEL, C1) and lone surrogates: what clean_text would remove or refuse.
@@ -289,6 +297,7 @@ def _text(value: str, field: str, limit: int) -> str | None:
     """clean_text for a stripped one-line cell, without its work when the cell is plain text."""
     if value[0] == "'" or _NOT_PLAIN.search(value) is not None:
         return clean_text(unquote_formula(value), field, max_length=limit)
+    value = nfc(value)  # as clean_text stores it
     if len(value) > limit:
         raise ValidationError(field, f"longer than {limit} characters")
     return value

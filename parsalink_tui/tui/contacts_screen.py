@@ -36,6 +36,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import get_current_worker
 
+from ..errors import InvalidPageError
 from ..validation import STAGE_LABELS, STAGE_VALUES
 from .contact_table import SORT_KEYS, ContactTable
 from .filter_bar import FilterBar
@@ -157,10 +158,10 @@ class ContactsScreen(Screen[None]):
         table = self.table
         row = table.cursor_row if table.row_count else 0
         with self.app.reporting("Could not load contacts"):
-            data = self.app.service.list_contacts(**q.params())
-            last_page = max(1, -(-data["count"] // q.limit))
-            if q.page > last_page:  # the list shrank under us (a delete, a filter)
-                q.page = last_page
+            try:
+                data = self.app.service.list_contacts(**q.params())
+            except InvalidPageError as exc:  # the list shrank under us (a delete, a filter)
+                q.page = exc.last_page
                 data = self.app.service.list_contacts(**q.params())
             self.total = data["count"]
             results = data["results"]

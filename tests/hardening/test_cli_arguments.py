@@ -5,7 +5,8 @@ The command tree is walked from ``parsalink_tui.cli.main``, so a new command or 
 the day it is added: typed options (int, IntRange, Choice, bool, DateTime, Path, …) get bad values
 derived from their type; free-text options get hostile text and must not crash; arguments that
 name an id get unknown ids; ``--data`` gets broken JSON of every kind. Options whose meaning a type
-cannot express (``--stage``, ``--limit`` …) have their bad values listed in SEMANTIC below.
+cannot express (``--stage``, ``--limit`` …) have their bad values listed in SEMANTIC below; options
+of type ``NonEmpty`` (``--stage``, ``--tags``, ``--due``, ``--db`` …) get empty and blank values.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import click
 import pytest
 
 from parsalink_tui.cli import main
+from parsalink_tui.cli_types import NonEmpty
 from parsalink_tui.service import Service
 
 from .conftest import assert_clean_error, invoke, tally
@@ -49,7 +51,7 @@ def user_options(command: click.Command) -> list[click.Option]:
 TOO_OLD = "0001-01-01T00:00:00+01:00"
 TOO_LATE = "9999-12-31T23:59:59-01:00"
 SEMANTIC: dict[tuple[str, str], list[tuple[str, str]]] = {
-    ("contacts list", "--page"): [("0", "page"), ("-1", "page")],
+    ("contacts list", "--page"): [("0", "page"), ("-1", "page"), ("1000", "page 1000: invalid page, the last page is 1")],
     ("contacts list", "--limit"): [("0", "limit"), ("101", "limit"), ("-5", "limit"), ("9" * 30, "limit")],
     ("contacts list", "--stage"): [("bogus", "stage"), ("\x1b[2J", "stage")],
     ("contacts list", "--assigned-to"): [("usr_00000000000000000000000000", "assignedTo")],
@@ -77,6 +79,8 @@ def bad_values(param: click.Parameter) -> list[str]:
     """Values the parameter's type must refuse (click.types, newest first in the MRO)."""
     t = param.type
     values: list[str] = []
+    if isinstance(t, NonEmpty):  # an empty value is an error, never "no value" (cli_types.py)
+        values += ["", "  "] + ([",", " ; ,"] if t.separators else [])
     if isinstance(t, click.types._NumberRangeBase):  # IntRange, FloatRange
         step = 1 if isinstance(t, click.types.IntParamType) else 0.5
         if t.min is not None:

@@ -127,7 +127,8 @@ def test_normalize_phone_returns_e164_none_or_validation_error(value: str, regio
     tally("hypothesis: normalize_phone inputs")
     out = only_validation_errors(validation.normalize_phone, value, region)
     if isinstance(out, str):
-        assert re.fullmatch(r"\+\d{2,18}", out), out
+        assert re.fullmatch(r"\+[0-9]{2,18}(;ext=[0-9]{1,20})?", out), out
+        assert validation.normalize_phone(out, region) == out  # the stored form reads back as itself
 
 
 @FUZZ

@@ -119,7 +119,7 @@ def test_assignee_by_id_name_or_email(run_import, write_csv, service):
     assert people["fay@example.com"]["assignedTo"] is None
     assert errors_of(job) == {
         5: "assignedTo: no user 'Nobody Here' (give a user id, email or name)",
-        6: "assignedTo: several users are called 'Pat Kim'; use the user id or email",
+        6: "assignedTo: owner 'Pat Kim' is ambiguous: 2 users; give the user id",
     }
 
 
