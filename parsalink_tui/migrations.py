@@ -297,7 +297,7 @@ DROP TRIGGER contact_fts_ai;
 #   unique where set. Users that already share an email (case-insensitively) all stay, with their
 #   emails: the oldest (created_at, id) takes the key (the unique index allows one); an import
 #   owner cell naming an email several users share is an "ambiguous" row error for all of them
-#   (importing/owners), so no row goes to the wrong one. V4 re-folds the keys with casefold.
+#   (importing/rows.py), so no row goes to the wrong one. V4 re-folds the keys with casefold.
 # - activity.actor: who made a change when it was not the local user (e.g. "token:tok_…").
 # - api_token: bearer tokens for `serve`, stored only as a hash.
 V3 = """
