@@ -8,7 +8,8 @@ import pytest
 
 from parsalink_tui.service import Service
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+# Real files from other projects, copied with their SOURCE.txt (origin, licence): tests/data/README.md.
+CORPORA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(autouse=True)
