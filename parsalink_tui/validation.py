@@ -56,7 +56,7 @@ def _refuse_surrogates(text: str, field: str) -> None:
 def strip_control(value: str, *, keep_newlines: bool = False) -> str:
     """Remove control characters and surrounding whitespace from user text.
 
-    User data reaches the terminal (rule 2 of ARCHITECTURE.md), so escape sequences and other
+    User data reaches the terminal (rule 2 of docs/architecture.md), so escape sequences and other
     controls must not survive input. Line breaks and tabs are whitespace the user meant: they
     become a space, or with ``keep_newlines`` (multi-line notes) line breaks are kept as "\\n"
     ("\\r\\n" and a lone "\\r" included) and tabs still become a space.
