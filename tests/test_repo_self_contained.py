@@ -62,3 +62,13 @@ def test_every_data_file_has_its_source_note_beside_it() -> None:
     files = [path for path in data.rglob("*") if path.is_file() and path.parent != data]
     assert len(files) > 40
     assert [str(path.relative_to(data)) for path in files if not has_note(path)] == []
+
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    """The README's quick start names one test command; .ci/run runs that command, no other."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line.split("#")[0].strip() for line in readme.splitlines() if "python -m pytest" in line]
+    assert len(set(commands)) == 1, commands
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert ci[-1] == commands[0]
+    assert [line for line in ci if "pytest" in line] == [commands[0]]
