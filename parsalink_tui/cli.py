@@ -8,75 +8,18 @@ stdout, and exits non-zero (2 for usage errors, 1 for the rest). Never a traceba
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sqlite3
 import sys
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
+from .cli_common import AppContext, emit, pass_app, read_json_arg
+from .cli_import import import_group
 from .cli_types import LIST, TEXT
 from .errors import ParsalinkError
-
-
-class AppContext:
-    """Holds ``--db`` and opens the service on first use (``--help`` never touches a file)."""
-
-    def __init__(self, db_path: str | None) -> None:
-        self.db_path = db_path
-        self._service: Any = None
-
-    @property
-    def service(self) -> Any:
-        if self._service is None:
-            from .service import Service
-
-            self._service = Service.open(self.db_path)
-        return self._service
-
-
-pass_app = click.make_pass_decorator(AppContext)
-
-
-def emit(value: Any) -> None:
-    """Print ``value`` as JSON (UTF-8, not ASCII-escaped)."""
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def read_json_arg(value: str, option: str = "--data") -> Any:
-    """``--data`` text: JSON, ``@file.json``, or ``-`` for stdin."""
-    if value == "-":
-        try:
-            source = sys.stdin.read()
-        except UnicodeDecodeError:
-            raise click.BadParameter("standard input is not UTF-8 text", param_hint=option) from None
-    elif value.startswith("@"):
-        try:
-            with open(value[1:], encoding="utf-8") as fh:
-                source = fh.read()
-        except OSError as exc:
-            raise click.BadParameter(f"cannot read {value[1:]}: {exc.strerror}", param_hint=option) from None
-        except UnicodeDecodeError:
-            raise click.BadParameter(f"{value[1:]} is not UTF-8 text", param_hint=option) from None
-    else:
-        source = value
-    try:
-        data = json.loads(source)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", param_hint=option) from None
-    except RecursionError:
-        raise click.BadParameter("not valid JSON (nested too deeply)", param_hint=option) from None
-    except ValueError as exc:  # e.g. an integer over Python's 4300-digit conversion limit
-        raise click.BadParameter(f"not valid JSON ({exc})", param_hint=option) from None
-    try:
-        # A "\\udXXX" escape decodes to a lone surrogate, which no field can store.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        bad = f"U+{ord(exc.object[exc.start]):04X}"
-        raise click.BadParameter(f"not valid Unicode text (unpaired surrogate {bad})", param_hint=option) from None
-    return data
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -287,8 +230,6 @@ def demo(app: AppContext, count: int, seed: int) -> None:
 
 
 # ------------------------------------------------------------------ import (cli_import.py)
-from .cli_import import import_group  # noqa: E402  (it imports pass_app and emit from here)
-
 main.add_command(import_group)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from .cli import AppContext, emit, pass_app
+from .cli_common import AppContext, emit, pass_app
 from .cli_types import TEXT
 from .errors import ParsalinkError
 

@@ -2,7 +2,8 @@
 
 Each step is one transaction that also bumps ``PRAGMA user_version``, so a file is always at
 exactly one version. Never edit a released step: add a new one. ``models.py`` mirrors the
-result for SQLModel; ``tests/test_schema.py`` checks the two agree.
+result for SQLModel; ``tests/test_db.py::test_models_match_the_migrated_schema`` checks the two
+agree. Why the schema looks as it does: docs/architecture.md, "Data model".
 """
 
 from __future__ import annotations

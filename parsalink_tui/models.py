@@ -2,7 +2,8 @@
 
 Timestamps are stored as fixed-width UTC text (``timeutil.to_store``) so text order is time
 order and bulk inserts need no conversion. The migrations are the source of truth for DDL
-(indexes, triggers, the FTS table); ``tests/test_schema.py`` checks these columns match it.
+(indexes, triggers, the FTS table); ``tests/test_db.py::test_models_match_the_migrated_schema``
+checks these columns match it (docs/architecture.md, "Data model").
 API shapes (camelCase) live in ``schemas.py``, not here.
 """
 

@@ -64,7 +64,7 @@ def nfc(text: str) -> str:
 def strip_control(value: str, *, keep_newlines: bool = False) -> str:
     """Remove control characters and surrounding whitespace from user text, in NFC.
 
-    User data reaches the terminal (rule 2 of ARCHITECTURE.md), so escape sequences and other
+    User data reaches the terminal (rule 2 of docs/architecture.md), so escape sequences and other
     controls must not survive input. Line breaks and tabs are whitespace the user meant: they
     become a space, or with ``keep_newlines`` (multi-line notes) line breaks are kept as "\\n"
     ("\\r\\n" and a lone "\\r" included) and tabs still become a space. Every text field,

@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from parsalink_tui.service import Service
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+# The hardening figures are summed and printed by the controller, also under pytest-xdist.
+pytest_plugins = ["tests.hardening.figures"]
+
+# Real files from other projects, copied with their SOURCE.txt (origin, licence): tests/data/README.md.
+CORPORA = Path(__file__).resolve().parent / "data"
+
+
+#: Tests that run several busy processes at once (contention, kills at random points, a TUI
+#: triaging under an import): under pytest-xdist (`-n 2 --dist loadgroup` in pyproject.toml)
+#: they run one after another on one worker, so two of them never compete for the same cores.
+ONE_AT_A_TIME = {
+    "hardening/test_concurrency.py",
+    "hardening/test_concurrent_cli_imports.py",
+    "hardening/test_concurrent_tui_import.py",
+    "hardening/test_import_kills.py",
+    "hardening/test_tui_kills.py",
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).as_posix() in ONE_AT_A_TIME:
+            item.add_marker(pytest.mark.xdist_group("busy-processes"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-benchmark, where installed, turns itself off under xdist with a warning (an error
+    # under -W error); nothing here is a benchmark (bench/ is run by hand), so turn it off quietly.
+    parallel = config.getoption("dist", "no") != "no" or "PYTEST_XDIST_WORKER" in os.environ
+    if parallel and config.pluginmanager.hasplugin("benchmark"):
+        config.option.benchmark_disable = True
 
 
 @pytest.fixture(autouse=True)

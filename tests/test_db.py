@@ -174,7 +174,7 @@ def test_models_match_the_migrated_schema(tmp_path):
 
 
 def test_core_does_not_import_textual():
-    """House rule 1: nothing outside tui/ imports textual."""
+    """House rule 1 (docs/architecture.md): nothing outside tui/ imports textual."""
     import pathlib
     import re
 

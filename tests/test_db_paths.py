@@ -38,10 +38,10 @@ def test_every_folder_made_is_private_whatever_the_umask(tmp_path: Path, umask_z
 
 
 def test_existing_folders_keep_their_mode(tmp_path: Path, umask_zero) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir(mode=0o755)
-    Service.open(shared / "new" / "x.db").close()
-    assert (mode(shared), mode(shared / "new")) == (0o755, 0o700)
+    existing = tmp_path / "existing"
+    existing.mkdir(mode=0o755)
+    Service.open(existing / "new" / "x.db").close()
+    assert (mode(existing), mode(existing / "new")) == (0o755, 0o700)
 
 
 def test_an_empty_file_it_fills_becomes_private(tmp_path: Path, umask_zero) -> None:

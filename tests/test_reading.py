@@ -1,6 +1,6 @@
 """Reading uploaded CSV bytes: encodings, dialects, header detection, row numbers, refusals.
 
-The shared corpora are real files written by other projects (see each SOURCE.txt); the small
+The corpora in tests/data are real files written by other projects (see each SOURCE.txt); the small
 files built here imitate what Google, Outlook, LinkedIn and Excel actually write.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,18 +21,11 @@ from parsalink_tui.importing.reading import (
     open_csv,
     row_width_error,
 )
+from tests.conftest import CORPORA
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 SPECTRUM = CORPORA / "csv-spectrum"
 CSVKIT = CORPORA / "encodings-and-dialects" / "csvkit-examples"
 THUNDERBIRD = CORPORA / "exports" / "thunderbird-import-tests"
-
-
-def corpus(path: Path) -> Path:
-    """The corpus file, or skip the test when the shared corpora are not checked out."""
-    if not path.exists():
-        pytest.skip(f"shared corpus file missing: {path}")
-    return path
 
 
 def rows_of(source: CsvSource) -> list[tuple[int, list[str]]]:
@@ -50,8 +42,8 @@ SPECTRUM_NAMES = [
 
 @pytest.mark.parametrize("name", SPECTRUM_NAMES)
 def test_csv_spectrum_matches_expected_json(name: str) -> None:
-    source = open_csv(corpus(SPECTRUM / "csvs" / f"{name}.csv").read_bytes())
-    expected = json.loads(corpus(SPECTRUM / "json" / f"{name}.json").read_text("utf-8"))
+    source = open_csv((SPECTRUM / "csvs" / f"{name}.csv").read_bytes())
+    expected = json.loads((SPECTRUM / "json" / f"{name}.json").read_text("utf-8"))
     if name == "location_coordinates":
         # Upstream mistake: this JSON is a bare object, not a list of rows, and its phone
         # number (1234567890) is not the one in the CSV (2095257564). Compare with the CSV's
@@ -65,7 +57,7 @@ def test_csv_spectrum_matches_expected_json(name: str) -> None:
 
 
 def test_spectrum_multiline_record_keeps_row_numbers() -> None:
-    source = open_csv(corpus(SPECTRUM / "csvs" / "newlines_crlf.csv").read_bytes())
+    source = open_csv((SPECTRUM / "csvs" / "newlines_crlf.csv").read_bytes())
     # "Once upon \r\na time" spans two lines but is one record: row 3; "7,8,9" is row 4.
     assert [number for number, _ in source.records()] == [2, 3, 4]
     assert source.records().__next__()[1] == ["1", "2", "3"]
@@ -76,20 +68,20 @@ def test_spectrum_multiline_record_keeps_row_numbers() -> None:
 
 
 def test_utf8_bom_is_dropped_from_the_first_header() -> None:
-    source = open_csv(corpus(CSVKIT / "test_utf8_bom.csv").read_bytes())
+    source = open_csv((CSVKIT / "test_utf8_bom.csv").read_bytes())
     assert source.encoding == "utf-8-sig"
     assert source.header == ["foo", "bar", "baz"]
     assert rows_of(source) == [(2, ["1", "2", "3"]), (3, ["4", "5", "ʤ"])]
 
 
 def test_utf8_without_trailing_newline() -> None:
-    source = open_csv(corpus(CSVKIT / "test_utf8.csv").read_bytes())
+    source = open_csv((CSVKIT / "test_utf8.csv").read_bytes())
     assert source.encoding == "utf-8"
     assert rows_of(source)[-1] == (3, ["4", "5", "ʤ"])
 
 
 def test_latin1_fallback() -> None:
-    source = open_csv(corpus(CSVKIT / "test_latin1.csv").read_bytes())
+    source = open_csv((CSVKIT / "test_latin1.csv").read_bytes())
     assert source.encoding == "latin-1"
     assert rows_of(source) == [(2, ["1", "2", "3"]), (3, ["4", "5", "©"])]
 
@@ -99,7 +91,7 @@ def test_latin1_fallback() -> None:
     [("test_utf16_little.csv", "utf-16-le"), ("test_utf16_big.csv", "utf-16-be")],
 )
 def test_utf16_with_bom(name: str, encoding: str) -> None:
-    source = open_csv(corpus(CSVKIT / name).read_bytes())
+    source = open_csv((CSVKIT / name).read_bytes())
     assert source.encoding == encoding
     assert source.header == ["a", "b", "c"]
     assert rows_of(source) == [(2, ["1", "2", "3"]), (3, ["4", "5", "ʤ"])]
@@ -107,17 +99,17 @@ def test_utf16_with_bom(name: str, encoding: str) -> None:
 
 def test_null_byte_is_refused() -> None:
     with pytest.raises(ImportFileError, match=r"NUL bytes .*line 2.*CSV text file"):
-        open_csv(corpus(CSVKIT / "null_byte.csv").read_bytes())
+        open_csv((CSVKIT / "null_byte.csv").read_bytes())
 
 
 def test_mac_cr_newlines_with_cr_inside_quotes() -> None:
-    source = open_csv(corpus(CSVKIT / "mac_newlines.csv").read_bytes())
+    source = open_csv((CSVKIT / "mac_newlines.csv").read_bytes())
     assert source.header == ["a", "b", "c"]
     assert rows_of(source) == [(2, ["1", "2", "3"]), (3, ["Once upon\ra time", "5", "6"])]
 
 
 def test_ragged_rows_are_yielded_and_reported() -> None:
-    source = open_csv(corpus(CSVKIT / "bad.csv").read_bytes())
+    source = open_csv((CSVKIT / "bad.csv").read_bytes())
     width = len(source.header)
     rows = rows_of(source)
     assert [(number, len(cells)) for number, cells in rows] == [(2, 4), (3, 2), (4, 3)]
@@ -134,13 +126,13 @@ def test_ragged_rows_are_yielded_and_reported() -> None:
 )
 def test_rows_of_empty_cells_are_blank(name: str) -> None:
     # ",,," and "," carry no data: skipped (and counted as rows), not reported as ragged.
-    source = open_csv(corpus(CSVKIT / name).read_bytes())
+    source = open_csv((CSVKIT / name).read_bytes())
     assert source.header == ["a", "b", "c"]
     assert source.count() == 0 and rows_of(source) == []
 
 
 def test_line_breaks_inside_a_header_cell() -> None:
-    source = open_csv(corpus(CSVKIT / "test_header_newline.csv").read_bytes())
+    source = open_csv((CSVKIT / "test_header_newline.csv").read_bytes())
     raw = "\t\n\v\f\r start \t\n\v\f\r end \t\n\v\f\r"
     assert source.raw_header == [raw, "b", "c"]
     assert source.header == ["start end", "b", "c"]
@@ -148,13 +140,13 @@ def test_line_breaks_inside_a_header_cell() -> None:
 
 
 def test_blank_lines_before_the_header_are_counted() -> None:
-    source = open_csv(corpus(CSVKIT / "test_skip_lines.csv").read_bytes())
+    source = open_csv((CSVKIT / "test_skip_lines.csv").read_bytes())
     assert source.header_row == 4
     assert rows_of(source) == [(5, ["1", "2", "3"])]
 
 
 def test_leading_zeroes_stay_text() -> None:
-    source = open_csv(corpus(CSVKIT / "test_no_leading_zeroes.csv").read_bytes())
+    source = open_csv((CSVKIT / "test_no_leading_zeroes.csv").read_bytes())
     assert rows_of(source) == [(2, ["01", "00.11", "0.1"])]
 
 
@@ -162,7 +154,7 @@ def test_leading_zeroes_stay_text() -> None:
 
 
 def test_thunderbird_semicolon_file() -> None:
-    source = open_csv(corpus(THUNDERBIRD / "csv_semicolon.csv").read_bytes())
+    source = open_csv((THUNDERBIRD / "csv_semicolon.csv").read_bytes())
     assert source.delimiter == ";"
     assert source.header == ["Display Name", "First Name", "Last Name", "Primary Email"]
     assert rows_of(source) == [
@@ -173,11 +165,11 @@ def test_thunderbird_semicolon_file() -> None:
 
 def test_thunderbird_file_without_header_is_refused() -> None:
     with pytest.raises(ImportFileError, match=r"no header row found.*John Doe"):
-        open_csv(corpus(THUNDERBIRD / "csv_no_header.csv").read_bytes())
+        open_csv((THUNDERBIRD / "csv_no_header.csv").read_bytes())
 
 
 def test_thunderbird_addressbook_37_columns() -> None:
-    source = open_csv(corpus(THUNDERBIRD / "basic_csv_addressbook.csv").read_bytes())
+    source = open_csv((THUNDERBIRD / "basic_csv_addressbook.csv").read_bytes())
     assert len(source.header) == 37 and source.header[-1] == "Screen Name"
     rows = rows_of(source)
     assert [(number, cells[4]) for number, cells in rows] == [
@@ -189,7 +181,7 @@ def test_thunderbird_addressbook_37_columns() -> None:
 
 @pytest.mark.parametrize(("name", "delimiter"), [("export.csv", ","), ("export.txt", "\t")])
 def test_thunderbird_export_quoted_tab_newline_and_quotes(name: str, delimiter: str) -> None:
-    source = open_csv(corpus(THUNDERBIRD / name).read_bytes())
+    source = open_csv((THUNDERBIRD / name).read_bytes())
     assert source.delimiter == delimiter
     rows = rows_of(source)
     assert [number for number, _ in rows] == [2, 3]

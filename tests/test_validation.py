@@ -36,16 +36,14 @@ from parsalink_tui.validation import (
     normalize_tags,
     strip_control,
 )
+from tests.conftest import CORPORA
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 EMAIL_VECTORS = CORPORA / "email-vectors" / "python-email-validator_test_syntax_vectors.json"
 TRICKY_EMAILS = CORPORA / "email-vectors" / "tricky_emails_curated.csv"
 PHONE_VECTORS = CORPORA / "phone-vectors" / "phonenumberutiltest_parse_inputs.json"
 
 
 def _load_json(path: Path) -> list[dict]:
-    if not path.exists():
-        pytest.skip(f"test corpus not found: {path} (expected the shared/ folder next to the repo)")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -384,8 +382,6 @@ def test_email_vectors_match_recorded_verdicts():
 
 
 def test_tricky_emails_match_library_and_recorded_verdicts():
-    if not TRICKY_EMAILS.exists():
-        pytest.skip(f"test corpus not found: {TRICKY_EMAILS}")
     with TRICKY_EMAILS.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 62

@@ -77,8 +77,10 @@ class ParsalinkApp(App[None]):
     @background(group="imports", failure="Imports not resumed")
     def resume_imports(self) -> None:
         """Start the core's import worker: a job left by a process that died resumes (off the UI thread)."""
-        self.service.resume_imports()
+        # The unfinished jobs are listed before the worker starts: one it ends at once is followed
+        # (and its ending announced) all the same.
         running = [j["uid"] for j in self.service.list_import_jobs(with_issues=False) if j["status"] not in ENDED]
+        self.service.resume_imports()
         for uid in reversed(running):  # oldest last, so it is the one the import screen shows
             self.call_from_thread(self.imports.follow, uid)
 

@@ -1,7 +1,7 @@
 """``ImportWatch``: the app's eye on running import jobs, whichever screen is showing.
 
 Jobs run in the core's worker thread (``Service.resume_imports``); the TUI only polls their rows
-(ARCHITECTURE.md, "Import jobs"). The watch polls each job it follows every
+(docs/architecture.md, "Import pipeline"). The watch polls each job it follows every
 :data:`POLL_SECONDS` with ``with_issues=False`` (one small read), publishes every poll on
 :attr:`ImportWatch.polled` for the screens that show progress, and says so in a notification
 when a job ends — also when the user is triaging on the contacts screen. The timer runs only

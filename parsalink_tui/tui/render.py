@@ -3,7 +3,7 @@
 Everything a user (or an imported file) typed goes through :func:`clean` before it reaches the
 screen: control characters are dropped, so an escape sequence stored by another tool prints as
 harmless text, and ``Text``/``Content`` are built from it as literal strings, so ``[bold]`` is
-shown as typed (rule 2 of ARCHITECTURE.md).
+shown as typed (rule 2 of docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,13 +1,11 @@
 """Shared helpers for the hardening suite: an in-process CLI runner, the one-line error check,
-and a tally of how many inputs each test tried (printed at the end of the run, quoted in
-docs/reliability.md)."""
+and (from figures.py) the tally of how many inputs each test tried."""
 
 from __future__ import annotations
 
 import io
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,40 +13,7 @@ import pytest
 
 from parsalink_tui.cli import run
 
-#: Inputs tried per kind, summed over the run ("hypothesis: csv bytes" → 400, ...).
-FIGURES: Counter[str] = Counter()
-
-
-#: Largest value seen per kind ("peak RSS of a giant CSV read, MB" → 140).
-PEAKS: dict[str, float] = {}
-
-
-#: Free-text lines for the summary (the random seeds of the kill harnesses, so a run can be repeated).
-NOTES: list[str] = []
-
-
-def tally(kind: str, n: int = 1) -> None:
-    FIGURES[kind] += n
-
-
-def record_peak(kind: str, value: float) -> None:
-    PEAKS[kind] = max(value, PEAKS.get(kind, value))
-
-
-def note(line: str) -> None:
-    NOTES.append(line)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    if FIGURES or PEAKS or NOTES:
-        terminalreporter.section("hardening figures")
-        for kind, n in sorted(FIGURES.items()):
-            terminalreporter.write_line(f"{n:>8}  {kind}")
-        for kind, value in sorted(PEAKS.items()):
-            terminalreporter.write_line(f"{value:>8}  {kind} (largest)")
-        for line in NOTES:
-            terminalreporter.write_line(f"          {line}")
-
+from .figures import note, record_peak, tally  # noqa: F401 (the tests import them from here)
 
 CliResult = tuple[int, str, str]
 

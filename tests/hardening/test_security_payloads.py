@@ -1,7 +1,7 @@
 """Hostile strings through the command line are inert: stored as given minus control characters,
 read back identically, printed as valid JSON, refused (where refused) with one clean line.
 
-Payloads: every string in /work/shared/corpora/security/ (CSV/formula injection from OWASP and
+Payloads: every string in tests/data/security/ (CSV/formula injection from OWASP and
 PayloadsAllTheThings, Rich/Textual markup and terminal escapes from real issues; see SOURCE.txt).
 Each goes in as a first and last name, title, tag, contact notes, account name, email local part,
 note, task title, user and source name. The TUI side is tested in tests/tui.

@@ -141,7 +141,7 @@ def test_rows_of_one_file_take_whichever_email_and_phone_column_they_fill(run_im
     assert people["quin@personal.example"]["phone"] == "+14155550103"  # second address, home phone
 
 
-# --- the shared corpora ------------------------------------------------------------------------
+# --- the corpora in tests/data ---------------------------------------------------------------
 
 
 def test_thunderbird_address_books_import_and_report_their_reserved_domains(run_import, service):

@@ -422,6 +422,25 @@ async def test_a_failed_job_shows_its_error_message(demo_service, make_app, db_p
 # ---------------------------------------------------------------- start-up
 
 
+async def test_a_job_that_ends_before_the_app_lists_the_jobs_is_still_announced(
+        demo_service, make_app, db_path, in_folder, monkeypatch):
+    """The start-up resume may end a job (here: it fails at once) before the app has looked at
+    the jobs; a loaded machine did exactly that. Its ending is announced all the same."""
+    import sqlite3
+
+    demo_service.start_import(leads_csv(in_folder), run=False)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("DELETE FROM import_file")
+    conn.close()
+    # The worker wins the race: the job has run (and failed) when resume_imports returns.
+    monkeypatch.setattr(demo_service, "resume_imports", demo_service.work_imports)
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: any(n.startswith("Import failed") for n in notes(pilot)), timeout=10)
+        assert "leads.csv: the uploaded file is no longer stored" in " ".join(notes(pilot))
+
+
 async def test_a_queued_job_left_behind_runs_when_the_app_starts(demo_service, make_app, in_folder):
     body = demo_service.start_import(leads_csv(in_folder), run=False)  # as if its worker never ran
     app = make_app(demo_service)

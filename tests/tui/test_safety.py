@@ -12,12 +12,11 @@ from parsalink_tui.tui.commands import ContactCommands
 from parsalink_tui.tui.detail_screen import DetailScreen
 from parsalink_tui.tui.help_screen import HelpScreen
 
+from ..conftest import CORPORA
 from .conftest import SIZE
 from .helpers import home, page_contacts, settle, status
 
-PAYLOADS = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared/corpora/security/tui_injection_payloads.json").read_text()
-)
+PAYLOADS = json.loads((CORPORA / "security" / "tui_injection_payloads.json").read_text(encoding="utf-8"))
 
 
 def cell_texts(screen) -> list[str]:
