@@ -19,7 +19,8 @@ import click
 @click.option("--body-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds a request body may take to arrive (slow clients get 408).")  # fmt: skip
 @click.pass_obj
-def serve(app: Any, host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None, body_timeout: float) -> None:
+def serve(app: Any, host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None,
+          body_timeout: float) -> None:  # fmt: skip
     """Serve the ParsaLink contacts API until SIGINT/SIGTERM; prints its base URL on stderr."""
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")

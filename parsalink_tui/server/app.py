@@ -34,7 +34,9 @@ def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) 
         await anyio.to_thread.run_sync(service.resume_imports)  # jobs left by a process that died
         yield
 
-    app = FastAPI(title="ParsaLink contacts API (parsalink-tui)", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="ParsaLink contacts API (parsalink-tui)", version="1", description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.service = service
     errors.install(app)
     app.include_router(contacts.router)

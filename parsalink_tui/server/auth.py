@@ -23,9 +23,11 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def acting_service(
+async def acting_service(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> Service:
+    # Runs on the event loop, not in the thread pool: one indexed read (~0.1 ms; WAL readers never
+    # wait for writers) costs less than a hop to a thread and back, which every request would pay.
     header = request.headers.get("authorization")
     if header is None:
         raise _unauthorized("Authentication credentials were not provided.")

@@ -75,8 +75,6 @@ async def read_upload(request: Request) -> Upload:
             raise FieldError("file", "No file was submitted.")
         if not isinstance(file, UploadFile):
             raise FieldError("file", "The submitted data was not a file. Check the encoding type on the form.")
-        if file.size is not None and file.size > MAX_FILE_BYTES:
-            raise HTTPException(413, f"The file is {file.size:,} bytes; the import limit is 10 MB ({MAX_FILE_BYTES:,} bytes).")
         data = await file.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise HTTPException(413, f"The file is over the import limit of 10 MB ({MAX_FILE_BYTES:,} bytes).")

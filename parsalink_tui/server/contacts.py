@@ -46,19 +46,22 @@ def _blank(value: str | None) -> str | None:
     return None if value is None or value.strip() == "" else value
 
 
-@router.get("/", response_model=None, responses={200: {"model": ContactPage}, **_ERRORS, 404: {"model": Detail, "description": "Invalid page."}})
+_PAGE_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 404: {"model": Detail, "description": "Invalid page."}}
+
+
+@router.get("/", response_model=None, responses={200: {"model": ContactPage}, **_PAGE_ERRORS})
 def list_contacts(
     request: Request,
     service: Service = Authed,
     page: str | None = Query(None, description="Page number (default: 1)"),
     limit: str | None = Query(None, description="Results per page (default: 20, max: 100)"),
-    stage: str | None = Query(None, description="new, contacted, engaged, proposal_sent, negotiation, customer, inactive"),
+    stage: str | None = Query(None, description="new, contacted, engaged, proposal_sent, negotiation, customer, …"),
     assignedTo: str | None = Query(None, description="A user id (usr_…), or 'none' for unassigned"),
     search: str | None = Query(None, description="Search by name, email, or phone"),
     createdAfter: str | None = Query(None, description="ISO 8601 date or datetime (no offset = UTC)"),
     createdBefore: str | None = Query(None, description="ISO 8601 date or datetime"),
     tags: str | None = Query(None, description="Comma-separated tag names; a contact must have all"),
-    ordering: str | None = Query(None, description="Extension: createdAt, updatedAt, lastName or stage; prefix - for descending"),
+    ordering: str | None = Query(None, description="Extension: createdAt, updatedAt, lastName or stage; - to reverse"),
 ) -> JSONResponse:
     """List contacts: ``{count, next, previous, results}``, newest first. Unknown parameters and
     empty values are ignored; an invalid value is a 400 naming its parameter."""
@@ -87,8 +90,10 @@ async def create_contact(request: Request, service: Service = Authed) -> JSONRes
 
 
 @router.get("/{contact_id}/", response_model=None, responses={200: {"model": ContactPublic}, **_ERRORS, **_NOT_FOUND})
-def get_contact(contact_id: str, service: Service = Authed) -> JSONResponse:
+async def get_contact(contact_id: str, service: Service = Authed) -> JSONResponse:
     """One contact, with its version as ``ETag``."""
+    # On the event loop: a primary-key read (~0.3 ms, never waits for a writer under WAL) costs
+    # less than the two thread switches of the thread pool, which a loaded machine makes slow.
     contact, version = service.get_contact(contact_id, with_version=True)
     return _with_etag(contact, version)
 

@@ -112,4 +112,7 @@ class Detail(SQLModel):
 class FieldErrors(SQLModel):
     """400: each refused field or parameter → its messages, e.g. ``{"email": ["Invalid email format"]}``."""
 
-    model_config = {"extra": "allow", "json_schema_extra": {"additionalProperties": {"type": "array", "items": {"type": "string"}}}}
+    model_config = {
+        "extra": "allow",
+        "json_schema_extra": {"additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    }

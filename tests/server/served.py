@@ -15,7 +15,7 @@ from typing import Any
 from parsalink_tui.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]
-READY = re.compile(r"serving the API at (http://[^ ]+/)")
+READY = re.compile(r"serving the API at (https?://[^ ]+/)")
 
 
 class Served:

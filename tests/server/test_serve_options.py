@@ -1,0 +1,56 @@
+"""``serve`` options: the clear-text warning off loopback, TLS, and the option checks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import warnings
+
+import httpx
+import pytest
+
+from parsalink_tui.cli import run
+from parsalink_tui.server.run import is_loopback
+
+from .served import Served
+
+
+def test_loopback_addresses():
+    assert all(is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "127.5.5.5"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "192.168.1.4", "example.com", "::"))
+
+
+def test_listening_beyond_loopback_without_tls_warns(tmp_path):
+    server = Served(tmp_path / "a.db", tmp_path, "--host", "0.0.0.0")
+    try:
+        warning = "".join(server.stderr)
+        assert "warning: listening on 0.0.0.0 without TLS" in warning
+        assert server.url.startswith("http://0.0.0.0:")
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_certificate_without_its_key_is_a_usage_error(tmp_path, capsys):
+    cert = tmp_path / "cert.pem"
+    cert.write_text("x")
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--db", str(tmp_path / "a.db"), "serve", "--ssl-certfile", str(cert)])
+    assert exit_info.value.code == 2
+    assert "--ssl-certfile and --ssl-keyfile go together" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+def test_tls(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)  # fmt: skip
+    server = Served(tmp_path / "a.db", tmp_path, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key))
+    try:
+        assert server.url.startswith("https://")
+        assert "warning" not in "".join(server.stderr)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            response = httpx.get(server.url + "api/contacts/", headers=server.auth, verify=str(cert))
+        assert response.status_code == 200
+    finally:
+        assert server.stop() == 0
