@@ -9,6 +9,7 @@ from typing import Any
 
 import uvicorn
 
+from ..errors import ParsalinkError
 from ..service import Service
 from .app import create_app
 from .limits import BODY_TIMEOUT_SECONDS
@@ -47,6 +48,15 @@ class _Server(uvicorn.Server):
         self._captured_signals.clear()
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, or ParsalinkError with one line (port in use, unknown host)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise ParsalinkError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+
+
 def serve_forever(
     service: Service,
     *,
@@ -75,4 +85,6 @@ def serve_forever(
         access_log=False,
         server_header=False,
     )
-    _Server(config, "https" if ssl_certfile else "http").run()
+    sock = listen(host, port)
+    with sock:
+        _Server(config, "https" if ssl_certfile else "http").run(sockets=[sock])

@@ -162,3 +162,15 @@ def test_filters_and_search_reach_the_core(api):
     api.create(email="b@example.com", lastName="Beta")
     assert [c["lastName"] for c in api.get("/api/contacts/?stage=engaged").json()["results"]] == ["Alpha"]
     assert [c["lastName"] for c in api.get("/api/contacts/?search=beta").json()["results"]] == ["Beta"]
+
+
+def test_changes_and_jobs_are_shared_with_the_tui_and_the_cli_on_the_same_file(api, tmp_path):
+    watcher = api.service.watch_changes()  # what the TUI polls to refresh
+    api.create()
+    assert watcher.changed()
+    watcher.close()
+    csv = tmp_path / "cli.csv"
+    csv.write_bytes(b"Email\ncli@example.com\n")
+    queued = api.service.start_import(csv, run=False)  # as `import start` does
+    seen = api.get(f"/api/crm/contacts/import-jobs/{queued['uid']}/")
+    assert (seen.status_code, seen.json()["filename"]) == (200, "cli.csv")

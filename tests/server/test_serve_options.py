@@ -54,3 +54,19 @@ def test_tls(tmp_path):
         assert response.status_code == 200
     finally:
         assert server.stop() == 0
+
+
+def test_a_port_in_use_is_one_error_line_and_exit_1(tmp_path):
+    import socket
+    import sys
+
+    from .served import ROOT
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        done = subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", str(tmp_path / "a.db"), "serve",
+                               "--port", str(port)], capture_output=True, text=True, env=env, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: cannot listen on 127.0.0.1 port {port}: Address already in use")
+    assert done.stderr.count("\n") == 1
