@@ -8,6 +8,7 @@ the job's label, never part of a path. Jobs run in this server's import worker t
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/api/crm/contacts", tags=["imports"])
 
 SYNC_IMPORT_MAX_ROWS = 1_000
 _POLL_SECONDS = 0.05
+_WAKE_EVERY = 40  # polls (2 s)
 _FINISHED = ("complete", "failed")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -73,11 +75,14 @@ async def import_now(request: Request, service: Service = Authed) -> JSONRespons
     rows, SYNC_IMPORT_MAX_ROWS) and answer with the finished job. Larger files: 400 naming
     /api/crm/contacts/import/start/. A job queued behind a running import waits for it."""
     queued = await _queue(request, service, SYNC_IMPORT_MAX_ROWS)
-    while True:
+    for polls in itertools.count(1):
         job = await run_in_threadpool(service.get_import_job, queued["uid"], with_issues=False)
         if job["status"] in _FINISHED:
             return JSONResponse(await run_in_threadpool(service.get_import_job, queued["uid"]))
+        if polls % _WAKE_EVERY == 0:  # a worker that died (its job goes stale) is replaced
+            await run_in_threadpool(service.resume_imports)
         await asyncio.sleep(_POLL_SECONDS)
+    raise AssertionError("unreachable")
 
 
 @router.get("/import-jobs/{job_uid}/", response_model=None,
