@@ -235,6 +235,7 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=30.0)
     parser.add_argument("--overhead-runs", type=int, default=200)
     parser.add_argument("--csv-rows", type=int, default=20_000, help="rows of each import in the load run")
+    parser.add_argument("--only", choices=("throughput", "overhead", "load"), help="run one part only")
     args = parser.parse_args()
 
     db = build(args.contacts)
@@ -248,9 +249,11 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {token}"}
     try:
         print(f"{args.contacts:,} contacts; server {url}; machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        throughput(url, headers, ids, args.clients, args.seconds, tag)
-        overhead(url, headers, service, ids, args.overhead_runs, tag)
-        ok = load(url, headers, db, args.clients, args.load_seconds, csv_path, args.csv_rows, tag, f"token:{made['id']}")
+        if args.only in (None, "throughput"):
+            throughput(url, headers, ids, args.clients, args.seconds, tag)
+        if args.only in (None, "overhead"):
+            overhead(url, headers, service, ids, args.overhead_runs, tag)
+        ok = args.only not in (None, "load") or load(url, headers, db, args.clients, args.load_seconds, csv_path, args.csv_rows, tag, f"token:{made['id']}")
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(60)

@@ -49,10 +49,26 @@ class _Server(uvicorn.Server):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket, or ParsalinkError with one line (port in use, unknown host)."""
+    """A listening socket, or ParsalinkError with one line (port in use, unknown host).
+
+    Made with protocol IPPROTO_TCP (not 0) and TCP_NODELAY: asyncio turns Nagle's algorithm off
+    only on connections whose socket says IPPROTO_TCP, and with it on, every answer written in two
+    parts (head, then body) waited for the client's delayed ACK: ~45 ms a request instead of ~1.
+    """
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
-        return socket.create_server((host, port), family=family, backlog=2048)
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.bind(address)
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
+        return sock
     except OSError as exc:
         raise ParsalinkError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
 

@@ -70,3 +70,14 @@ def test_a_port_in_use_is_one_error_line_and_exit_1(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith(f"error: cannot listen on 127.0.0.1 port {port}: Address already in use")
     assert done.stderr.count("\n") == 1
+
+
+def test_the_listening_socket_turns_nagle_off_for_its_connections():
+    import socket
+
+    from parsalink_tui.server.run import listen
+
+    with listen("127.0.0.1", 0) as sock:
+        # asyncio sets TCP_NODELAY on accepted connections only when the socket's protocol says TCP
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
