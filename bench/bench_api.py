@@ -23,6 +23,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -43,11 +44,15 @@ OUT = ROOT / "bench" / "out"
 
 
 def build(size: int) -> Path:
-    path = OUT / f"api-{size}.db"
-    if not path.exists():
+    """A fresh copy of the demo database (built once): every run starts at ``size`` contacts."""
+    base, path = OUT / f"api-{size}.base.db", OUT / f"api-{size}.db"
+    if not base.exists():
         OUT.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", str(path), "demo", "--contacts", str(size)],
+        subprocess.run([sys.executable, "-m", "parsalink_tui", "--db", str(base), "demo", "--contacts", str(size)],
                        check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(base, path)
     return path
 
 
