@@ -47,13 +47,13 @@ class InvalidPage(Exception):
 
 
 def _core_error(request: Request, exc: Exception) -> JSONResponse:
+    invalid_page = getattr(errors, "InvalidPageError", None)  # first: it may subclass one below
+    if invalid_page is not None and isinstance(exc, invalid_page):
+        return detail("Invalid page.", 404)
     if isinstance(exc, errors.ValidationError):
         return field_errors("non_field_errors" if exc.field == "body" else exc.field, exc.message)
     if isinstance(exc, errors.NotFoundError):
         return detail("Not found.", 404)
-    invalid_page = getattr(errors, "InvalidPageError", None)
-    if invalid_page is not None and isinstance(exc, invalid_page):
-        return detail("Invalid page.", 404)
     if isinstance(exc, errors.ConflictError):
         return detail(str(exc), 412, {"ETag": etag(exc.version)})
     if isinstance(exc, errors.ImportTooLarge):

@@ -174,3 +174,20 @@ def test_changes_and_jobs_are_shared_with_the_tui_and_the_cli_on_the_same_file(a
     queued = api.service.start_import(csv, run=False)  # as `import start` does
     seen = api.get(f"/api/crm/contacts/import-jobs/{queued['uid']}/")
     assert (seen.status_code, seen.json()["filename"]) == (200, "cli.csv")
+
+
+def test_the_cores_own_invalid_page_error_is_404_invalid_page(api, monkeypatch):
+    from parsalink_tui import errors
+
+    class InvalidPageError(errors.ValidationError):  # as the core may define it
+        def __init__(self) -> None:
+            super().__init__("page", "past the last page")
+
+    monkeypatch.setattr(errors, "InvalidPageError", InvalidPageError, raising=False)
+
+    def past_the_end(*args, **kwargs):
+        raise InvalidPageError()
+
+    monkeypatch.setattr(type(api.service), "list_contacts", past_the_end)
+    response = api.get("/api/contacts/?page=9")
+    assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})
