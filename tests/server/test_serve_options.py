@@ -81,3 +81,12 @@ def test_the_listening_socket_turns_nagle_off_for_its_connections():
         # asyncio sets TCP_NODELAY on accepted connections only when the socket's protocol says TCP
         assert sock.proto == socket.IPPROTO_TCP
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_sigint_stops_the_server_with_exit_0(tmp_path):
+    import signal
+
+    server = Served(tmp_path / "a.db", tmp_path)
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(60) == 0
+    assert "Traceback" not in "".join(server.stderr)
