@@ -7,6 +7,9 @@ stored as JSON so a list of tags or a flag reads back as what it was.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -14,9 +17,24 @@ from sqlalchemy import Connection, text
 from .schemas import activity_out
 
 _INSERT = text(
-    "INSERT INTO activity (contact_id, action, field, old_value, new_value, detail, created_at) "
-    "VALUES (:contact_id, :action, :field, :old_value, :new_value, :detail, :created_at)"
+    "INSERT INTO activity (contact_id, action, field, old_value, new_value, detail, created_at, actor) "
+    "VALUES (:contact_id, :action, :field, :old_value, :new_value, :detail, :created_at, :actor)"
 )
+
+# Who is making the changes of the current call: None for the local user (TUI, CLI), else e.g.
+# "token:tok_…" for a request of the HTTP API. Set with acting_as (Service.as_actor); a
+# ContextVar, so concurrent requests in threads or tasks each see their own.
+_actor: ContextVar[str | None] = ContextVar("parsalink_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: str | None) -> Iterator[None]:
+    """Stamp the activity rows written inside the block with ``actor``."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
 
 
 def _dump(value: Any) -> str | None:
@@ -42,6 +60,7 @@ def activity_row(
         "new_value": _dump(new),
         "detail": _dump(detail),
         "created_at": at,
+        "actor": _actor.get(),
     }
 
 

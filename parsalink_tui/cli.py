@@ -232,6 +232,13 @@ def demo(app: AppContext, count: int, seed: int) -> None:
 # ------------------------------------------------------------------ import (cli_import.py)
 main.add_command(import_group)
 
+# ------------------------------------------------------------------ API tokens, serve (cli_tokens.py, cli_serve.py)
+from .cli_serve import serve  # noqa: E402
+from .cli_tokens import tokens_group  # noqa: E402
+
+main.add_command(tokens_group)
+main.add_command(serve)
+
 
 # Messages quote what the user typed (an unknown id, a JSON key): control characters in it
 # must neither break the one-line promise nor reach the terminal as escape sequences.

@@ -93,3 +93,13 @@ class DatabaseFileError(ParsalinkError):
 
 class ImportRefused(ParsalinkError):
     """An import was refused before any job was created."""
+
+
+class ImportTooLarge(ImportRefused):
+    """An upload over a size cap: ``what`` is "bytes" (the 10 MB file cap) or "rows" (a caller's
+    cap on rows, e.g. the HTTP API's synchronous import); ``limit`` is the cap."""
+
+    def __init__(self, message: str, what: str, limit: int) -> None:
+        self.what = what
+        self.limit = limit
+        super().__init__(message)

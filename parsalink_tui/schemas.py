@@ -125,7 +125,8 @@ def _loads(value: str | None) -> Any:
 
 
 def activity_out(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    """An audit row; ``actor`` (who made the change, e.g. "token:tok_…") only when not the local user."""
+    out = {
         "id": row["id"],
         "contactId": row["contact_id"],
         "action": row["action"],
@@ -135,3 +136,7 @@ def activity_out(row: Mapping[str, Any]) -> dict[str, Any]:
         "detail": _loads(row["detail"]),
         "createdAt": to_api(row["created_at"]),
     }
+    actor = row.get("actor")
+    if actor:
+        out["actor"] = actor
+    return out

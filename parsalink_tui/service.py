@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import audit, contacts, directory, listing, notes_tasks
+from . import audit, contacts, directory, listing, notes_tasks, tokens
 from .config import default_region
 from .db import Database, open_database
 
@@ -22,6 +22,7 @@ class Service:
     def __init__(self, db: Database, *, region: str | None = None) -> None:
         self.db = db
         self.region = region or default_region()
+        self._token_uses = tokens.LastUsedRecorder(db)
 
     @classmethod
     def open(cls, path: Any = None, *, region: str | None = None) -> Service:
@@ -37,7 +38,13 @@ class Service:
         from .importing.runner import stop_worker
 
         stop_worker(self.db)
+        self._token_uses.close()
         self.db.close()
+
+    def as_actor(self, actor: str | None) -> Service:
+        """This service, with every audit row its methods write stamped with ``actor``
+        (e.g. "token:tok_…" for a request of the HTTP API); None is the local user."""
+        return _Acting(self, actor) if actor else self
 
     # contacts -----------------------------------------------------------------
     def list_contacts(self, **params: Any) -> dict[str, Any]:
@@ -164,6 +171,29 @@ class Service:
         with self.db.read() as conn:
             return directory.list_sources(conn)
 
+    # API tokens (parsalink_tui/tokens.py) -----------------------------------------
+    def create_token(self, name: str) -> dict[str, Any]:
+        """``{id, name, token, createdAt}``: the only time the secret is shown."""
+        with self.db.write() as conn:
+            return tokens.create_token(conn, name)
+
+    def list_tokens(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return tokens.list_tokens(conn)
+
+    def revoke_token(self, token_id: str) -> dict[str, Any]:
+        with self.db.write() as conn:
+            return tokens.revoke_token(conn, token_id)
+
+    def authenticate_token(self, secret: str) -> str | None:
+        """The id of the live token ``secret`` is, else None; notes its use (lastUsedAt, written
+        at most once a minute by another thread: this call never waits for the write lock)."""
+        with self.db.read() as conn:
+            token_id = tokens.authenticate(conn, secret)
+        if token_id is not None:
+            self._token_uses.note(token_id)
+        return token_id
+
     # imports ------------------------------------------------------------------
     # Async CSV import (reference: "Async CSV import"); the job design is in
     # importing/runner.py and importing/jobs.py. Jobs run in a worker thread of this process
@@ -189,7 +219,35 @@ class Service:
         from .importing import jobs
 
         filename, data = jobs.read_upload(path)
+        return self._queue_import(filename, data, source_uid, field_mappings, on_duplicate, run, None)
+
+    def start_import_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        source_uid: str | None = None,
+        field_mappings: Mapping[str, str | None] | str | None = None,
+        on_duplicate: str = "skip",
+        run: bool = True,
+        max_rows: int | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`start_import` for bytes received from a client (an HTTP upload). ``filename``
+        is only a label (its last path component is stored; no path is ever built from it) and
+        must end in ``.csv``. ``max_rows``: refuse (ImportTooLarge, what="rows") a file with more
+        records. Same refusals as :meth:`start_import` otherwise."""
+        from .importing import jobs
+
+        label = jobs.upload_label(filename)
+        jobs.check_upload_bytes(label, data)
+        return self._queue_import(label, data, source_uid, field_mappings, on_duplicate, run, max_rows)
+
+    def _queue_import(self, filename: str, data: bytes, source_uid: str | None, field_mappings: Any,
+                      on_duplicate: str, run: bool, max_rows: int | None) -> dict[str, Any]:  # fmt: skip
+        from .importing import jobs
+
         upload = jobs.inspect_upload(filename, data, field_mappings, accept_binary=True)
+        if max_rows is not None:
+            jobs.check_row_cap(upload, max_rows)
         with self.db.write() as conn:
             body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=self.region)
         if run:
@@ -244,3 +302,23 @@ class Service:
         from .importing.runner import work
 
         return work(self.db)
+
+
+class _Acting(Service):
+    """A view of a Service whose calls run with :func:`audit.acting_as` (see Service.as_actor)."""
+
+    def __init__(self, base: Service, actor: str) -> None:  # noqa: D107 - shares the base's state
+        self.__dict__.update(base.__dict__)
+        self._actor = actor
+
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        if name.startswith("_") or not callable(value):
+            return value
+        actor = super().__getattribute__("_actor")
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with audit.acting_as(actor):
+                return value(*args, **kwargs)
+
+        return call

@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from ..errors import ImportRefused, NotFoundError
+from ..errors import ImportRefused, ImportTooLarge, NotFoundError
 from ..ids import new_uid
 from ..timeutil import now_store, to_api
 from ..validation import strip_control
@@ -90,18 +90,45 @@ def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
         if not stat.S_ISREG(info.st_mode):
             raise ImportRefused(f"{shown} is not a regular file (a pipe or a device?)")
         if info.st_size > MAX_FILE_BYTES:
-            raise ImportRefused(_too_big(shown, info.st_size))
+            raise ImportTooLarge(_too_big(shown, info.st_size), "bytes", MAX_FILE_BYTES)
         try:
             data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise ImportRefused(f"{shown}: cannot read it ({exc.strerror})") from None
     if len(data) > MAX_FILE_BYTES:
-        raise ImportRefused(_too_big(shown, len(data)))
+        raise ImportTooLarge(_too_big(shown, len(data)), "bytes", MAX_FILE_BYTES)
     if len(data) != info.st_size:  # truncated or grown under us: half a file is not the file
         raise ImportRefused(f"{shown} changed while it was being read; import it again once it is complete")
     if not data:
         raise ImportRefused(f"{shown} is empty (0 bytes)")
     return strip_control(name) or "import.csv", data
+
+
+def upload_label(filename: str) -> str:
+    """The name a job shows for an upload whose name came from a client (an HTTP multipart
+    ``filename``): its last path component, controls removed. Only ever a label: no path is
+    built from it."""
+    name = strip_control(str(filename).replace("\\", "/").rsplit("/", 1)[-1])
+    return name if name not in ("", ".", "..") else "(no name)"
+
+
+def check_upload_bytes(label: str, data: bytes) -> None:
+    """The rules :func:`read_upload` applies to a file, for bytes received under ``label``."""
+    if not label.lower().endswith(".csv"):
+        raise ImportRefused(f"{label} is not a .csv file (export the contacts as CSV first)")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportTooLarge(_too_big(label, len(data)), "bytes", MAX_FILE_BYTES)
+    if not data:
+        raise ImportRefused(f"{label} is empty (0 bytes)")
+
+
+def check_row_cap(upload: Upload, max_rows: int) -> None:
+    """ImportTooLarge ("rows") when ``upload`` holds more than ``max_rows`` records."""
+    rows = upload.source.count() if upload.source is not None else 0
+    if rows > max_rows:
+        raise ImportTooLarge(
+            f"{upload.filename} has {rows:,} rows; at most {max_rows:,} are imported at once here", "rows", max_rows
+        )
 
 
 def _too_big(shown: str, size: int) -> str:

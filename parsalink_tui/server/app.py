@@ -1,0 +1,45 @@
+"""``create_app(service)``: the FastAPI application serving the reference API over one database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from ..service import Service
+from . import contacts, errors, imports
+from .limits import BODY_TIMEOUT_SECONDS, BodyLimits
+
+# Handlers run in a thread pool; each holds a database connection while it runs. Fewer threads
+# than the engine's pool (5 + 10 overflow) so a burst queues for a thread, never for a connection.
+WORKER_THREADS = 12
+
+DESCRIPTION = """The ParsaLink contacts API, served by `parsalink-tui serve` over a local database.
+
+Every endpoint takes `Authorization: Bearer <token>` (`parsalink-tui tokens create --name NAME`).
+Errors follow Django REST framework: 400 `{"field": ["message"]}`, 404 `{"detail": "Not found."}`.
+Extensions: the `ordering` list parameter, `ETag`/`If-Match` on contacts, and the synchronous
+`POST /api/crm/contacts/import/` for small CSVs.
+"""
+
+
+def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) -> FastAPI:
+    """The API on ``service``; jobs started here run in ``service``'s import worker thread."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        await anyio.to_thread.run_sync(service.resume_imports)  # jobs left by a process that died
+        yield
+
+    app = FastAPI(
+        title="ParsaLink contacts API (parsalink-tui)", version="1", description=DESCRIPTION, lifespan=lifespan
+    )
+    app.state.service = service
+    errors.install(app)
+    app.include_router(contacts.router)
+    app.include_router(imports.router)
+    app.add_middleware(BodyLimits, body_timeout=body_timeout)
+    return app
