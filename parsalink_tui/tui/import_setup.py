@@ -293,10 +293,8 @@ class ImportSetup(Vertical):
     def _show_info(self, preview: dict[str, Any]) -> None:
         delimiter = DELIMITERS.get(preview["delimiter"], repr(preview["delimiter"]))
         mapped = sum(1 for c in preview["columns"] if c["field"])
-        detail = (
-            f"{clean(preview['encoding'])} · {delimiter} · header row {preview['headerRow']} · "
-            f"{mapped}/{len(preview['columns'])} columns used"
-        )
+        where = "vCard" if preview.get("format") == "vcard" else f"{delimiter} · header row {preview['headerRow']}"
+        detail = f"{clean(preview['encoding'])} · {where} · {mapped}/{len(preview['columns'])} columns used"
         info = Content.assemble(
             (clean(preview["filename"]), "bold"),
             f"  ·  {preview['totalRows']:,} rows\n",
