@@ -288,6 +288,10 @@ def demo(app: AppContext, count: int, seed: int) -> None:
 from .cli_import import import_group  # noqa: E402  (it imports pass_app and emit from here)
 
 main.add_command(import_group)
+from .cli_export import backup, contacts_export  # noqa: E402  (likewise)
+
+contacts.add_command(contacts_export)
+main.add_command(backup)
 
 
 # Messages quote what the user typed (an unknown id, a JSON key): control characters in it

@@ -30,9 +30,12 @@ _GUARDED = re.compile("'+[=+\\-@\t\r]")
 _NEEDS_GUARD = re.compile("'*[=+\\-@\t\r]")
 
 
+_FIRST = frozenset("'=+-@\t\r")  # most cells start with none of these: no regex for them
+
+
 def guard(cell: str) -> str:
     """The cell as a spreadsheet will show rather than evaluate it."""
-    return "'" + cell if _NEEDS_GUARD.match(cell) else cell
+    return "'" + cell if cell[:1] in _FIRST and _NEEDS_GUARD.match(cell) else cell
 
 
 def unguard(cell: str) -> str:

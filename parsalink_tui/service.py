@@ -8,8 +8,8 @@ its audit rows commit together or not at all. Methods return the API's JSON shap
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, BinaryIO
 
 from . import audit, contacts, directory, listing, notes_tasks
 from .config import default_region
@@ -47,6 +47,23 @@ class Service:
     def stage_counts(self, **filters: Any) -> dict[str, int]:
         with self.db.read() as conn:
             return listing.stage_counts(conn, **filters)
+
+    def export_contacts(self, out: BinaryIO, *, fmt: str = "csv", vcard_version: int = 4,
+                        ordering: str | None = None, progress: Callable[[int, int], None] | None = None,
+                        **filters: Any) -> int:  # fmt: skip
+        """Write every contact the list filters match to ``out`` (csv, vcard or json), in one read
+        snapshot, chunk by chunk; returns how many (see parsalink_tui/exporting)."""
+        from .exporting import export_contacts
+
+        with self.db.read() as conn:
+            return export_contacts(conn, out, fmt=fmt, vcard_version=vcard_version, ordering=ordering,
+                                   progress=progress, **filters)  # fmt: skip
+
+    def backup(self, destination: str | os.PathLike[str]) -> dict[str, Any]:
+        """A consistent copy of the whole database at ``destination`` (see parsalink_tui/backup.py)."""
+        from .backup import backup_database
+
+        return backup_database(self.db, destination)
 
     def get_contact(self, contact_id: str) -> dict[str, Any]:
         with self.db.read() as conn:

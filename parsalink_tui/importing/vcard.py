@@ -242,6 +242,16 @@ def _split(value: str, separator: str) -> list[str]:
     return [_unescape(part) for part in parts]
 
 
+def _name_parts(value: str) -> list[str]:
+    """N's components (family; given; …); several values in one (unescaped commas) joined by a
+    space, as vobject's Name does; an escaped comma is part of the name."""
+    if "\\" not in value:
+        return [" ".join(part.split(",")) for part in value.split(";")]
+    from vobject.vcard import splitFields
+
+    return [" ".join(part) if isinstance(part, list) else part for part in splitFields(value)]
+
+
 def _types(line: _Line) -> set[str]:
     found = {t.strip().upper() for v in line.params.get("TYPE", []) for t in v.split(",")}
     return found | {s.upper() for s in line.singletons}
@@ -284,10 +294,9 @@ def card_cells(body: str) -> list[str]:
         line = _parse(raw)
         name = line.name
         if name == "N":
-            parts = _split(line.value, ";") + ["", ""]
+            parts = _name_parts(line.value) + ["", ""]
             if not cells[_AT["lastName"]] and not cells[_AT["firstName"]]:
-                cells[_AT["lastName"]] = " ".join(parts[0].split(","))
-                cells[_AT["firstName"]] = " ".join(parts[1].split(","))
+                cells[_AT["lastName"]], cells[_AT["firstName"]] = parts[0], parts[1]
         elif name == "FN":
             cells[_AT["fullName"]] = cells[_AT["fullName"]] or _unescape(line.value)
         elif name == "EMAIL":
