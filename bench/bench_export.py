@@ -3,7 +3,7 @@
     python bench/bench_export.py                       # 100k contacts, every format, 3 runs
     python bench/bench_export.py --contacts 1000000 --formats csv --runs 3
 
-Builds (once) a demo database under ``bench/out/`` with ``parsalink-tui demo``, then times
+Builds (once) a demo database under ``bench/out/`` as bench_list.py does (and shares it), then times
 ``Service.export_contacts`` of every contact to a file, a fresh process per run (cold Python,
 warm page cache), and prints the median wall time, the rate and the file size per format, with
 the peak memory of the exporting process (``ru_maxrss``).
@@ -17,10 +17,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+from bench_list import build  # the same demo databases (bench/out/list-N.db, seed 7)
 
 _ONE_RUN = """
 import json, resource, sys, time
@@ -32,19 +31,6 @@ with open(sys.argv[3], "wb") as out:
 seconds = time.perf_counter() - t0
 print(json.dumps({"n": n, "seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def build(size: int) -> Path:
-    path = OUT / f"export-{size}.db"
-    if not path.exists():
-        OUT.mkdir(exist_ok=True)
-        t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "parsalink_tui", "--db", str(path), "demo", "--contacts", str(size), "--seed", "7"],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        print(f"built {path.name} in {time.perf_counter() - t0:.1f} s")
-    return path
 
 
 def main() -> None:
@@ -67,7 +53,7 @@ def main() -> None:
             n = runs[0]["n"]
             print(f"{fmt:6} {n:,} contacts: median {seconds:.2f} s ({n / seconds:,.0f}/s), "
                   f"{target.stat().st_size / 1048576:.1f} MB, peak RSS {max(r['rss_mb'] for r in runs):.0f} MB "
-                  f"(runs: {', '.join(f'{r['seconds']:.2f}' for r in runs)})")  # fmt: skip
+                  f"(runs: {', '.join(format(r['seconds'], '.2f') for r in runs)})")  # fmt: skip
 
 
 if __name__ == "__main__":
