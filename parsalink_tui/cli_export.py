@@ -10,9 +10,8 @@ the whole database while it is in use and prints ``{path, bytes, contacts, schem
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -55,26 +54,9 @@ def contacts_export(app: AppContext, fmt: str, vcard_version: str, stage: str | 
                "created_before": created_before, "tags": tags, "ordering": ordering}  # fmt: skip
     options = {"fmt": fmt, "vcard_version": int(vcard_version), **filters}
     if output is None:
-        _export(app, click.get_binary_stream("stdout"), options)
-        return
-    try:
-        fd = os.open(output, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        raise click.BadParameter(f"{output} exists; name a new file", param_hint="--output") from None
-    except OSError as exc:
-        raise click.BadParameter(f"cannot create {output}: {exc.strerror}", param_hint="--output") from None
-    except ValueError:  # a NUL in the name
-        raise click.BadParameter(f"{output!r} is not a file name", param_hint="--output") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            _export(app, out, options)
-    except BaseException:
-        os.unlink(output)  # half an export is no export
-        raise
-
-
-def _export(app: AppContext, out: BinaryIO, options: dict) -> None:
-    app.service.export_contacts(out, **options)
+        app.service.export_contacts(click.get_binary_stream("stdout"), **options)
+    else:
+        app.service.export_to_file(output, **options)
 
 
 @click.command("backup")

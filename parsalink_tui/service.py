@@ -59,6 +59,16 @@ class Service:
             return export_contacts(conn, out, fmt=fmt, vcard_version=vcard_version, ordering=ordering,
                                    progress=progress, **filters)  # fmt: skip
 
+    def export_to_file(self, path: str | os.PathLike[str], *, fmt: str | None = None, **options: Any) -> dict[str, Any]:
+        """:meth:`export_contacts` into a new file (0600, never over one; removed if the export
+        fails); ``fmt`` None takes it from the name's ending. Returns ``{path, format, count}``."""
+        from .exporting import format_for, new_file
+
+        fmt = fmt or format_for(path)
+        with new_file(path) as out:
+            count = self.export_contacts(out, fmt=fmt, **options)
+        return {"path": str(path), "format": fmt, "count": count}
+
     def backup(self, destination: str | os.PathLike[str]) -> dict[str, Any]:
         """A consistent copy of the whole database at ``destination`` (see parsalink_tui/backup.py)."""
         from .backup import backup_database

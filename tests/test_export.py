@@ -174,7 +174,7 @@ def test_cli_export_to_stdout_and_to_a_new_file(tmp_path):
     assert target.stat().st_mode & 0o777 == 0o600 and target.read_bytes().count(b"BEGIN:VCARD") == 30
     again = subprocess.run([*base, "contacts", "export", "-o", str(target)], capture_output=True, text=True,
                            check=False)  # fmt: skip
-    assert again.returncode == 2 and "exists" in again.stderr and again.stdout == ""
+    assert again.returncode == 1 and "exists" in again.stderr and again.stdout == ""
     bad = subprocess.run([*base, "contacts", "export", "--ordering", "email"], capture_output=True, text=True,
                          check=False)  # fmt: skip
     assert bad.returncode == 1 and bad.stderr.startswith("error: ordering") and bad.stdout == ""

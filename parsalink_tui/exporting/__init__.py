@@ -16,16 +16,51 @@ the same contacts: names, email, phone, title, stage, account, owner, tags, note
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection
 
-from ..errors import ValidationError
+from ..errors import ParsalinkError, ValidationError
 from ..listing import count_contacts, every_match, make_filters, order_clause
+from ..validation import strip_control
 
 FORMATS = ("csv", "vcard", "json")
 VCARD_VERSIONS = (3, 4)
+#: The format a file name's ending asks for (the TUI's export prompt).
+EXTENSIONS = {".csv": "csv", ".vcf": "vcard", ".vcard": "vcard", ".json": "json"}
+
+
+def format_for(path: str | os.PathLike[str]) -> str:
+    """The export format a file name asks for by its ending; ValidationError for another one."""
+    fmt = EXTENSIONS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ValidationError("file", f"name it .csv, .vcf or .json (the ending picks the format), not {Path(path).name!r}")
+    return fmt
+
+
+@contextmanager
+def new_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A new file at ``path``, created 0600 (it holds personal data), never over an existing
+    one; removed again if the block fails (half an export is no export)."""
+    shown = strip_control(str(path))
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise ParsalinkError(f"{shown} exists; name a new file") from None
+    except OSError as exc:
+        raise ParsalinkError(f"cannot create {shown}: {exc.strerror}") from None
+    except ValueError:  # a NUL in the name
+        raise ParsalinkError(f"{shown!r} is not a file name") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+    except BaseException:
+        os.unlink(path)
+        raise
 
 
 def writer_for(fmt: str, out: BinaryIO, *, vcard_version: int = 4) -> Any:

@@ -60,6 +60,7 @@ class ContactCommands(Provider):
             ("Load demo data", run("action_load_demo"), "500 sample contacts into an empty database (D)"),
             ("Import contacts from a CSV file", self.app.open_imports, "New import, or the running one (i)"),
             ("Recent imports", partial(self.app.open_imports, "recent"), "The last 50 import jobs, with their errors"),
+            ("Export this view to a file", run("action_export"), "CSV, vCard or JSON: every contact the filters match (X)"),
             ("Toggle: next row after a stage key", self.app.action_toggle_advance, "Triage setting"),
             ("Undo", self.app.action_undo, "u / ctrl+z"),
             ("Redo", self.app.action_redo, "ctrl+y"),

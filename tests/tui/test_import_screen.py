@@ -70,15 +70,6 @@ async def open_and_type_path(pilot: Pilot, path: str) -> None:
     await settle(pilot, 0.3)
 
 
-@pytest.fixture
-def in_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder of exports, made the working directory (the file tree's root)."""
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
 # ---------------------------------------------------------------- picking a file
 
 
