@@ -60,7 +60,8 @@ X_FIELDS = {
 OUR_PRODID = "-//parsalink-tui//EN"
 
 _BLOBS = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
-_EDGE = re.compile(r"^[ \t]*(BEGIN|END)[ \t]*:[ \t]*VCARD[ \t]*$", re.MULTILINE | re.IGNORECASE)
+# At the start of a line: an indented "END:VCARD" is the continuation of a folded value.
+_EDGE = re.compile(r"^(BEGIN|END)[ \t]*:[ \t]*VCARD[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _NO_PREF = 101  # 4.0 PREF runs 1 (most preferred) to 100
 
 

@@ -194,6 +194,9 @@ def test_cli_import_start_wait_and_preview(tmp_path):
     assert job["status"] == "complete" and job["successCount"] == 2
 
 
-def test_reader_keeps_cards_apart_when_a_value_mentions_begin(tmp_path):
-    source = open_vcard(b"BEGIN:VCARD\nNOTE:BEGIN:VCARD is how a card starts\nEMAIL:a@x.example\nEND:VCARD\n")
-    assert source.count() == 1
+def test_a_value_that_mentions_begin_or_end_does_not_cut_the_card():
+    source = open_vcard(b"BEGIN:VCARD\r\nNOTE:BEGIN:VCARD is how a card starts and\r\n END:VCARD\r\n"
+                        b" ends it\r\nEMAIL:a@x.example\r\nEND:VCARD\r\n")  # a folded NOTE
+    [(number, cells)] = list(source.records())
+    assert number == 1 and cells[COLUMNS.index("email")] == "a@x.example"
+    assert cells[COLUMNS.index("notes")] == "BEGIN:VCARD is how a card starts andEND:VCARDends it"  # unfolded
