@@ -200,3 +200,20 @@ def test_a_value_that_mentions_begin_or_end_does_not_cut_the_card():
     [(number, cells)] = list(source.records())
     assert number == 1 and cells[COLUMNS.index("email")] == "a@x.example"
     assert cells[COLUMNS.index("notes")] == "BEGIN:VCARD is how a card starts andEND:VCARDends it"  # unfolded
+
+
+def test_quoted_printable_with_an_unknown_charset_or_in_lower_case():
+    source = open_vcard(
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=x-mac-nonsense;ENCODING=QUOTED-PRINTABLE:M=FCller;J=FCrgen\r\n"
+        b"NOTE;encoding=quoted-printable:caf=C3=A9=0D=0Asecond line\r\nEMAIL:j@x.example\r\nEND:VCARD\r\n"
+    )  # fmt: skip
+    [(_, cells)] = list(source.records())
+    at = COLUMNS.index
+    assert (cells[at("firstName")], cells[at("lastName")]) == ("Jürgen", "Müller")  # not UTF-8: Windows-1252
+    assert cells[at("notes")] == "café\nsecond line"
+
+
+def test_records_resume_after_a_card_number():
+    source = open_vcard((DATA / "carddav-dump.vcf").read_bytes())
+    assert [number for number, _ in source.records(start_after_row=3)] == [4, 5, 6]
+    assert source.sample(2)[0][COLUMNS.index("email")] == "priya.raman@indigo.example"
