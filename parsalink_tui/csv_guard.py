@@ -30,12 +30,14 @@ _GUARDED = re.compile("'+[=+\\-@\t\r]")
 _NEEDS_GUARD = re.compile("'*[=+\\-@\t\r]")
 
 
-_FIRST = frozenset("'=+-@\t\r")  # most cells start with none of these: no regex for them
+#: The first characters a cell needing a guard can start with; most cells start with none of
+#: them, and a caller with many cells can skip the call for those (see exporting/csv_out.py).
+FIRST_CHARS = frozenset("'=+-@\t\r")
 
 
 def guard(cell: str) -> str:
     """The cell as a spreadsheet will show rather than evaluate it."""
-    return "'" + cell if cell[:1] in _FIRST and _NEEDS_GUARD.match(cell) else cell
+    return "'" + cell if cell[:1] in FIRST_CHARS and _NEEDS_GUARD.match(cell) else cell
 
 
 def unguard(cell: str) -> str:

@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from ..csv_guard import MARKER, guard
+from ..csv_guard import FIRST_CHARS, MARKER, guard
 from ..timeutil import to_api
 
 #: Columns of the export. The contact fields are the importer's own names (mapping.FIELDS);
@@ -60,7 +60,7 @@ class CsvWriter:
     def write(self, chunk: list[tuple[Mapping[str, Any], list[str]]]) -> None:
         writerow = self._csv.writerow
         for row, tags in chunk:
-            writerow([guard(cell) for cell in cells_of(row, tags)])
+            writerow([guard(cell) if cell[:1] in FIRST_CHARS else cell for cell in cells_of(row, tags)])
         self._flush()
 
     def end(self) -> None:

@@ -21,27 +21,29 @@ from ..importing.vcard import OUR_PRODID
 from .csv_out import owner_of
 
 _FOLD = 75
-_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", ",": "\\,", ";": "\\;"})
 
 
 def escape(value: str) -> str:
-    return value.translate(_ESCAPES)
+    """A TEXT value: backslash, line break, comma and semicolon escaped (chained replaces: ~3x
+    faster than str.translate here, which was a fifth of a vCard export's time)."""
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace(",", "\\,").replace(";", "\\;")
 
 
-def fold(line: str) -> bytes:
-    """One content line as UTF-8 bytes, folded at 75 octets (continuations start with a space)."""
+def fold(line: str) -> str:
+    """One content line folded at 75 octets of UTF-8 (continuations start with a space), never
+    inside a character; most lines are short and ASCII and come back as they are."""
+    if len(line) <= _FOLD and (line.isascii() or len(line.encode("utf-8")) <= _FOLD):
+        return line
     data = line.encode("utf-8")
-    if len(data) <= _FOLD:
-        return data + b"\r\n"
     parts = []
     start, width = 0, _FOLD
     while start < len(data):
         end = min(start + width, len(data))
         while end < len(data) and data[end] & 0xC0 == 0x80:  # never inside a character
             end -= 1
-        parts.append(data[start:end])
+        parts.append(data[start:end].decode("utf-8"))
         start, width = end, _FOLD - 1
-    return b"\r\n ".join(parts) + b"\r\n"
+    return "\r\n ".join(parts)
 
 
 def _rev(stored: str) -> str:
@@ -94,7 +96,9 @@ class VcardWriter:
         pass
 
     def write(self, chunk: list[tuple[Mapping[str, Any], list[str]]]) -> None:
-        self.out.write(b"".join(fold(line) for row, tags in chunk for line in card_lines(row, tags, self.version)))
+        lines = [fold(line) for row, tags in chunk for line in card_lines(row, tags, self.version)]
+        lines.append("")
+        self.out.write("\r\n".join(lines).encode("utf-8"))
 
     def end(self) -> None:
         self.out.flush()
