@@ -58,7 +58,7 @@ class ContactCommands(Provider):
             ("Search contacts", run("action_focus_filter", "search"), "Focus the search box (/)"),
             ("Sort: next column", run("action_cycle_sort"), "created, updated, name, stage (o)"),
             ("Load demo data", run("action_load_demo"), "500 sample contacts into an empty database (D)"),
-            ("Import contacts from a CSV file", self.app.open_imports, "New import, or the running one (i)"),
+            ("Import contacts from a CSV or vCard file", self.app.open_imports, "New import, or the running one (i)"),
             ("Recent imports", partial(self.app.open_imports, "recent"), "The last 50 import jobs, with their errors"),
             ("Export this view to a file", run("action_export"), "CSV, vCard or JSON: every contact the filters match (X)"),
             ("Toggle: next row after a stage key", self.app.action_toggle_advance, "Triage setting"),
