@@ -231,6 +231,10 @@ def demo(app: AppContext, count: int, seed: int) -> None:
 
 # ------------------------------------------------------------------ import (cli_import.py)
 main.add_command(import_group)
+from .cli_export import backup, contacts_export  # noqa: E402  (likewise)
+
+contacts.add_command(contacts_export)
+main.add_command(backup)
 
 # ------------------------------------------------------------------ API tokens, serve (cli_tokens.py, cli_serve.py)
 from .cli_serve import serve  # noqa: E402

@@ -8,8 +8,8 @@ its audit rows commit together or not at all. Methods return the API's JSON shap
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, BinaryIO
 
 from . import audit, contacts, directory, listing, notes_tasks, tokens
 from .config import default_region
@@ -54,6 +54,33 @@ class Service:
     def stage_counts(self, **filters: Any) -> dict[str, int]:
         with self.db.read() as conn:
             return listing.stage_counts(conn, **filters)
+
+    def export_contacts(self, out: BinaryIO, *, fmt: str = "csv", vcard_version: int = 4,
+                        ordering: str | None = None, progress: Callable[[int, int], None] | None = None,
+                        **filters: Any) -> int:  # fmt: skip
+        """Write every contact the list filters match to ``out`` (csv, vcard or json), in one read
+        snapshot, chunk by chunk; returns how many (see parsalink_tui/exporting)."""
+        from .exporting import export_contacts
+
+        with self.db.read() as conn:
+            return export_contacts(conn, out, fmt=fmt, vcard_version=vcard_version, ordering=ordering,
+                                   progress=progress, **filters)  # fmt: skip
+
+    def export_to_file(self, path: str | os.PathLike[str], *, fmt: str | None = None, **options: Any) -> dict[str, Any]:
+        """:meth:`export_contacts` into a new file (0600, never over one; removed if the export
+        fails); ``fmt`` None takes it from the name's ending. Returns ``{path, format, count}``."""
+        from .exporting import format_for, new_file
+
+        fmt = fmt or format_for(path)
+        with new_file(path) as out:
+            count = self.export_contacts(out, fmt=fmt, **options)
+        return {"path": str(path), "format": fmt, "count": count}
+
+    def backup(self, destination: str | os.PathLike[str]) -> dict[str, Any]:
+        """A consistent copy of the whole database at ``destination`` (see parsalink_tui/backup.py)."""
+        from .backup import backup_database
+
+        return backup_database(self.db, destination)
 
     # Versions: every contact has a version stamp that each write changes (the ETag of the HTTP
     # API, ``--if-match`` of the CLI). It is not part of the reference's JSON shapes, so methods

@@ -6,11 +6,11 @@ confusing error) has too few or too many cells for a column at the end to line u
 the file is itself an earlier error report, its old ``error`` column is replaced, not repeated.
 Re-importing ignores the ``error`` column (it maps to no field).
 
-Formula injection (OWASP "CSV Injection"): a cell starting with ``=``, ``+``, ``-``, ``@``, tab
-or carriage return is run as a formula by Excel, LibreOffice and Google Sheets, so it is written
-with a leading ``'``, which spreadsheets show as text. Every cell gets this, headers and
-messages included. The importer drops that quote again (``rows.unquote_formula``), so a phone
-"+1 555…" written as "'+1 555…" comes back as it was.
+Formula injection: every cell, headers and messages included, goes through
+:func:`~parsalink_tui.csv_guard.guard` (a leading ``'`` before ``=`` ``+`` ``-`` ``@`` tab or
+CR), and the file starts with the guard's marker line, so the importer takes the quote off
+again (only in files that start so): a phone "+1 555…" written as "'+1 555…" comes back as it
+was, and so does every other cell.
 
 Encoding: UTF-8 with a byte-order mark (Excel needs it to read UTF-8) and CRLF line ends.
 """
@@ -21,14 +21,9 @@ import csv
 import io
 from collections.abc import Iterable
 
-from .rows import FORMULA_START
+from ..csv_guard import MARKER, guard
 
 ERROR_COLUMN = "error"
-
-
-def neutralize(cell: str) -> str:
-    """The cell as a spreadsheet will show it rather than evaluate it."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 def error_table(header: list[str], rows: Iterable[tuple[int, str, list[str]]]) -> list[list[str]]:
@@ -41,11 +36,12 @@ def error_table(header: list[str], rows: Iterable[tuple[int, str, list[str]]]) -
 
 
 def to_csv(table: Iterable[list[str]]) -> str:
-    """CSV text (CRLF line ends, minimal quoting) with every cell neutralised."""
+    """CSV text (CRLF line ends, minimal quoting): the marker line, then every cell guarded."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([MARKER])
     for cells in table:
-        writer.writerow([neutralize(cell) for cell in cells])
+        writer.writerow([guard(cell) for cell in cells])
     return out.getvalue()
 
 

@@ -1,7 +1,8 @@
 """Import jobs: refusing a bad upload, creating the job row, and the job in the reference's shape.
 
 ``start`` checks everything that can be checked without importing a row — the file (a regular
-``.csv`` file, 1 byte to 10 MB, text not binary, a header row and at least one record), the
+``.csv`` file, or a ``.vcf``/``.vcard`` one, 1 byte to 10 MB, text not binary, a header row and
+at least one record), the
 mapping (``field_mappings`` valid, some column feeding email), the source uid and the
 ``on_duplicate`` option — and raises :class:`ImportRefused` before any job exists. Otherwise it
 stores a self-contained job: the uploaded bytes (table ``import_file``, kept out of the job row
@@ -10,7 +11,7 @@ settings, so any worker process can run or resume it even if the file has moved 
 
 The settings live as JSON in ``import_job.field_mappings``: ``{"overrides": the user's
 field_mappings, "mapping": the effective header → field mapping, "header": the header cells as
-written, "region": the phone region}``. Keeping the effective mapping (not just the overrides)
+written, "region": the phone region, "format": "csv" or "vcard" (see formats.py)}``. Keeping the effective mapping (not just the overrides)
 means a resumed job maps exactly as it started; keeping the header means ``import errors`` can
 rebuild the failed rows' CSV after the stored file is deleted when the job ends.
 
@@ -28,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, text
 
@@ -37,7 +38,11 @@ from ..ids import new_uid
 from ..timeutil import now_store, to_api
 from ..validation import strip_control
 from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
-from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError, open_csv
+from .formats import kind_of, open_source
+from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError
+
+if TYPE_CHECKING:
+    from .vcard import VcardSource
 
 ON_DUPLICATE = ("skip", "update")
 STATUSES = ("queued", "processing", "complete", "failed")
@@ -52,18 +57,20 @@ class Upload:
 
     filename: str
     data: bytes
-    source: CsvSource | None
+    source: CsvSource | VcardSource | None
     mapping: dict[str, str | None]
     guessed: dict[str, str | None]
     overrides: Any
     binary: str = ""
+    kind: str = "csv"
 
 
 # ---------------------------------------------------------------- refusing bad files
 
 
 def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
-    """(file name, bytes) of a regular ``.csv`` file of 1 byte to 10 MB, else ImportRefused.
+    """(file name, bytes) of a regular ``.csv``, ``.vcf`` or ``.vcard`` file of 1 byte to 10 MB,
+    else ImportRefused.
 
     Opened non-blocking and checked on the open descriptor, so a FIFO or device named
     ``x.csv`` is refused instead of hanging the caller, even if it replaced the file after a
@@ -79,8 +86,8 @@ def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
         raise ImportRefused(f"{shown}: cannot read it ({exc.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
         raise ImportRefused(f"{shown} is a directory, not a CSV file")
-    if not name.lower().endswith(".csv"):
-        raise ImportRefused(f"{shown} is not a .csv file (export the contacts as CSV first)")
+    if kind_of(name) is None:
+        raise ImportRefused(f"{shown} is not a .csv file, nor a vCard (.vcf, .vcard): export the contacts as one")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
@@ -148,8 +155,9 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
     content fails the job", so the job is created and its worker fails it with the reason
     (previews still refuse them, so the TUI says why before anything is queued).
     """
+    kind = kind_of(filename) or "csv"
     try:
-        source = open_csv(data)
+        source = open_source(data, kind)
     except BinaryContent as exc:
         if not accept_binary:
             raise ImportRefused(f"{filename}: {exc}") from None
@@ -159,7 +167,7 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
             except ValueError:
                 mapped = None  # apply_field_mappings says what is wrong with it
             apply_field_mappings({}, field_mappings, list(mapped) if isinstance(mapped, Mapping) else [])
-        return Upload(filename, data, None, {}, {}, field_mappings, binary=str(exc))
+        return Upload(filename, data, None, {}, {}, field_mappings, binary=str(exc), kind=kind)
     except ImportFileError as exc:
         raise ImportRefused(f"{filename}: {exc}") from None
     sample = source.sample(_GUESS_SAMPLE)
@@ -169,7 +177,7 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
     mapping = apply_field_mappings(guessed, field_mappings, source.header)
     if need_email and not has_email_column(mapping):
         raise ImportRefused(_no_email_message(filename, source.header))
-    return Upload(filename, data, source, mapping, guessed, field_mappings)
+    return Upload(filename, data, source, mapping, guessed, field_mappings, kind=kind)
 
 
 def _no_email_message(filename: str, header: list[str]) -> str:
@@ -214,6 +222,7 @@ def create_job(
         "mapping": upload.mapping,
         "header": upload.source.raw_header if upload.source is not None else None,
         "region": region,
+        "format": upload.kind,
     }
     uid = new_uid()
     conn.execute(
@@ -354,7 +363,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     upload = inspect_upload(filename, data, field_mappings, need_email=False)
     source = upload.source
     users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
-    validate = RowValidator(source.header, upload.mapping, region=region, users=users)
+    validate = RowValidator(source.header, upload.mapping, region=region, users=users, plain_tags=source.plain_tags)
     shown = []
     for number, cells in islice(source.records(), max(0, rows)):
         try:
@@ -383,6 +392,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
         warnings.append(f"{filename} has a header row but no contacts below it")
     return {
         "filename": filename,
+        "format": upload.kind,
         "encoding": source.encoding,
         "delimiter": source.delimiter,
         "headerRow": source.header_row,
@@ -401,7 +411,7 @@ def _some(names: list[str]) -> str:
     return ", ".join(repr(name) for name in names[:3]) + (", …" if len(names) > 3 else "")
 
 
-def _owner_problems(source: CsvSource, validate: Any, mapping: Mapping[str, str | None]) -> tuple[list[str], list[str]]:
+def _owner_problems(source: CsvSource | VcardSource, validate: Any, mapping: Mapping[str, str | None]) -> tuple[list[str], list[str]]:
     """Owner cells in the first records that would fail their rows, in order of appearance:
     (no user's: exports from HubSpot or Salesforce name their own users; ambiguous: a name or an
     email several users share). Each owner cell is checked on its own, whatever else its row holds."""

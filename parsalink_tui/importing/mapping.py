@@ -367,6 +367,12 @@ _GOOGLE_SYSTEM_GROUPS = frozenset({"mycontacts", "starred"})
 _TAG_SEPARATORS = re.compile(r"[;,]")
 
 
+def is_google_system_group(tag: str) -> bool:
+    """Google's own groups on every contact ("myContacts", "* starred"), not the user's labels."""
+    tag = tag.strip()
+    return normalize_header(tag[2:] if tag.startswith("* ") else tag) in _GOOGLE_SYSTEM_GROUPS
+
+
 def split_tags(value: str) -> list[str]:
     """Tag names from one tags cell, in order, without duplicates (case-insensitive).
 
@@ -389,9 +395,9 @@ def split_tags(value: str) -> list[str]:
     for part in parts:
         tag = part.strip().strip('"').strip()
         if tag.startswith("* "):
-            tag = tag[2:].strip()
-            if normalize_header(tag) in _GOOGLE_SYSTEM_GROUPS:
+            if is_google_system_group(tag):
                 continue
+            tag = tag[2:].strip()
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)

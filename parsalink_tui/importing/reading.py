@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from parsalink_tui.csv_guard import is_marker, unguard
 from parsalink_tui.errors import ParsalinkError
 from parsalink_tui.importing import mapping
 
@@ -44,6 +45,15 @@ _BINARY_SAMPLE_CHARS = 65536
 
 class ImportFileError(ParsalinkError):
     """The file cannot be read as CSV (empty, binary, NUL bytes, no header row)."""
+
+
+class UnreadableRecord(list[str]):
+    """A record the reader could not make cells of (a vCard that does not parse): no cells, and
+    the reason, which the row validator reports as the row's error."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
 
 
 class BinaryContent(ImportFileError):
@@ -92,8 +102,6 @@ def _refuse_binary(data: bytes) -> None:
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
             raise BinaryContent(f"the file looks like {what}, not a CSV text file")
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:11].upper() == b"BEGIN:VCARD":
-        raise ImportFileError("the file is a vCard (.vcf), not CSV; export the contacts as CSV")
 
 
 def _refuse_nul(data: bytes | str) -> None:
@@ -322,7 +330,13 @@ class CsvSource:
     raw_header: list[str]
     header_row: int
     has_sep_line: bool = False
+    guarded: bool = False  # written by this app (csv_guard's marker line): cells are unguarded
     _count: int | None = field(default=None, init=False, repr=False)
+
+    @property
+    def plain_tags(self) -> bool:
+        """Tags cells are this app's own comma lists (no export conventions to undo)."""
+        return self.guarded
 
     def records(self, start_after_row: int = 0) -> Iterator[tuple[int, list[str]]]:
         """Yield (row number, cells) for each non-blank record after the header.
@@ -332,6 +346,8 @@ class CsvSource:
         """
         skip = max(self.header_row, start_after_row)
         rows = islice(_reader(self.text, self.delimiter, lazy=True), skip, None)
+        if self.guarded:
+            rows = ([unguard(cell) for cell in cells] for cells in rows)
         for number, cells in enumerate(rows, start=skip + 1):
             if not is_blank(cells):
                 yield number, cells
@@ -370,13 +386,17 @@ def open_csv(data: bytes) -> CsvSource:
     """Decode, detect the dialect and find the header of an uploaded CSV.
 
     Raises :class:`ImportFileError` for a file over MAX_FILE_BYTES, an empty file (or one of
-    blank lines), binary content, NUL bytes, and a file with no recognisable header row.
+    blank lines), binary content, NUL bytes, a vCard, and a file with no recognisable header row.
+    A file that starts with ``csv_guard.MARKER`` was written by this app: its cells are
+    unguarded as they are read (``CsvSource.guarded``); no other file's are.
     """
     if len(data) > MAX_FILE_BYTES:
         raise ImportFileError(
             f"the file is {len(data) / 1048576:.1f} MB; the limit is {MAX_FILE_BYTES // 1048576} MB"
         )
     text, encoding = decode(data)
+    if text.lstrip("\ufeff \t\r\n")[:11].upper() == "BEGIN:VCARD":
+        raise ImportFileError("the file is a vCard, not CSV; name it .vcf to import it as vCards")
     _raise_field_limit()
     sep = _SEP_LINE.match(text)
     skip = 1 if sep else 0
@@ -394,6 +414,9 @@ def open_csv(data: bytes) -> CsvSource:
             "must name the columns, e.g. First Name,Last Name,Email"
         )
     header_row, raw = found
+    guarded = is_marker(head[0][1])
+    if guarded:
+        raw = [unguard(cell) for cell in raw]
     return CsvSource(text=text, encoding=encoding, delimiter=delimiter,
                      header=display_header(raw), raw_header=list(raw), header_row=header_row,
-                     has_sep_line=bool(sep))
+                     has_sep_line=bool(sep), guarded=guarded)

@@ -5,9 +5,9 @@ valid ("Invalid email format"), a first or last name, phone to E.164, stage by v
 tags split on "," or ";", text fields cleaned of control characters and length-checked. On top
 of those, what imports need: a HubSpot/Salesforce stage ("Working - Contacted") is translated
 (``mapping.translate_stage``), a lone "Name" column is split into first and last name, an
-assignee may be a user id, email or name, yes/no columns accept the usual spellings, and a cell
-our own error export protected against formula injection (``'=…``, ``'+1 555…``) loses that
-quote again, so a fixed ``import errors`` file re-imports as it was meant.
+assignee may be a user id, email or name, and yes/no columns accept the usual spellings. (The
+formula guard of a file this app wrote is taken off by the reader, ``reading.CsvSource``, before
+any cell gets here: a user's own ``'-dash`` stays as written.)
 
 Decisions: a stage is first read as one of ours (value or label, any case), then through
 ``translate_stage``; anything else is a row error listing our values. An owner that names no
@@ -42,16 +42,13 @@ from ..validation import (
     strip_control,
 )
 from .mapping import RowMapper, split_full_name, split_tags, translate_stage
-from .reading import row_width_error
+from .reading import UnreadableRecord, row_width_error
 
 # The same limits as contacts.create_contact (kept in step with contacts._TEXT_LIMITS).
 NAME_LIMIT = 100
 TITLE_LIMIT = 200
 ACCOUNT_LIMIT = 200
 NOTES_LIMIT = 20_000
-
-#: Cells starting with these are formulas to a spreadsheet; errors_csv prefixes them with "'".
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _TRUE = frozenset({"true", "yes", "y", "1", "t", "x", "on", "unsubscribed", "optedout", "opted out"})
 _FALSE = frozenset({"", "false", "no", "n", "0", "f", "off", "subscribed"})
@@ -101,13 +98,6 @@ class CleanRow:
         }  # fmt: skip
 
 
-def unquote_formula(text: str) -> str:
-    """Drop the "'" that errors_csv puts before a cell a spreadsheet would run as a formula."""
-    if text[:1] == "'" and text[1:2] in FORMULA_START and len(text) > 1:
-        return text[1:]
-    return text
-
-
 class UnknownOwner(RowError):
     """An owner cell that names no user."""
 
@@ -148,7 +138,9 @@ class RowValidator:
     """Validates the records of one file for one mapping; call it with (row number, cells).
 
     Returns a :class:`CleanRow` or raises :class:`RowError`. ``region`` is the phone region for
-    numbers without "+", ``users`` the user table's rows (id, name, email).
+    numbers without "+", ``users`` the user table's rows (id, name, email). ``plain_tags``: the
+    tags cell is this app's own list (a vCard's categories, a CSV this app wrote), split on
+    "," and ";" only, without the export conventions of ``mapping.split_tags``.
     """
 
     def __init__(
@@ -158,8 +150,10 @@ class RowValidator:
         *,
         region: str,
         users: Iterable[Mapping[str, Any]] = (),
+        plain_tags: bool = False,
     ) -> None:
         self.width = len(headers)
+        self.plain_tags = plain_tags
         self.mapper = RowMapper(mapping, headers)
         self.region = region
         self.assignees = Assignees(list(users))
@@ -199,15 +193,14 @@ class RowValidator:
                 raise RowError(exc.message) from None
             return translated
 
-    @staticmethod
-    def _tag_list(text: str) -> list[str]:
+    def _tag_list(self, text: str) -> list[str]:
         # split_tags knows the export conventions (Google ":::", "* myContacts", Mailchimp
         # quoting); normalize_tags then applies the contact rules to the joined names.
-        return normalize_tags(",".join(split_tags(text)))
+        return normalize_tags(text if self.plain_tags else ",".join(split_tags(text)))
 
     @staticmethod
     def _account(text: str) -> str | None:
-        return clean_text(unquote_formula(text), "accountName", max_length=ACCOUNT_LIMIT)
+        return clean_text(text, "accountName", max_length=ACCOUNT_LIMIT)
 
     def _flag(self, text: str, field: str) -> int:
         value = self._flags.get(text, -1)
@@ -222,6 +215,8 @@ class RowValidator:
     # -- one record ---------------------------------------------------------------------------
     def __call__(self, row: int, cells: list[str]) -> CleanRow:
         if len(cells) != self.width:
+            if type(cells) is UnreadableRecord:
+                raise RowError(cells.problem)
             problem = row_width_error(cells, self.width)
             if problem is not None:
                 raise RowError(problem)
@@ -231,7 +226,7 @@ class RowValidator:
             raw_email = get("email")
             if not raw_email:
                 raise RowError("Email is required")
-            email = normalize_email(unquote_formula(raw_email))
+            email = normalize_email(raw_email)
             first = get("firstName")
             first = _text(first, "firstName", NAME_LIMIT) if first else None
             last = get("lastName")
@@ -239,18 +234,18 @@ class RowValidator:
             if first is None and last is None:
                 full = get("fullName")
                 if full:
-                    first_part, last_part = split_full_name(strip_control(unquote_formula(full)))
+                    first_part, last_part = split_full_name(strip_control(full))
                     first = clean_text(first_part, "firstName", max_length=NAME_LIMIT)
                     last = clean_text(last_part, "lastName", max_length=NAME_LIMIT)
                 if first is None and last is None:
                     raise RowError("firstName or lastName is required")
             phone = get("phone")
-            phone = normalize_phone(unquote_formula(phone), self.region) if phone else None
+            phone = normalize_phone(phone, self.region) if phone else None
             title = get("title")
             title = _text(title, "title", TITLE_LIMIT) if title else None
             notes = get("notes")
             notes = (
-                clean_text(unquote_formula(notes), "notes", max_length=NOTES_LIMIT, keep_newlines=True)
+                clean_text(notes, "notes", max_length=NOTES_LIMIT, keep_newlines=True)
                 if notes
                 else None
             )
@@ -295,8 +290,8 @@ _NOT_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def _text(value: str, field: str, limit: int) -> str | None:
     """clean_text for a stripped one-line cell, without its work when the cell is plain text."""
-    if value[0] == "'" or _NOT_PLAIN.search(value) is not None:
-        return clean_text(unquote_formula(value), field, max_length=limit)
+    if _NOT_PLAIN.search(value) is not None:
+        return clean_text(value, field, max_length=limit)
     value = nfc(value)  # as clean_text stores it
     if len(value) > limit:
         raise ValidationError(field, f"longer than {limit} characters")

@@ -42,7 +42,7 @@ from ..db import Database
 from ..errors import ParsalinkError
 from ..timeutil import now_store, now_utc, to_store
 from .jobs import settings_of
-from .reading import open_csv
+from .formats import open_source
 from .rows import RowError, RowValidator
 from .validate_process import ValidationProcess, ValidationProcessFailed, worth_a_process
 from .writer import Batch, BatchWriter, LostJob, Stopped
@@ -205,7 +205,7 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
         if data is None:
             raise ParsalinkError("the uploaded file is no longer stored; start the import again")
         settings = settings_of(job.field_mappings)
-        source = open_csv(data)
+        source = open_source(data, settings.get("format"))
         if source.raw_header != settings.get("header"):
             raise ParsalinkError("the stored file no longer reads the way it did when the job started")
         pace = Pace()
@@ -218,7 +218,7 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
         batches: Iterable[Batch]
         if child is None:
             validate = RowValidator(source.header, settings["mapping"], region=settings.get("region") or "US",
-                                    users=users)  # fmt: skip
+                                    users=users, plain_tags=source.plain_tags)  # fmt: skip
             batches = _batches(source.records(start_after_row=last_row), validate, pace)
         else:
             del source  # the child has its own copy of the text

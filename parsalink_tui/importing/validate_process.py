@@ -12,7 +12,7 @@ the file's bytes. Not ``multiprocessing``: its "spawn" start method re-runs the 
 ``__main__`` script in the child, which a script without a ``__main__`` guard does not survive
 (it would run its own import again), and it starts a resource-tracker process as well.
 
-The child reads the file exactly as the parent does (:func:`.reading.open_csv`), validates
+The child reads the file exactly as the parent does (:func:`.formats.open_source`), validates
 every record after ``start_after_row`` with the same :class:`.rows.RowValidator`, and streams
 back chunks of about :data:`CHUNK_ROWS` records: the clean rows as tuples, the row errors with
 their row numbers and cells, how many records the chunk consumed and its last row number.
@@ -134,6 +134,7 @@ class ValidationProcess:
         self._sock = sock
         self._queue: queue.Queue[bytearray | None] = queue.Queue(QUEUE_CHUNKS)
         self._closing = False
+        self._done = False  # the child said "done": it exits by itself
         self._outbox: list[bytes] = [setup, data]  # sent by the thread, then dropped
         self._thread = threading.Thread(target=self._pump, name="parsalink-validate-io", daemon=True)
         self._thread.start()
@@ -247,6 +248,7 @@ class ValidationProcess:
                     batch = Batch()
                     started = clock()
             elif kind == "done":
+                self._done = True
                 break
             elif kind == "refused":
                 raise ParsalinkError(message[1])
@@ -260,6 +262,13 @@ class ValidationProcess:
     def close(self) -> None:
         """End the child if it is still running, reap it, and stop the receiving thread."""
         self._closing = True
+        if self._done and self._process.poll() is None:
+            # It sent "done" and is exiting on its own: let it (a loaded machine may take a
+            # moment), so a finished child is reaped with its own exit status.
+            try:
+                self._process.wait(2.0)
+            except subprocess.TimeoutExpired:
+                pass
         if self._process.poll() is None:
             self._process.terminate()
             try:
@@ -293,17 +302,18 @@ def child_main(fd: int) -> None:
 def _validate(sock: socket.socket) -> None:
     # Imported while the parent is still sending the file.
     from .. import validation_fast  # noqa: F401  (email-validator and phonenumbers, ~0.15 s)
-    from .reading import open_csv
+    from .formats import open_source
     from .rows import RowError, RowValidator
 
     settings, users, start_after_row, size, chunk_rows = pickle.loads(_recv(sock))
-    data = _recv(sock)  # a bytearray: open_csv reads it as it reads bytes, without a 10 MB copy
+    data = _recv(sock)  # a bytearray: read as bytes are, without a 10 MB copy
     try:
-        source = open_csv(data)  # type: ignore[arg-type]
+        source = open_source(data, settings.get("format"))  # type: ignore[arg-type]
         del data
         if source.raw_header != settings.get("header"):
             raise ParsalinkError("the stored file no longer reads the way it did when the job started")
-        validate = RowValidator(source.header, settings["mapping"], region=settings.get("region") or "US", users=users)
+        validate = RowValidator(source.header, settings["mapping"], region=settings.get("region") or "US", users=users,
+                                plain_tags=source.plain_tags)
         as_tuple = attrgetter(*_ROW_FIELDS)
         clock = time.perf_counter
         rows: list[tuple[Any, ...]] = []

@@ -20,6 +20,7 @@ the change is visible at once even when the contact no longer matches the filter
 | n / e / d | new / edit / delete |
 | pageup / pagedown, g / G | previous / next page, first / last page |
 | i | import contacts from a CSV file; recent imports |
+| X | export the view (every matching contact) to a file |
 | D | load demo data (empty database only) |
 """
 
@@ -81,6 +82,7 @@ class ContactsScreen(Screen[None]):
         Binding("S", "cycle_stage_filter(-1)", "Previous stage filter", show=False, id="contacts.stage_filter_prev"),
         Binding("x", "clear_filters", "Clear filters", id="contacts.clear_filters"),
         Binding("i", "import", "Import", id="contacts.import"),
+        Binding("X", "export", "Export view", show=False, id="contacts.export"),
         Binding("o", "cycle_sort", "Sort", show=False, id="contacts.sort"),
         Binding("O", "flip_sort", "Reverse sort", show=False, id="contacts.sort_reverse"),
         Binding("g", "first_page", "First page", show=False, id="contacts.first_page"),
@@ -274,6 +276,15 @@ class ContactsScreen(Screen[None]):
     # ------------------------------------------------------------------ imports
     def action_import(self) -> None:
         self.app.open_imports()
+
+    def action_export(self) -> None:
+        """Export the view (filters, search, sort; every matching contact) to a file named in a prompt."""
+        from .export_dialog import ExportDialog
+
+        q = self.query_state
+        described = " · ".join([f"{self.total:,} contacts", *q.describe_filters(self.app.users),
+                                f"sorted by {q.describe_sort()}"])  # fmt: skip
+        self.app.push_screen(ExportDialog(q.filters(), q.ordering, described))
 
     # ------------------------------------------------------------------ sorting
     def action_cycle_sort(self) -> None:

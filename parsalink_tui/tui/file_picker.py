@@ -25,7 +25,7 @@ MAX_SCAN = 2000  # directory entries looked at per completion (a huge folder mus
 
 
 def is_csv_name(name: str) -> bool:
-    return name.lower().endswith(".csv")
+    return name.lower().endswith((".csv", ".vcf", ".vcard"))  # the importer reads vCards too
 
 
 def shown_path(path: Path) -> str:

@@ -148,7 +148,7 @@ class ImportSetup(Vertical):
         )
         self._show_preview_parts(False)
         self.load_sources()
-        self.say("Pick a .csv file in the tree (enter), or ctrl+l and type its path.", "dim")
+        self.say("Pick a .csv or .vcf file in the tree (enter), or ctrl+l and type its path.", "dim")
 
     def focus_path(self) -> None:
         self.query_one("#path", Input).focus()
@@ -212,7 +212,7 @@ class ImportSetup(Vertical):
             if path.is_dir():
                 self.query_one(CsvTree).path = path
                 self.query_one(CsvTree).focus()
-                self.say(f"Showing {shown_path(path)}: pick a .csv file", "dim")
+                self.say(f"Showing {shown_path(path)}: pick a .csv or .vcf file", "dim")
                 return
             self.pick(path)
 
@@ -259,7 +259,7 @@ class ImportSetup(Vertical):
         self.query_one("#first-rows").display = shown
         if not shown:
             self.query_one("#file-info", Static).update(
-                Content.styled("Pick a CSV file to see how its columns map to contact fields.", "dim")
+                Content.styled("Pick a CSV or vCard file to see how its columns map to contact fields.", "dim")
             )
 
     async def show_preview(self, preview: dict[str, Any], new_file: bool) -> None:
@@ -304,10 +304,8 @@ class ImportSetup(Vertical):
     def _show_info(self, preview: dict[str, Any]) -> None:
         delimiter = DELIMITERS.get(preview["delimiter"], repr(preview["delimiter"]))
         mapped = sum(1 for c in preview["columns"] if c["field"])
-        detail = (
-            f"{clean(preview['encoding'])} · {delimiter} · header row {preview['headerRow']} · "
-            f"{mapped}/{len(preview['columns'])} columns used"
-        )
+        where = "vCard" if preview.get("format") == "vcard" else f"{delimiter} · header row {preview['headerRow']}"
+        detail = f"{clean(preview['encoding'])} · {where} · {mapped}/{len(preview['columns'])} columns used"
         info = Content.assemble(
             (path_text(preview["filename"]), "bold"),
             f"  ·  {preview['totalRows']:,} rows\n",
@@ -374,7 +372,7 @@ class ImportSetup(Vertical):
 
     def request_start(self) -> None:
         if self.path is None or self.preview is None:
-            self.say("Pick a CSV file first.", "$text-warning")
+            self.say("Pick a CSV or vCard file first.", "$text-warning")
             return
         source = self.query_one("#source", Select).value
         on_duplicate = self.query_one("#on-duplicate", Select).value

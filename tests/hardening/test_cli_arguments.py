@@ -227,6 +227,8 @@ def test_hostile_text_in_free_text_options_never_crashes(path: Path_, world, run
             continue
         for value in HOSTILE_TEXT:
             parts = baseline(path, command, world, tmp_path)
+            if path == ("contacts", "export"):
+                parts["fmt"] = ["--format", "json"]  # its default is CSV; the JSON form is checked here
             parts[option.name or ""] = [option.opts[0], value]
             code, out, err = result = run_cli(argv(path, parts))
             if code == 0:

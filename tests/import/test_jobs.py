@@ -13,7 +13,7 @@ import pytest
 
 from parsalink_tui.errors import NotFoundError
 from parsalink_tui.importing import writer
-from parsalink_tui.importing.errors_csv import neutralize
+from parsalink_tui.csv_guard import MARKER, guard, unguard
 from tests.conftest import CORPORA
 
 from .conftest import contacts_by_email
@@ -207,6 +207,7 @@ def test_errors_csv_is_formula_safe_and_reimports(run_import, write_csv, service
     data = service.import_errors_csv(job["uid"])
     assert data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert table.pop(0) == [MARKER]
     assert table[0] == ["error", "First Name", "Last Name", "Email", "Phone"]
     assert len(table) == len(payloads) + 2
     for cells in table:
@@ -214,11 +215,12 @@ def test_errors_csv_is_formula_safe_and_reimports(run_import, write_csv, service
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     by_name = {cells[1]: cells for cells in table[1:]}
     for payload in payloads:
-        assert by_name[neutralize(payload)][4] == "'+1 415 555 0199"
+        assert by_name[guard(payload)][4] == "'+1 415 555 0199"
     assert table[-1] == ["row has 2 fields, the header has 4", "Short", "Row"]
     # Fixing the emails in the report and importing it again works, phones included.
     fixed = io.StringIO()
     rewrite = csv.writer(fixed)
+    rewrite.writerow([MARKER])  # as a spreadsheet saves it again: the note line stays
     rewrite.writerow(table[0])
     for n, cells in enumerate(table[1:-1]):
         rewrite.writerow([cells[0], cells[1], cells[2], f"fixed{n}@example.com", cells[4]])
@@ -233,16 +235,60 @@ def test_errors_csv_is_formula_safe_and_reimports(run_import, write_csv, service
 def test_errors_csv_of_an_error_report_does_not_stack_error_columns(run_import, write_csv, service):
     job = run_import(write_csv("fix.csv", "error,First Name,Email\nold message,Ann,still-bad\n"))
     table = list(csv.reader(io.StringIO(service.import_errors_csv(job["uid"]).decode("utf-8-sig"))))
-    assert table == [["error", "First Name", "Email"], ["Invalid email format", "Ann", "still-bad"]]
+    assert table == [[MARKER], ["error", "First Name", "Email"], ["Invalid email format", "Ann", "still-bad"]]
 
 
-@pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "plain", "", "'=x"])
-def test_neutralize(cell):
-    out = neutralize(cell)
+@pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\rx", "plain", "", "'", "'x"])
+def test_guard(cell):
+    out = guard(cell)
     if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         assert out == "'" + cell
     else:
         assert out == cell
+    assert unguard(out) == cell
+
+
+@pytest.mark.parametrize("cell", ["'=x", "''-dash", "'@a", "'\r", "'" * 3 + "+1"])
+def test_guard_of_a_cell_that_already_starts_with_quotes_is_undone_exactly(cell):
+    assert guard(cell) == "'" + cell and unguard(guard(cell)) == cell
+
+
+def test_a_users_own_csv_keeps_its_quotes(run_import, write_csv, service):
+    """Only files this app wrote lose their formula guard: a real title "'-dash" stays."""
+    job = run_import(write_csv("mine.csv", "First Name,Title,Email,Phone,Tags\n"
+                                           "Ann,'-dash,ann@example.com,+1 415 555 0134,'=vip\n"))
+    assert job["successCount"] == 1
+    ann = contacts_by_email(service)["ann@example.com"]
+    assert ann["title"] == "'-dash" and ann["tags"] == ["'=vip"]
+
+
+def test_errors_csv_round_trip_is_exact_for_every_field(run_import, write_csv, service):
+    """A failed row fixed in the errors CSV imports exactly as the same row fixed in the original
+    file: every cell, including cells that began with CR, tab, a formula character or quotes."""
+    service.add_user("Ann Owner", "ann.owner@example.com")
+    header = ["First Name", "Last Name", "Title", "Company", "Owner", "Tags", "Notes", "Email", "Email Opt Out", "Stage"]
+    cells = ["\rx", "'-dash", "\t=1+2", "@corp", "\rann.owner@example.com", "\rvip;'=quoted", "\r=note\nline",
+             "bad", "\ryes", "\rengaged"]
+    original = io.StringIO()
+    csv.writer(original).writerows([header, cells])
+    job = run_import(write_csv("orig.csv", original.getvalue()))
+    assert job["errors"] == [{"row": 2, "message": "Invalid email format"}]
+    table = list(csv.reader(io.StringIO(service.import_errors_csv(job["uid"]).decode("utf-8-sig"), newline="")))
+    table[2][header.index("Email") + 1] = "from.report@example.com"
+    report = io.StringIO()
+    csv.writer(report).writerows(table)
+    run_import(write_csv("report.csv", report.getvalue()))
+    cells[header.index("Email")] = "from.original@example.com"
+    fixed = io.StringIO()
+    csv.writer(fixed).writerows([header, cells])
+    run_import(write_csv("fixed.csv", fixed.getvalue()))
+    people = contacts_by_email(service)
+    via_report, via_original = people["from.report@example.com"], people["from.original@example.com"]
+    for key in ("id", "email", "accountId", "createdAt", "updatedAt"):
+        del via_report[key], via_original[key]
+    assert via_report == via_original
+    assert via_report["lastName"] == "'-dash" and via_report["tags"] == ["vip", "'=quoted"]
+    assert via_report["assignedToName"] == "Ann Owner" and via_report["emailOptOut"] is True
 
 
 def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path, db_path, monkeypatch):

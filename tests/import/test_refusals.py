@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from parsalink_tui.errors import ImportRefused
+from parsalink_tui.csv_guard import MARKER
 from parsalink_tui.importing.reading import MAX_FILE_BYTES
 from tests.conftest import CORPORA
 
@@ -110,7 +111,7 @@ def failed_job(service, path, *needles) -> dict:
     assert "\n" not in job["errorMessage"] and "Traceback" not in job["errorMessage"]
     with pytest.raises(ImportRefused, match=needles[0]):  # a preview says so before anything is queued
         service.preview_import(path)
-    assert service.import_errors_csv(job["uid"]) == "error\r\n".encode("utf-8-sig")  # no rows were read
+    assert service.import_errors_csv(job["uid"]) == f"{MARKER}\r\nerror\r\n".encode("utf-8-sig")  # no rows read
     return job
 
 

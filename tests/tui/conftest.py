@@ -44,3 +44,13 @@ def make_app() -> Callable[[Service], ParsalinkApp]:
         return ParsalinkApp(service=service, cursor_blink=False, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def in_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of exports, made the working directory (the import file tree's root, where
+    the export prompt suggests its file)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder

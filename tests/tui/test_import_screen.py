@@ -70,15 +70,6 @@ async def open_and_type_path(pilot: Pilot, path: str) -> None:
     await settle(pilot, 0.3)
 
 
-@pytest.fixture
-def in_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder of exports, made the working directory (the file tree's root)."""
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
 # ---------------------------------------------------------------- picking a file
 
 
@@ -503,3 +494,23 @@ async def test_leaving_right_after_start_still_follows_the_job(demo_service, mak
         await pilot.press("i")
         await settle(pilot)
         assert screen_of(pilot).view == "job" and screen_of(pilot).job_view.ended
+
+
+async def test_a_vcard_file_is_offered_previewed_and_imported(demo_service, make_app, in_folder):
+    source = Path(__file__).resolve().parents[1] / "data" / "vcard" / "khard-4.0.vcf"
+    (in_folder / "people.vcf").write_bytes(source.read_bytes())
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot, 0.3)
+        tree = screen_of(pilot).query_one("#tree")
+        assert [str(n.label) for n in tree.root.children] == ["people.vcf"]
+        await pilot.press("down", "enter")
+        await settle(pilot, 0.3)
+        info = text_of(pilot, "#file-info")
+        assert "people.vcf" in info and "vCard" in info and "2 rows" in info
+        assert mapping(pilot)["email"] == "email"
+        screen = await start_and_finish(pilot)
+        job = demo_service.get_import_job(screen.job_uid)
+        assert job["status"] == "complete" and job["successCount"] == 2
