@@ -22,6 +22,9 @@ import click
 def serve(app: Any, host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None,
           body_timeout: float) -> None:  # fmt: skip
     """Serve the ParsaLink contacts API until SIGINT/SIGTERM; prints its base URL on stderr."""
+    if not host or any(ch.isspace() or not ch.isprintable() for ch in host):
+        # Checked before anything is printed: the off-loopback warning would echo it.
+        raise click.BadParameter("not a host name or address", param_hint="'--host'")
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
     from .server.run import serve_forever

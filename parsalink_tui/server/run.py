@@ -71,6 +71,8 @@ def listen(host: str, port: int) -> socket.socket:
         return sock
     except OSError as exc:
         raise ParsalinkError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    except UnicodeError:  # the idna codec refuses the name (a label over 63 characters, …)
+        raise ParsalinkError(f"cannot listen on {host[:80]}…: not a host name or address") from None
 
 
 def serve_forever(
@@ -83,9 +85,6 @@ def serve_forever(
     body_timeout: float = BODY_TIMEOUT_SECONDS,
 ) -> None:
     """Serve until SIGINT/SIGTERM, then let in-flight requests finish and return."""
-    if not is_loopback(host) and not ssl_certfile:
-        print(f"parsalink-tui: warning: listening on {host} without TLS: bearer tokens and contacts "
-              "cross the network in clear (use --ssl-certfile/--ssl-keyfile)", file=sys.stderr, flush=True)  # fmt: skip
     config = uvicorn.Config(
         create_app(service, body_timeout=body_timeout),
         host=host,
@@ -101,6 +100,9 @@ def serve_forever(
         access_log=False,
         server_header=False,
     )
-    sock = listen(host, port)
+    sock = listen(host, port)  # an unusable host or port fails here, before any warning
     with sock:
+        if not is_loopback(host) and not ssl_certfile:
+            print(f"parsalink-tui: warning: listening on {host} without TLS: bearer tokens and contacts "
+                  "cross the network in clear (use --ssl-certfile/--ssl-keyfile)", file=sys.stderr, flush=True)  # fmt: skip
         _Server(config, "https" if ssl_certfile else "http").run(sockets=[sock])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,8 +23,9 @@ from textual.worker import get_current_worker
 
 from ..errors import ParsalinkError
 from ..timeutil import now_utc
-from .render import clean
+from .render import clean, path_text
 from .widgets import TextInput
+from .workers import background
 
 
 class ExportCancelled(Exception):
@@ -83,7 +84,7 @@ class ExportDialog(ModalScreen[None]):
         bar.update(total=None, progress=0)
         self.run_export(Path(name).expanduser())
 
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False, name="Export")
+    @background(group="export", failure="Export failed")
     def run_export(self, path: Path) -> None:
         worker = get_current_worker()
 
@@ -116,7 +117,7 @@ class ExportDialog(ModalScreen[None]):
 
     def _done(self, result: dict[str, Any]) -> None:
         count = result["count"]
-        self.app.notify(f"Exported {count:,} contact{'s' if count != 1 else ''} to {clean(result['path'])}",
+        self.app.notify(f"Exported {count:,} contact{'s' if count != 1 else ''} to {path_text(result['path'])}",
                         title="Export", markup=False)  # fmt: skip
         if self.is_attached:
             self.dismiss(None)

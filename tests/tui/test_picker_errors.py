@@ -11,7 +11,7 @@ from parsalink_tui.tui.import_screen import ImportScreen
 
 from .conftest import SIZE
 from .helpers import insert_job, settle, status
-from .test_import_screen import in_folder, open_and_type_path  # noqa: F401 - in_folder is a fixture
+from .test_import_screen import open_and_type_path
 
 
 def notes(app) -> list[str]:
