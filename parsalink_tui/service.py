@@ -232,6 +232,15 @@ class Service:
 
         return error_csv_bytes(*self.import_error_rows(uid))
 
+    def revert_import(self, uid: str, *, progress: Any = None, stop: Any = None) -> dict[str, Any]:
+        """Undo the complete job ``uid`` in batches (see importing/revert.py): delete the contacts
+        it created and put back what ``on_duplicate="update"`` filled, except on contacts changed
+        since; returns the job with its ``revert`` extension. RevertRefused if it cannot be."""
+        from .importing.revert import revert_job
+
+        revert_job(self.db, uid, progress=progress, stop=stop)
+        return self.get_import_job(uid)
+
     def resume_imports(self) -> None:
         """Start (or wake) this process's worker thread: runs queued jobs and resumes jobs whose
         worker died. The TUI calls it at start-up; start_import(run=True) calls it."""

@@ -219,7 +219,10 @@ def settings_of(stored: str | None) -> dict[str, Any]:
 _JOB_SELECT = (
     "SELECT j.uid, j.filename, j.status, j.total_rows, j.processed_rows, j.success_count, "
     "j.error_count, j.duplicate_count, j.error_message, j.created_at, j.started_at, "
-    "j.finished_at, s.name AS source_name FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
+    "j.finished_at, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
+    "j.revert_deleted, j.revert_restored, j.reverted_at, "
+    "(SELECT count(*) FROM revert_protected p WHERE p.job_uid = j.uid) AS revert_protected_count "
+    "FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
 )
 
 
@@ -233,8 +236,12 @@ def progress_percent(status: str, processed: int, total: int) -> int:
 
 
 def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
-            duplicates: list[dict[str, Any]] | None) -> dict[str, Any]:  # fmt: skip
-    """The reference's job object. ``errors``/``duplicates`` None leaves those keys out."""
+            duplicates: list[dict[str, Any]] | None,
+            protected: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The reference's job object. ``errors``/``duplicates`` None leaves those keys out; a job
+    with a revert also has the extension fields of :func:`.revert.revert_out`."""
+    from .revert import revert_out
+
     out: dict[str, Any] = {
         "uid": row["uid"],
         "filename": row["filename"],
@@ -256,6 +263,7 @@ def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
         del out["errors"]
     if duplicates is None:
         del out["duplicates"]
+    out.update(revert_out(row, protected))
     return out
 
 
@@ -286,8 +294,10 @@ def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str
         raise NotFoundError("import job", uid)
     if not with_issues:
         return job_out(row, None, None)
+    from .revert import protected_of
+
     errors, duplicates = _issues(conn, [uid])[uid]
-    return job_out(row, errors, duplicates)
+    return job_out(row, errors, duplicates, protected_of(conn, uid) if row["revert_status"] else None)
 
 
 def list_jobs(conn: Connection, limit: int = RECENT_JOBS, *, with_issues: bool = True) -> list[dict[str, Any]]:
