@@ -175,6 +175,7 @@ class Service:
         field_mappings: Mapping[str, str | None] | str | None = None,
         on_duplicate: str = "skip",
         run: bool = True,
+        saved_mapping: bool = False,
     ) -> dict[str, Any]:
         """Queue an import of the CSV at ``path``; returns ``{uid, status: "queued", filename}``.
 
@@ -185,25 +186,55 @@ class Service:
         importing/writer.py for what "update" fills in). ``run`` starts this process's worker
         thread; poll :meth:`get_import_job` to follow it. Bytes that are not text (a PNG or
         workbook renamed ``.csv``, NUL bytes) are queued, and the job fails with the reason.
+
+        ``saved_mapping``: apply the mapping remembered for the file's header row (refused if
+        there is none), ``field_mappings`` on top. The overrides the job uses, when there are
+        any, are remembered for the next file with this header (importing/saved_mappings.py).
         """
-        from .importing import jobs
+        from .importing import jobs, saved_mappings
 
         filename, data = jobs.read_upload(path)
-        upload = jobs.inspect_upload(filename, data, field_mappings, accept_binary=True)
+        lookup = self._saved_lookup if saved_mapping else None
+        upload = jobs.inspect_upload(filename, data, field_mappings, accept_binary=True, saved=lookup,
+                                     saved_required=saved_mapping)  # fmt: skip
+        chosen = jobs.settings_overrides(upload.overrides) if upload.source is not None else {}
         with self.db.write() as conn:
             body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=self.region)
+            if chosen and upload.source is not None:
+                saved_mappings.save(conn, upload.source.header, chosen, filename)
         if run:
             self.resume_imports()
         return body
 
+    def _saved_lookup(self, header: list[str]) -> dict[str, Any] | None:
+        from .importing import saved_mappings
+
+        with self.db.read() as conn:
+            return saved_mappings.find(conn, header)
+
+    def list_saved_mappings(self) -> list[dict[str, Any]]:
+        """The remembered column mappings, most recently chosen first."""
+        from .importing import saved_mappings
+
+        with self.db.read() as conn:
+            return saved_mappings.list_saved(conn)
+
+    def forget_saved_mapping(self, mapping_id: int) -> None:
+        from .importing import saved_mappings
+
+        with self.db.write() as conn:
+            saved_mappings.forget(conn, mapping_id)
+
     def preview_import(
-        self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5
+        self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5,
+        saved_mapping: str = "off",
     ) -> dict[str, Any]:
-        """The detected mapping and the first ``rows`` records as they would import (nothing is written)."""
+        """The detected mapping and the first ``rows`` records as they would import (nothing is
+        written). ``saved_mapping``: "off", "auto" or "required" (see ``jobs.preview``)."""
         from .importing import jobs
 
         with self.db.read() as conn:
-            return jobs.preview(conn, path, field_mappings, rows=rows, region=self.region)
+            return jobs.preview(conn, path, field_mappings, rows=rows, region=self.region, saved_mapping=saved_mapping)
 
     def get_import_job(self, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
         """The job in the reference's shape; ``with_issues=False`` omits errors/duplicates (cheap polls)."""

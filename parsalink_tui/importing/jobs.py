@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -38,6 +38,9 @@ from ..timeutil import now_store, to_api
 from ..validation import strip_control
 from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
 from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError, open_csv
+from .saved_mappings import merge as merge_saved
+
+SavedLookup = Callable[[list[str]], "dict[str, Any] | None"]
 
 ON_DUPLICATE = ("skip", "update")
 STATUSES = ("queued", "processing", "complete", "failed")
@@ -57,6 +60,7 @@ class Upload:
     guessed: dict[str, str | None]
     overrides: Any
     binary: str = ""
+    saved: dict[str, Any] | None = None  # the remembered mapping applied (see saved_mappings)
 
 
 # ---------------------------------------------------------------- refusing bad files
@@ -112,7 +116,8 @@ def _too_big(shown: str, size: int) -> str:
 
 
 def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, need_email: bool = True,
-                   accept_binary: bool = False) -> Upload:  # fmt: skip
+                   accept_binary: bool = False, saved: SavedLookup | None = None,
+                   saved_required: bool = False) -> Upload:  # fmt: skip
     """Decode and map an upload; ImportRefused for anything that would fail the whole job.
 
     ``need_email=False`` (previews) lets a file without an email column through, so the user
@@ -120,6 +125,8 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
     text through, as an Upload without a source: the issue asks that "a NUL byte or binary
     content fails the job", so the job is created and its worker fails it with the reason
     (previews still refuse them, so the TUI says why before anything is queued).
+    ``saved(header)`` finds a remembered mapping for the file's header row: its overrides are
+    applied under ``field_mappings`` (which win); ``saved_required`` refuses a file without one.
     """
     try:
         source = open_csv(data)
@@ -135,6 +142,11 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
         return Upload(filename, data, None, {}, {}, field_mappings, binary=str(exc))
     except ImportFileError as exc:
         raise ImportRefused(f"{filename}: {exc}") from None
+    found = saved(source.header) if saved is not None else None
+    if found is not None:
+        field_mappings = merge_saved(found["mapping"], field_mappings)
+    elif saved_required:
+        raise ImportRefused(f"{filename}: no saved mapping for these columns (see: import mappings list)")
     sample = source.sample(_GUESS_SAMPLE)
     if need_email and not sample:
         raise ImportRefused(f"{filename} has a header row but no contacts below it")
@@ -142,7 +154,7 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
     mapping = apply_field_mappings(guessed, field_mappings, source.header)
     if need_email and not has_email_column(mapping):
         raise ImportRefused(_no_email_message(filename, source.header))
-    return Upload(filename, data, source, mapping, guessed, field_mappings)
+    return Upload(filename, data, source, mapping, guessed, field_mappings, saved=found)
 
 
 def _no_email_message(filename: str, header: list[str]) -> str:
@@ -151,6 +163,12 @@ def _no_email_message(filename: str, header: list[str]) -> str:
         f"{filename}: no column holds email addresses (columns: {shown}); name it with "
         'field_mappings, e.g. {"E-mail": "email"}'
     )
+
+
+def settings_overrides(field_mappings: Any) -> dict[str, Any]:
+    """The user's overrides as a dict ({} for none); the upload was checked, so they parse."""
+    value = _overrides_json(field_mappings)
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def _overrides_json(field_mappings: Any) -> Any:
@@ -321,7 +339,7 @@ def list_jobs(conn: Connection, limit: int = RECENT_JOBS, *, with_issues: bool =
 
 
 def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any = None, *,
-            rows: int = 5, region: str = "US") -> dict[str, Any]:  # fmt: skip
+            rows: int = 5, region: str = "US", saved_mapping: str = "off") -> dict[str, Any]:  # fmt: skip
     """What an import of ``path`` would do, without importing: the mapping and the first rows.
 
     Returns ``{filename, encoding, delimiter, headerRow, totalRows, columns: [{header, field,
@@ -329,12 +347,17 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     the row as it would be stored (API field names; accounts by name, not yet created) or None
     with ``error`` saying why. Duplicates are not checked here. A file with no email column is
     previewed (with a warning) so the user can pick the column; everything else ``start``
-    would refuse is refused here too.
+    would refuse is refused here too. ``saved_mapping``: "off", "auto" (apply a remembered
+    mapping if there is one) or "required" (refuse a file without one); the one applied is
+    ``savedMapping`` in the result (absent otherwise).
     """
+    from .saved_mappings import find
     from .rows import RowError, RowValidator
 
     filename, data = read_upload(path)
-    upload = inspect_upload(filename, data, field_mappings, need_email=False)
+    lookup = None if saved_mapping == "off" else (lambda header: find(conn, header))
+    upload = inspect_upload(filename, data, field_mappings, need_email=False, saved=lookup,
+                            saved_required=saved_mapping == "required")  # fmt: skip
     source = upload.source
     users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
     validate = RowValidator(source.header, upload.mapping, region=region, users=users)
@@ -359,7 +382,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     total = source.count()
     if total == 0:
         warnings.append(f"{filename} has a header row but no contacts below it")
-    return {
+    out = {
         "filename": filename,
         "encoding": source.encoding,
         "delimiter": source.delimiter,
@@ -373,6 +396,9 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
         "rows": shown,
         "warnings": warnings,
     }
+    if upload.saved is not None:
+        out["savedMapping"] = upload.saved
+    return out
 
 
 def _unknown_owners(source: CsvSource, validate: Any, mapping: Mapping[str, str | None]) -> list[str]:
