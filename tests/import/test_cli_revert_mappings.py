@@ -4,31 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from parsalink_tui.cli import run
-
-
-@pytest.fixture
-def cli(db_path, capsysbinary):
-    """Run the CLI in-process: returns (exit code, stdout text, stderr text)."""
-
-    def invoke(*args: str):
-        code = 0
-        try:
-            run(["--db", str(db_path), *args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsysbinary.readouterr()
-        return code, out.decode(), err.decode()
-
-    return invoke
-
-
-def ok_json(result):
-    code, out, err = result
-    assert code == 0, err
-    return json.loads(out)
+from .test_cli_import import cli, ok_json  # noqa: F401  (the in-process CLI fixture)
 
 
 # A CRM export whose columns the guesser cannot place: "Contact" holds emails, "Handle" names.
@@ -44,7 +20,7 @@ def test_revert_from_the_cli(cli, write_csv):
     assert ok_json(cli("contacts", "list"))["count"] == 0
 
     code, out, err = cli("import", "revert", job["uid"])
-    assert code == 1 and out == "" and err.startswith("error: import job") and "already reverted" in err
+    assert code == 1 and not out and err.startswith("error: import job") and "already reverted" in err
     assert "Traceback" not in err
 
 
@@ -80,7 +56,7 @@ def test_a_mapping_chosen_once_is_used_again_only_when_asked(cli, write_csv):
     ok_json(cli("import", "mappings", "forget", str(saved[0]["id"])))
     assert ok_json(cli("import", "mappings", "list")) == []
     code, out, err = cli("import", "preview", "--saved-mapping", str(april))
-    assert code == 1 and out == "" and "no saved mapping for these columns" in err
+    assert code == 1 and not out and "no saved mapping for these columns" in err
     code, _, err = cli("import", "mappings", "forget", str(saved[0]["id"]))
     assert code == 1 and err.strip() == f"error: saved mapping not found: {saved[0]['id']}"
 
