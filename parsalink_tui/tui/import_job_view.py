@@ -58,6 +58,28 @@ def count_line(job: dict[str, Any]) -> Content:
     )  # fmt: skip
 
 
+REVERT_SHOWN = 3  # protected contacts named in the revert line; the CLI's job JSON has them all
+
+
+def revert_line(job: dict[str, Any]) -> Content:
+    """What the job's revert did (or has done so far), and which contacts it left alone."""
+    revert = job["revert"]
+    counts = f"{revert['deleted']:,} deleted · {revert['restored']:,} restored"
+    if revert["status"] == "complete":
+        head = Content.assemble(("Reverted ", "bold"), f"{when(job.get('revertedAt'))} · {counts}")
+    else:
+        head = Content.assemble(("Reverting… ", "bold"), f"{revert['processed']:,} of {revert['total']:,} · {counts}")
+    protected = revert.get("protectedCount") or 0
+    if not protected:
+        return head
+    named = [clean(p.get("email") or p["id"]) for p in (revert.get("protected") or [])[:REVERT_SHOWN]]
+    more = f", and {protected - len(named):,} more" if protected > len(named) else ""
+    return Content.assemble(
+        head, (f" · {protected:,} left alone (changed since the import)", "$text-warning"),
+        f": {', '.join(named)}{more}" if named else "",
+    )  # fmt: skip
+
+
 def meta_line(job: dict[str, Any]) -> Content:
     parts = [f"source {clean(job['sourceName'])}" if job.get("sourceName") else "no source"]
     parts.append(f"queued {when(job['createdAt'])}")
@@ -84,6 +106,7 @@ class JobView(Vertical):
             yield Static(id="job-counts")
             yield Static(id="job-meta")
             yield Static(id="job-message")
+            yield Static(id="job-revert")
         yield Static(id="job-wait")
         with Vertical(id="job-issues"):
             yield DataTable(id="job-errors", cursor_type="row", zebra_stripes=True)
@@ -91,6 +114,7 @@ class JobView(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#job-summary").border_title = "Import job"
+        self.query_one("#job-revert").display = False
 
     def _set_columns(self) -> None:
         """Columns that fit the screen's width, so a long message needs no sideways scrolling."""
@@ -129,6 +153,10 @@ class JobView(Vertical):
         message.display = failed
         if failed:
             message.update(Content.assemble(("Failed: ", "bold"), clean(job.get("errorMessage")) or "no reason given"))
+        reverting = self.query_one("#job-revert", Static)
+        reverting.display = "revert" in job
+        if "revert" in job:
+            reverting.update(revert_line(job))
         ended = status in ENDED
         wait = self.query_one("#job-wait", Static)
         wait.display = not ended

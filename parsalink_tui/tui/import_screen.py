@@ -12,6 +12,7 @@ never stops an import, and opening it again shows the running (or last) job.
 | ctrl+l | type the file's path (setup; → accepts the completion) |
 | c | show the contacts this job created, in the contacts list |
 | E | save the job's failed rows as CSV (to fix and import again) |
+| R | revert the job (asks first): delete what it created, put back what it filled in |
 | n | new import |
 | r | recent imports |
 | escape | back |
@@ -60,6 +61,14 @@ class ImportScreen(Screen[None]):
             "Save failed rows",
             id="import.save_errors",
             tooltip="Write the failed rows as CSV (an error column first) to fix and import again",
+        ),
+        Binding(
+            "R",
+            "revert",
+            "Revert import",
+            id="import.revert",
+            show=False,
+            tooltip="Delete the contacts this job created and put back what it filled in (asks first)",
         ),
         Binding("n", "new_import", "New import", id="import.new"),
         Binding("r", "recent", "Recent imports", id="import.recent"),
@@ -177,6 +186,8 @@ class ImportScreen(Screen[None]):
             return view == JOB and job is not None and job["successCount"] > 0
         if action == "save_errors":
             return view == JOB and job is not None and job["status"] in ENDED and job["errorCount"] > 0
+        if action == "revert":
+            return view == JOB and job is not None and job["status"] == "complete" and job.get("revertedAt") is None
         if action == "new_import":
             return view != SETUP
         if action == "recent":
@@ -250,6 +261,57 @@ class ImportScreen(Screen[None]):
         self.app.imports.follow(body["uid"])
         if self.is_attached:
             self.open_job(body["uid"])
+
+    # ------------------------------------------------------------------ revert
+    def action_revert(self) -> None:
+        from .confirm import ConfirmScreen
+
+        job = self.job_view.job
+        if job is None:
+            return
+        uid = job["uid"]
+        question = f"Revert the import of {job['filename']}?"
+        detail = (
+            f"Deletes the {job['successCount']:,} contacts it created and puts back what it filled in on "
+            "existing contacts. Contacts changed since the import (a field, tags, the stage, a note or a "
+            "task) are left alone and listed."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.revert_job(uid)
+
+        self.app.push_screen(ConfirmScreen(question, detail, yes="Revert"), answered)
+
+    @background(group="import-revert", failure="Import not reverted")
+    def revert_job(self, uid: str) -> None:
+        def progress(state: dict[str, Any]) -> None:
+            self.app.call_from_thread(self._revert_progress, uid)
+
+        try:
+            job = self.app.service.revert_import(uid, progress=progress)
+        except ParsalinkError as exc:
+            self.app.call_from_thread(
+                self.app.notify, str(exc), title="Import not reverted", severity="error", timeout=8, markup=False
+            )
+            return
+        self.app.call_from_thread(self._reverted, job)
+
+    def _revert_progress(self, uid: str) -> None:
+        if self.is_attached and self.view == JOB and self.job_uid == uid:
+            with self.app.reporting("Could not read the import"):
+                self.job_view.show(self.app.service.get_import_job(uid, with_issues=False))
+
+    def _reverted(self, job: dict[str, Any]) -> None:
+        revert = job["revert"]
+        left = f", {revert['protectedCount']:,} left alone (changed since)" if revert["protectedCount"] else ""
+        self.app.notify(
+            f"{job['filename']}: {revert['deleted']:,} contacts deleted, {revert['restored']:,} restored{left}",
+            title="Import reverted", timeout=8, markup=False,
+        )  # fmt: skip
+        if self.is_attached and self.view == JOB and self.job_uid == job["uid"]:
+            self.job_view.show_issues(job)
+            self.refresh_bindings()
 
     # ------------------------------------------------------------------ failed rows
     def action_save_errors(self) -> None:
