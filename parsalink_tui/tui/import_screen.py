@@ -29,6 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header
+from textual.worker import get_current_worker
 
 from ..errors import ParsalinkError
 from .import_job_view import JobView
@@ -288,14 +289,16 @@ class ImportScreen(Screen[None]):
         def progress(state: dict[str, Any]) -> None:
             self.app.call_from_thread(self._revert_progress, uid)
 
-        try:
-            job = self.app.service.revert_import(uid, progress=progress)
+        worker = get_current_worker()
+        try:  # leaving the app stops it after a batch; R (or the CLI) finishes it later
+            job = self.app.service.revert_import(uid, progress=progress, stop=lambda: worker.is_cancelled)
         except ParsalinkError as exc:
             self.app.call_from_thread(
                 self.app.notify, str(exc), title="Import not reverted", severity="error", timeout=8, markup=False
             )
             return
-        self.app.call_from_thread(self._reverted, job)
+        if job["revert"]["status"] == "complete":
+            self.app.call_from_thread(self._reverted, job)
 
     def _revert_progress(self, uid: str) -> None:
         if self.is_attached and self.view == JOB and self.job_uid == uid:
