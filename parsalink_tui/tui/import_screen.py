@@ -10,6 +10,7 @@ never stops an import, and opening it again shows the running (or last) job.
 |---|---|
 | ctrl+s | start the import (setup) |
 | ctrl+l | type the file's path (setup; → accepts the completion) |
+| ctrl+f | forget the mapping remembered for this file's columns (setup, when one is in use) |
 | c | show the contacts this job created, in the contacts list |
 | E | save the job's failed rows as CSV (to fix and import again) |
 | R | revert the job (asks first): delete what it created, put back what it filled in |
@@ -49,6 +50,13 @@ class ImportScreen(Screen[None]):
         Binding("escape", "back", "Back", id="import.back"),
         Binding("ctrl+s", "start", "Start import", id="import.start", priority=True),
         Binding("ctrl+l", "focus_path", "Type a path", id="import.path"),
+        Binding(
+            "ctrl+f",
+            "forget_mapping",
+            "Forget the remembered mapping",
+            id="import.forget_mapping",
+            tooltip="Drop the column choices remembered for files with these columns, and preview without them",
+        ),
         Binding(
             "c",
             "show_contacts",
@@ -183,6 +191,8 @@ class ImportScreen(Screen[None]):
         job = self.job_view.job if self.is_mounted else None
         if action in ("start", "focus_path"):
             return view == SETUP
+        if action == "forget_mapping":
+            return view == SETUP and self.query_one(ImportSetup).saved_mapping is not None
         if action == "show_contacts":
             return view == JOB and job is not None and job["successCount"] > 0
         if action == "save_errors":
@@ -204,6 +214,9 @@ class ImportScreen(Screen[None]):
 
     def action_focus_path(self) -> None:
         self.query_one(ImportSetup).focus_path()
+
+    def action_forget_mapping(self) -> None:
+        self.query_one(ImportSetup).forget_mapping()
 
     def action_new_import(self) -> None:
         self.show_setup()

@@ -251,6 +251,17 @@ class ImportSetup(Vertical):
         self.say(f"Reading {shown_path(path)}…", "dim")
         self.load_preview(path, {}, new_file=True)
 
+    def forget_mapping(self) -> None:
+        """Forget the remembered mapping in use and preview the file again without it."""
+        saved = self.saved_mapping
+        if saved is None or self.path is None:
+            return
+        with self.app.reporting("Mapping not forgotten"):
+            self.app.service.forget_saved_mapping(saved["id"])
+            self.app.notify(f"Forgot the mapping chosen for {clean(saved['filename'])}", title="Mapping forgotten",
+                            markup=False)  # fmt: skip
+            self.pick(self.path)
+
     @background(group="import-preview", failure="Cannot preview this file")
     def load_preview(self, path: Path, overrides: dict[str, str | None], new_file: bool) -> None:
         try:
@@ -289,6 +300,7 @@ class ImportSetup(Vertical):
             self.saved_mapping = preview.get("savedMapping")
             if self.saved_mapping is not None:
                 self.overrides = dict(self.saved_mapping["mapping"])
+            self.screen.refresh_bindings()
         headers = [c["header"] for c in preview["columns"]]
         if new_file or headers != self._headers:
             await self._build_mapping(preview)
@@ -309,7 +321,7 @@ class ImportSetup(Vertical):
             self.say(
                 f"Using the mapping you chose for {clean(self.saved_mapping['filename'])} on "
                 f"{day_month(self.saved_mapping['updatedAt'])}: change any column to adjust it "
-                "(import mappings forget drops it).",
+                "(ctrl+f forgets it).",
                 "dim",
             )
         else:

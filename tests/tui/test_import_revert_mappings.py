@@ -93,3 +93,21 @@ async def test_a_mapping_picked_on_the_screen_is_used_for_the_next_file_with_tho
         assert bob["firstName"] == "Bob" and bob["title"] == "x"
         [saved] = service.list_saved_mappings()
         assert saved["mapping"] == {"Extra": "title", "Handle": "firstName"}
+
+
+async def test_ctrl_f_forgets_the_remembered_mapping_and_previews_without_it(service, make_app, in_folder):
+    march = in_folder / "march.csv"
+    march.write_text(ODD.format(email="ann@example.com", name="Ann"))
+    service.start_import(march, field_mappings={"Handle": "firstName"}, run=False)
+    service.work_imports()
+    (in_folder / "april.csv").write_text(ODD.format(email="bob@example.com", name="Bob"))
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_and_type_path(pilot, "april.csv")
+        assert mapping(pilot)["Handle"] == "firstName"
+        await pilot.press("ctrl+f")
+        await settle(pilot, 0.3)
+        assert service.list_saved_mappings() == []
+        assert mapping(pilot)["Handle"] == ""
+        assert "using the mapping from" not in text_of(pilot, "#file-info")
+        assert "Mapping forgotten: Forgot the mapping chosen for march.csv" in notes(pilot)
