@@ -30,11 +30,17 @@ STATUS_STYLES: dict[str, str] = {
     "processing": "bold #1d1400 on #e8b33a",
     "complete": "bold #ffffff on #2f8f3a",
     "failed": "bold #ffffff on #c0392b",
+    "reverted": "bold #ffffff on #6b6f80",
 }
 
 
 def status_badge(status: str) -> Text:
     return Text(f" {clean(status)} ", style=STATUS_STYLES.get(status, "reverse"), no_wrap=True)
+
+
+def shown_status(job: dict[str, Any]) -> str:
+    """The job's status as the TUI shows it: a complete job whose revert completed is "reverted"."""
+    return "reverted" if job.get("revertedAt") else str(job["status"])
 
 
 def took(job: dict[str, Any]) -> str:
@@ -141,7 +147,8 @@ class JobView(Vertical):
         self.job = job
         status = job["status"]
         self.query_one("#job-title", Static).update(
-            Content.assemble((path_text(job["filename"]), "bold"), "   ", Content.from_rich_text(status_badge(status)))
+            Content.assemble((path_text(job["filename"]), "bold"), "   ",
+                             Content.from_rich_text(status_badge(shown_status(job))))  # fmt: skip
         )
         bar = self.query_one("#job-bar", ProgressBar)
         bar.update(total=100, progress=job["progressPercent"])

@@ -44,6 +44,7 @@ async def test_R_asks_then_reverts_the_job_and_names_the_contacts_left_alone(ser
         await settle(pilot)
         assert emails(service) == {"cara.diaz@example.com"}
         assert "Import reverted: leads.csv: 2 contacts deleted, 0 restored, 1 left alone (changed since)" in notes(pilot)
+        assert "reverted" in text_of(pilot, "#job-title")
         line = text_of(pilot, "#job-revert")
         assert "Reverted" in line and "2 deleted" in line and "1 left alone" in line and "cara.diaz@example.com" in line
         await pilot.press("R")  # a reverted job cannot be reverted again: no question
