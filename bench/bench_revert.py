@@ -33,9 +33,9 @@ OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from gen_contacts_csv import COMPANY_WORDS, FIRST, LAST, TAGS, _phone, _quote, _slug  # noqa: E402
+from gen_contacts_csv import COMPANY_WORDS, FIRST, LAST, TAGS, _phone, _quote, _slug
 
-from parsalink_tui.service import Service  # noqa: E402
+from parsalink_tui.service import Service
 
 
 def write_csv(path: Path, rows: int, seed: int = 20260608) -> None:

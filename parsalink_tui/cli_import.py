@@ -191,4 +191,4 @@ def import_work(app: AppContext) -> None:
     app.service.work_imports()
 
 
-from . import cli_import_revert  # noqa: E402,F401  (adds revert and mappings to the group)
+from . import cli_import_revert  # noqa: F401  (adds revert and mappings to the group)

@@ -351,8 +351,8 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     mapping if there is one) or "required" (refuse a file without one); the one applied is
     ``savedMapping`` in the result (absent otherwise).
     """
-    from .saved_mappings import find
     from .rows import RowError, RowValidator
+    from .saved_mappings import find
 
     filename, data = read_upload(path)
     lookup = None if saved_mapping == "off" else (lambda header: find(conn, header))

@@ -155,7 +155,7 @@ def delete_contacts(raw: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> Non
         try:
             made.append(_ids_json([[pk, short_grams(first, last, email, phone)]
                                    for pk, _, email, first, last, phone in rows]))  # fmt: skip
-        except BaseException as exc:  # raised in the caller's thread below
+        except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread below
             made.append(exc)
 
     maker = threading.Thread(target=make_words, name="parsalink-revert-words", daemon=True)
@@ -170,7 +170,7 @@ def delete_contacts(raw: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> Non
         raw.execute("DELETE FROM contact WHERE pk IN (SELECT value FROM json_each(?))", (pk_list,))
     finally:
         maker.join()
-    if isinstance(made[0], BaseException):
+    if isinstance(made[0], Exception):
         raise made[0]
     raw.execute(
         "INSERT INTO contact_short (contact_short, rowid, g) "

@@ -147,8 +147,9 @@ class JobView(Vertical):
         self.job = job
         status = job["status"]
         self.query_one("#job-title", Static).update(
-            Content.assemble((path_text(job["filename"]), "bold"), "   ",
-                             Content.from_rich_text(status_badge(shown_status(job))))  # fmt: skip
+            Content.assemble(
+                (path_text(job["filename"]), "bold"), "   ", Content.from_rich_text(status_badge(shown_status(job)))
+            )
         )
         bar = self.query_one("#job-bar", ProgressBar)
         bar.update(total=100, progress=job["progressPercent"])

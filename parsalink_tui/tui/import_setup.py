@@ -15,7 +15,7 @@ Headers, cells and error messages are user data: every one is shown as plain ``T
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +59,11 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 def day_month(iso: str | None) -> str:
     """``2026-11-12T…`` → ``12 Nov`` (the year too when it is not this one)."""
     try:
-        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(iso))
     except ValueError:
         return clean(iso)
     text = f"{moment.day} {moment:%b}"
-    return text if moment.year == datetime.now(timezone.utc).year else f"{text} {moment.year}"
+    return text if moment.year == datetime.now(UTC).year else f"{text} {moment.year}"
 
 
 def field_options() -> list[tuple[str, str]]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from .test_cli_import import cli, ok_json  # noqa: F401  (the in-process CLI fixture)
+from . import test_cli_import
+from .test_cli_import import ok_json
+
+cli = test_cli_import.cli  # the in-process CLI fixture
 
 
 # A CRM export whose columns the guesser cannot place: "Contact" holds emails, "Handle" names.

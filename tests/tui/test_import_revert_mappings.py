@@ -5,11 +5,20 @@ from __future__ import annotations
 from parsalink_tui.tui.confirm import ConfirmScreen
 from parsalink_tui.tui.import_setup import MappingSelect
 
+from . import test_import_screen
 from .conftest import SIZE
 from .helpers import leads_csv, settle
-from .test_import_screen import (  # noqa: F401  (in_folder is a fixture)
-    in_folder, mapping, notes, open_and_type_path, screen_of, start_and_finish, text_of, wait_until,
+from .test_import_screen import (
+    mapping,
+    notes,
+    open_and_type_path,
+    screen_of,
+    start_and_finish,
+    text_of,
+    wait_until,
 )  # fmt: skip
+
+in_folder = test_import_screen.in_folder  # a folder of exports, made the working directory
 
 
 def emails(service) -> set[str]:
