@@ -1,10 +1,12 @@
 """``parsalink-tui import …``: CSV imports as background jobs, the reference's "Async CSV import".
 
-    import start FILE [--source UID] [--field-mappings JSON] [--on-duplicate skip|update] [--wait]
-    import preview FILE [--field-mappings JSON] [--rows N]
+    import start FILE [--source UID] [--field-mappings JSON] [--saved-mapping] [--on-duplicate skip|update] [--wait]
+    import preview FILE [--field-mappings JSON] [--saved-mapping] [--rows N]
     import status UID
     import list
     import errors UID > fix.csv
+    import revert UID                     (cli_import_revert.py)
+    import mappings list | forget ID      (cli_import_revert.py)
 
 ``start`` queues the job, starts a detached worker process (``import work``, hidden) and prints
 the 202 body at once; the job runs to completion after the command returns. ``--wait`` runs the
@@ -47,23 +49,29 @@ def _mappings_arg(value: str | None) -> str | None:
 
 
 _MAPPINGS_HELP = 'JSON object of CSV header → field (or null to ignore), e.g. \'{"E-mail": "email"}\', or @file.json.'
+_SAVED_HELP = ("Use the mapping remembered for this file's columns (import mappings list); --field-mappings "
+               "wins where both name a column. Refused if none is saved.")  # fmt: skip
 
 
 @import_group.command("start")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--source", "source_uid", type=TEXT, metavar="UID", help="Source stamped on every created contact.")
 @click.option("--field-mappings", type=TEXT, metavar="JSON", help=_MAPPINGS_HELP)
+@click.option("--saved-mapping", is_flag=True, help=_SAVED_HELP)
 @click.option("--on-duplicate", type=click.Choice(["skip", "update"]), default="skip", show_default=True,
               help="skip: list rows whose email exists; update: also fill the existing contact's empty fields and add tags.")  # fmt: skip
 @click.option("--wait", is_flag=True, help="Run the import here, show progress on stderr, print the final job.")
 @pass_app
 def import_start(app: AppContext, file: str, source_uid: str | None, field_mappings: str | None,
-                 on_duplicate: str, wait: bool) -> None:  # fmt: skip
-    """Queue an import of FILE (a .csv of up to 10 MB); prints {uid, status, filename}."""
+                 saved_mapping: bool, on_duplicate: str, wait: bool) -> None:  # fmt: skip
+    """Queue an import of FILE (a .csv of up to 10 MB); prints {uid, status, filename}.
+
+    The --field-mappings it uses are remembered for files with the same columns.
+    """
     service = app.service
     body = service.start_import(
         file, source_uid=source_uid, field_mappings=_mappings_arg(field_mappings),
-        on_duplicate=on_duplicate, run=wait,
+        on_duplicate=on_duplicate, run=wait, saved_mapping=saved_mapping,
     )  # fmt: skip
     if not wait:
         from .importing.runner import spawn_worker
@@ -125,11 +133,13 @@ def _draw(job: dict[str, Any]) -> None:
 @import_group.command("preview")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--field-mappings", type=TEXT, metavar="JSON", help=_MAPPINGS_HELP)
+@click.option("--saved-mapping", is_flag=True, help=_SAVED_HELP)
 @click.option("--rows", type=click.IntRange(0, 1000), default=5, show_default=True, help="Records to show.")
 @pass_app
-def import_preview(app: AppContext, file: str, field_mappings: str | None, rows: int) -> None:
+def import_preview(app: AppContext, file: str, field_mappings: str | None, saved_mapping: bool, rows: int) -> None:
     """Show how FILE would import: detected columns → fields, and the first rows as contacts."""
-    emit(app.service.preview_import(file, _mappings_arg(field_mappings), rows=rows))
+    emit(app.service.preview_import(file, _mappings_arg(field_mappings), rows=rows,
+                                    saved_mapping="required" if saved_mapping else "off"))  # fmt: skip
 
 
 def _wake_stalled(app: AppContext) -> None:
@@ -185,3 +195,6 @@ def import_errors(app: AppContext, uid: str) -> None:
 def import_work(app: AppContext) -> None:
     """Run queued jobs until none is left (the detached worker `import start` launches)."""
     app.service.work_imports()
+
+
+from . import cli_import_revert  # noqa: F401  (adds revert and mappings to the group)

@@ -345,7 +345,58 @@ UPDATE user SET email_key = pl_casefold(email)
 """
 )
 
-MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2), (3, V3), (4, V4)]
+
+# Version 5: reverting an import, and
+# remembered column mappings.
+# - import_job.revert_*: the revert of a complete job, itself run in batches like an import
+#   (status 'processing' then 'complete', worker + heartbeat so a rerun takes over a dead one,
+#   cursors so a resumed revert skips what is done) and reverted_at once it completed.
+# - revert_protected: contacts a revert left alone because they changed after the import.
+# - The delete triggers of both search indexes skip a pk range parked in search_bulk, as the
+#   insert triggers do since V2: a revert deletes a batch's search rows in one statement per
+#   index (the per-row triggers cost ~9 s of a 90k-contact delete).
+# - saved_mapping: a user's column choices, keyed by the signature of the header row.
+# A later step that remakes the search triggers with _search_triggers must keep this
+# parked-range condition on the two delete triggers.
+V5 = f"""
+ALTER TABLE import_job ADD COLUMN revert_status TEXT CHECK (revert_status IN ('processing','complete'));
+ALTER TABLE import_job ADD COLUMN revert_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN revert_processed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN revert_deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN revert_restored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN revert_merge_cursor TEXT NOT NULL DEFAULT '';
+ALTER TABLE import_job ADD COLUMN revert_pk_cursor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN revert_worker TEXT;
+ALTER TABLE import_job ADD COLUMN revert_heartbeat TEXT;
+ALTER TABLE import_job ADD COLUMN reverted_at TEXT;
+CREATE TABLE revert_protected (
+    job_uid TEXT NOT NULL REFERENCES import_job(uid) ON DELETE CASCADE,
+    contact_id TEXT NOT NULL,
+    email TEXT,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (job_uid, contact_id)
+) WITHOUT ROWID;
+DROP TRIGGER contact_fts_ad;
+CREATE TRIGGER contact_fts_ad AFTER DELETE ON contact WHEN {NOT_PARKED.replace("new.pk", "old.pk")} BEGIN
+    INSERT INTO contact_fts(contact_fts, rowid, name, email, phone) VALUES ('delete', old.pk, {fts_values_sql("old")});
+END;
+DROP TRIGGER contact_short_ad;
+CREATE TRIGGER contact_short_ad AFTER DELETE ON contact WHEN {NOT_PARKED.replace("new.pk", "old.pk")} BEGIN
+    INSERT INTO contact_short(contact_short, rowid, g) VALUES ('delete', old.pk, {_short_grams_of("old")});
+END;
+CREATE TABLE saved_mapping (
+    id INTEGER PRIMARY KEY,
+    signature TEXT NOT NULL UNIQUE,
+    header TEXT NOT NULL,
+    mapping TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    used_at TEXT
+);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)]
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -125,6 +125,37 @@ class ImportJob(SQLModel, table=True):
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
+    # The revert of this job (schema V5; see importing/revert.py).
+    revert_status: str | None = None
+    revert_total: int = 0
+    revert_processed: int = 0
+    revert_deleted: int = 0
+    revert_restored: int = 0
+    revert_merge_cursor: str = ""
+    revert_pk_cursor: int = 0
+    revert_worker: str | None = None
+    revert_heartbeat: str | None = None
+    reverted_at: str | None = None
+
+
+class RevertProtected(SQLModel, table=True):
+    __tablename__ = "revert_protected"
+    job_uid: str = Field(foreign_key="import_job.uid", primary_key=True)
+    contact_id: str = Field(primary_key=True)
+    email: str | None = None
+    reason: str
+
+
+class SavedMapping(SQLModel, table=True):
+    __tablename__ = "saved_mapping"
+    id: int | None = Field(default=None, primary_key=True)
+    signature: str = Field(unique=True)
+    header: str  # JSON list of the header cells as last seen
+    mapping: str  # JSON object: the user's overrides, header → field or null
+    filename: str
+    created_at: str
+    updated_at: str
+    used_at: str | None = None
 
 
 class ImportFile(SQLModel, table=True):

@@ -232,6 +232,7 @@ class Service:
         field_mappings: Mapping[str, str | None] | str | None = None,
         on_duplicate: str = "skip",
         run: bool = True,
+        saved_mapping: bool = False,
     ) -> dict[str, Any]:
         """Queue an import of the CSV at ``path``; returns ``{uid, status: "queued", filename}``.
 
@@ -242,11 +243,15 @@ class Service:
         importing/writer.py for what "update" fills in). ``run`` starts this process's worker
         thread; poll :meth:`get_import_job` to follow it. Bytes that are not text (a PNG or
         workbook renamed ``.csv``, NUL bytes) are queued, and the job fails with the reason.
+
+        ``saved_mapping``: apply the mapping remembered for the file's header row (refused if
+        there is none), ``field_mappings`` on top. The overrides the job uses, when there are
+        any, are remembered for the next file with this header (importing/saved_mappings.py).
         """
         from .importing import jobs
 
         filename, data = jobs.read_upload(path)
-        return self._queue_import(filename, data, source_uid, field_mappings, on_duplicate, run, None)
+        return self._queue_import(filename, data, source_uid, field_mappings, on_duplicate, run, None, saved_mapping)
 
     def start_import_bytes(
         self,
@@ -266,29 +271,55 @@ class Service:
 
         label = jobs.upload_label(filename)
         jobs.check_upload_bytes(label, data)
-        return self._queue_import(label, data, source_uid, field_mappings, on_duplicate, run, max_rows)
+        return self._queue_import(label, data, source_uid, field_mappings, on_duplicate, run, max_rows, False)
 
     def _queue_import(self, filename: str, data: bytes, source_uid: str | None, field_mappings: Any,
-                      on_duplicate: str, run: bool, max_rows: int | None) -> dict[str, Any]:  # fmt: skip
-        from .importing import jobs
+                      on_duplicate: str, run: bool, max_rows: int | None, saved_mapping: bool) -> dict[str, Any]:  # fmt: skip
+        from .importing import jobs, saved_mappings
 
-        upload = jobs.inspect_upload(filename, data, field_mappings, accept_binary=True)
+        lookup = self._saved_lookup if saved_mapping else None
+        upload = jobs.inspect_upload(filename, data, field_mappings, accept_binary=True, saved=lookup,
+                                     saved_required=saved_mapping)  # fmt: skip
         if max_rows is not None:
             jobs.check_row_cap(upload, max_rows)
+        chosen = jobs.settings_overrides(upload.overrides) if upload.source is not None else {}
         with self.db.write() as conn:
             body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=self.region)
+            if chosen and upload.source is not None:
+                saved_mappings.save(conn, upload.source.header, chosen, filename)
         if run:
             self.resume_imports()
         return body
 
+    def _saved_lookup(self, header: list[str]) -> dict[str, Any] | None:
+        from .importing import saved_mappings
+
+        with self.db.read() as conn:
+            return saved_mappings.find(conn, header)
+
+    def list_saved_mappings(self) -> list[dict[str, Any]]:
+        """The remembered column mappings, most recently chosen first."""
+        from .importing import saved_mappings
+
+        with self.db.read() as conn:
+            return saved_mappings.list_saved(conn)
+
+    def forget_saved_mapping(self, mapping_id: int) -> None:
+        from .importing import saved_mappings
+
+        with self.db.write() as conn:
+            saved_mappings.forget(conn, mapping_id)
+
     def preview_import(
-        self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5
+        self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5,
+        saved_mapping: str = "off",
     ) -> dict[str, Any]:
-        """The detected mapping and the first ``rows`` records as they would import (nothing is written)."""
+        """The detected mapping and the first ``rows`` records as they would import (nothing is
+        written). ``saved_mapping``: "off", "auto" or "required" (see ``jobs.preview``)."""
         from .importing import jobs
 
         with self.db.read() as conn:
-            return jobs.preview(conn, path, field_mappings, rows=rows, region=self.region)
+            return jobs.preview(conn, path, field_mappings, rows=rows, region=self.region, saved_mapping=saved_mapping)
 
     def get_import_job(self, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
         """The job in the reference's shape; ``with_issues=False`` omits errors/duplicates (cheap polls)."""
@@ -316,6 +347,15 @@ class Service:
         from .importing.errors_csv import error_csv_bytes
 
         return error_csv_bytes(*self.import_error_rows(uid))
+
+    def revert_import(self, uid: str, *, progress: Any = None, stop: Any = None) -> dict[str, Any]:
+        """Undo the complete job ``uid`` in batches (see importing/revert.py): delete the contacts
+        it created and put back what ``on_duplicate="update"`` filled, except on contacts changed
+        since; returns the job with its ``revert`` extension. RevertRefused if it cannot be."""
+        from .importing.revert import revert_job
+
+        revert_job(self.db, uid, progress=progress, stop=stop)
+        return self.get_import_job(uid)
 
     def resume_imports(self) -> None:
         """Start (or wake) this process's worker thread: runs queued jobs and resumes jobs whose

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -40,9 +40,12 @@ from ..validation import strip_control
 from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
 from .formats import kind_of, open_source
 from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError
+from .saved_mappings import merge as merge_saved
 
 if TYPE_CHECKING:
     from .vcard import VcardSource
+
+SavedLookup = Callable[[list[str]], "dict[str, Any] | None"]
 
 ON_DUPLICATE = ("skip", "update")
 STATUSES = ("queued", "processing", "complete", "failed")
@@ -63,6 +66,7 @@ class Upload:
     overrides: Any
     binary: str = ""
     kind: str = "csv"
+    saved: dict[str, Any] | None = None  # the remembered mapping applied (see saved_mappings)
 
 
 # ---------------------------------------------------------------- refusing bad files
@@ -146,7 +150,8 @@ def _too_big(shown: str, size: int) -> str:
 
 
 def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, need_email: bool = True,
-                   accept_binary: bool = False) -> Upload:  # fmt: skip
+                   accept_binary: bool = False, saved: SavedLookup | None = None,
+                   saved_required: bool = False) -> Upload:  # fmt: skip
     """Decode and map an upload; ImportRefused for anything that would fail the whole job.
 
     ``need_email=False`` (previews) lets a file without an email column through, so the user
@@ -154,6 +159,8 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
     text through, as an Upload without a source: the issue asks that "a NUL byte or binary
     content fails the job", so the job is created and its worker fails it with the reason
     (previews still refuse them, so the TUI says why before anything is queued).
+    ``saved(header)`` finds a remembered mapping for the file's header row: its overrides are
+    applied under ``field_mappings`` (which win); ``saved_required`` refuses a file without one.
     """
     kind = kind_of(filename) or "csv"
     try:
@@ -170,6 +177,11 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
         return Upload(filename, data, None, {}, {}, field_mappings, binary=str(exc), kind=kind)
     except ImportFileError as exc:
         raise ImportRefused(f"{filename}: {exc}") from None
+    found = saved(source.header) if saved is not None else None
+    if found is not None:
+        field_mappings = merge_saved(found["mapping"], field_mappings)
+    elif saved_required:
+        raise ImportRefused(f"{filename}: no saved mapping for these columns (see: import mappings list)")
     sample = source.sample(_GUESS_SAMPLE)
     if need_email and not sample:
         raise ImportRefused(f"{filename} has a header row but no contacts below it")
@@ -177,7 +189,7 @@ def inspect_upload(filename: str, data: bytes, field_mappings: Any = None, *, ne
     mapping = apply_field_mappings(guessed, field_mappings, source.header)
     if need_email and not has_email_column(mapping):
         raise ImportRefused(_no_email_message(filename, source.header))
-    return Upload(filename, data, source, mapping, guessed, field_mappings, kind=kind)
+    return Upload(filename, data, source, mapping, guessed, field_mappings, kind=kind, saved=found)
 
 
 def _no_email_message(filename: str, header: list[str]) -> str:
@@ -186,6 +198,12 @@ def _no_email_message(filename: str, header: list[str]) -> str:
         f"{filename}: no column holds email addresses (columns: {shown}); name it with "
         'field_mappings, e.g. {"E-mail": "email"}'
     )
+
+
+def settings_overrides(field_mappings: Any) -> dict[str, Any]:
+    """The user's overrides as a dict ({} for none); the upload was checked, so they parse."""
+    value = _overrides_json(field_mappings)
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def _overrides_json(field_mappings: Any) -> Any:
@@ -255,7 +273,10 @@ def settings_of(stored: str | None) -> dict[str, Any]:
 _JOB_SELECT = (
     "SELECT j.uid, j.filename, j.status, j.total_rows, j.processed_rows, j.success_count, "
     "j.error_count, j.duplicate_count, j.error_message, j.created_at, j.started_at, "
-    "j.finished_at, s.name AS source_name FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
+    "j.finished_at, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
+    "j.revert_deleted, j.revert_restored, j.reverted_at, "
+    "(SELECT count(*) FROM revert_protected p WHERE p.job_uid = j.uid) AS revert_protected_count "
+    "FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
 )
 
 
@@ -269,8 +290,12 @@ def progress_percent(status: str, processed: int, total: int) -> int:
 
 
 def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
-            duplicates: list[dict[str, Any]] | None) -> dict[str, Any]:  # fmt: skip
-    """The reference's job object. ``errors``/``duplicates`` None leaves those keys out."""
+            duplicates: list[dict[str, Any]] | None,
+            protected: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The reference's job object. ``errors``/``duplicates`` None leaves those keys out; a job
+    with a revert also has the extension fields of :func:`.revert.revert_out`."""
+    from .revert import revert_out
+
     out: dict[str, Any] = {
         "uid": row["uid"],
         "filename": row["filename"],
@@ -292,6 +317,7 @@ def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
         del out["errors"]
     if duplicates is None:
         del out["duplicates"]
+    out.update(revert_out(row, protected))
     return out
 
 
@@ -322,8 +348,10 @@ def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str
         raise NotFoundError("import job", uid)
     if not with_issues:
         return job_out(row, None, None)
+    from .revert import protected_of
+
     errors, duplicates = _issues(conn, [uid])[uid]
-    return job_out(row, errors, duplicates)
+    return job_out(row, errors, duplicates, protected_of(conn, uid) if row["revert_status"] else None)
 
 
 def list_jobs(conn: Connection, limit: int = RECENT_JOBS, *, with_issues: bool = True) -> list[dict[str, Any]]:
@@ -347,7 +375,7 @@ def list_jobs(conn: Connection, limit: int = RECENT_JOBS, *, with_issues: bool =
 
 
 def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any = None, *,
-            rows: int = 5, region: str = "US") -> dict[str, Any]:  # fmt: skip
+            rows: int = 5, region: str = "US", saved_mapping: str = "off") -> dict[str, Any]:  # fmt: skip
     """What an import of ``path`` would do, without importing: the mapping and the first rows.
 
     Returns ``{filename, encoding, delimiter, headerRow, totalRows, columns: [{header, field,
@@ -355,12 +383,17 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     the row as it would be stored (API field names; accounts by name, not yet created) or None
     with ``error`` saying why. Duplicates are not checked here. A file with no email column is
     previewed (with a warning) so the user can pick the column; everything else ``start``
-    would refuse is refused here too.
+    would refuse is refused here too. ``saved_mapping``: "off", "auto" (apply a remembered
+    mapping if there is one) or "required" (refuse a file without one); the one applied is
+    ``savedMapping`` in the result (absent otherwise).
     """
     from .rows import RowError, RowValidator
+    from .saved_mappings import find
 
     filename, data = read_upload(path)
-    upload = inspect_upload(filename, data, field_mappings, need_email=False)
+    lookup = None if saved_mapping == "off" else (lambda header: find(conn, header))
+    upload = inspect_upload(filename, data, field_mappings, need_email=False, saved=lookup,
+                            saved_required=saved_mapping == "required")  # fmt: skip
     source = upload.source
     users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
     validate = RowValidator(source.header, upload.mapping, region=region, users=users, plain_tags=source.plain_tags)
@@ -390,7 +423,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     total = source.count()
     if total == 0:
         warnings.append(f"{filename} has a header row but no contacts below it")
-    return {
+    out = {
         "filename": filename,
         "format": upload.kind,
         "encoding": source.encoding,
@@ -405,6 +438,9 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
         "rows": shown,
         "warnings": warnings,
     }
+    if upload.saved is not None:
+        out["savedMapping"] = upload.saved
+    return out
 
 
 def _some(names: list[str]) -> str:

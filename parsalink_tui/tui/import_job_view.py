@@ -30,11 +30,17 @@ STATUS_STYLES: dict[str, str] = {
     "processing": "bold #1d1400 on #e8b33a",
     "complete": "bold #ffffff on #2f8f3a",
     "failed": "bold #ffffff on #c0392b",
+    "reverted": "bold #ffffff on #6b6f80",
 }
 
 
 def status_badge(status: str) -> Text:
     return Text(f" {clean(status)} ", style=STATUS_STYLES.get(status, "reverse"), no_wrap=True)
+
+
+def shown_status(job: dict[str, Any]) -> str:
+    """The job's status as the TUI shows it: a complete job whose revert completed is "reverted"."""
+    return "reverted" if job.get("revertedAt") else str(job["status"])
 
 
 def took(job: dict[str, Any]) -> str:
@@ -55,6 +61,28 @@ def count_line(job: dict[str, Any]) -> Content:
         "   ·   Imported ", (f"{job['successCount']:,}", "bold $text-success"),
         "   ·   Errors ", (f"{errors:,}", "bold $text-error" if errors else "bold"),
         "   ·   Duplicates ", (f"{duplicates:,}", "bold $text-warning" if duplicates else "bold"),
+    )  # fmt: skip
+
+
+REVERT_SHOWN = 3  # protected contacts named in the revert line; the CLI's job JSON has them all
+
+
+def revert_line(job: dict[str, Any]) -> Content:
+    """What the job's revert did (or has done so far), and which contacts it left alone."""
+    revert = job["revert"]
+    counts = f"{revert['deleted']:,} deleted · {revert['restored']:,} restored"
+    if revert["status"] == "complete":
+        head = Content.assemble(("Reverted ", "bold"), f"{when(job.get('revertedAt'))} · {counts}")
+    else:
+        head = Content.assemble(("Reverting… ", "bold"), f"{revert['processed']:,} of {revert['total']:,} · {counts}")
+    protected = revert.get("protectedCount") or 0
+    if not protected:
+        return head
+    named = [clean(p.get("email") or p["id"]) for p in (revert.get("protected") or [])[:REVERT_SHOWN]]
+    more = f", and {protected - len(named):,} more" if protected > len(named) else ""
+    return Content.assemble(
+        head, (f" · {protected:,} left alone (changed since the import)", "$text-warning"),
+        f": {', '.join(named)}{more}" if named else "",
     )  # fmt: skip
 
 
@@ -84,6 +112,7 @@ class JobView(Vertical):
             yield Static(id="job-counts")
             yield Static(id="job-meta")
             yield Static(id="job-message")
+            yield Static(id="job-revert")
         yield Static(id="job-wait")
         with Vertical(id="job-issues"):
             yield DataTable(id="job-errors", cursor_type="row", zebra_stripes=True)
@@ -91,6 +120,7 @@ class JobView(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#job-summary").border_title = "Import job"
+        self.query_one("#job-revert").display = False
 
     def _set_columns(self) -> None:
         """Columns that fit the screen's width, so a long message needs no sideways scrolling."""
@@ -117,7 +147,9 @@ class JobView(Vertical):
         self.job = job
         status = job["status"]
         self.query_one("#job-title", Static).update(
-            Content.assemble((path_text(job["filename"]), "bold"), "   ", Content.from_rich_text(status_badge(status)))
+            Content.assemble(
+                (path_text(job["filename"]), "bold"), "   ", Content.from_rich_text(status_badge(shown_status(job)))
+            )
         )
         bar = self.query_one("#job-bar", ProgressBar)
         bar.update(total=100, progress=job["progressPercent"])
@@ -129,6 +161,10 @@ class JobView(Vertical):
         message.display = failed
         if failed:
             message.update(Content.assemble(("Failed: ", "bold"), clean(job.get("errorMessage")) or "no reason given"))
+        reverting = self.query_one("#job-revert", Static)
+        reverting.display = "revert" in job
+        if "revert" in job:
+            reverting.update(revert_line(job))
         ended = status in ENDED
         wait = self.query_one("#job-wait", Static)
         wait.display = not ended

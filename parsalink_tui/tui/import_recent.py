@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from .import_job_view import status_badge, took
+from .import_job_view import shown_status, status_badge, took
 from .import_watch import duplicate_count
 from .render import cell, path_text, when
 
@@ -131,7 +131,7 @@ class RecentImports(Vertical):
         rows = f"{job['processedRows']:,}/{job['totalRows']:,}"
         cells: dict[str, Text] = {
             "file": cell(path_text(job["filename"])),
-            "status": status_badge(job["status"]),
+            "status": status_badge(shown_status(job)),
             "rows": Text(rows, justify="right", no_wrap=True),
             "imported": _number(job["successCount"], "green"),
             "errors": _number(job["errorCount"], "red"),

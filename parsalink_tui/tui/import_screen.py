@@ -10,8 +10,10 @@ never stops an import, and opening it again shows the running (or last) job.
 |---|---|
 | ctrl+s | start the import (setup) |
 | ctrl+l | type the file's path (setup; → accepts the completion) |
+| ctrl+f | forget the mapping remembered for this file's columns (setup, when one is in use) |
 | c | show the contacts this job created, in the contacts list |
 | E | save the job's failed rows as CSV (to fix and import again) |
+| R | revert the job (asks first): delete what it created, put back what it filled in |
 | n | new import |
 | r | recent imports |
 | escape | back |
@@ -28,6 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header
+from textual.worker import get_current_worker
 
 from ..errors import ParsalinkError
 from .import_job_view import JobView
@@ -48,6 +51,13 @@ class ImportScreen(Screen[None]):
         Binding("ctrl+s", "start", "Start import", id="import.start", priority=True),
         Binding("ctrl+l", "focus_path", "Type a path", id="import.path"),
         Binding(
+            "ctrl+f",
+            "forget_mapping",
+            "Forget the remembered mapping",
+            id="import.forget_mapping",
+            tooltip="Drop the column choices remembered for files with these columns, and preview without them",
+        ),
+        Binding(
             "c",
             "show_contacts",
             "Show the job's contacts",
@@ -60,6 +70,14 @@ class ImportScreen(Screen[None]):
             "Save failed rows",
             id="import.save_errors",
             tooltip="Write the failed rows as CSV (an error column first) to fix and import again",
+        ),
+        Binding(
+            "R",
+            "revert",
+            "Revert import",
+            id="import.revert",
+            show=False,
+            tooltip="Delete the contacts this job created and put back what it filled in (asks first)",
         ),
         Binding("n", "new_import", "New import", id="import.new"),
         Binding("r", "recent", "Recent imports", id="import.recent"),
@@ -173,10 +191,14 @@ class ImportScreen(Screen[None]):
         job = self.job_view.job if self.is_mounted else None
         if action in ("start", "focus_path"):
             return view == SETUP
+        if action == "forget_mapping":
+            return view == SETUP and self.query_one(ImportSetup).saved_mapping is not None
         if action == "show_contacts":
             return view == JOB and job is not None and job["successCount"] > 0
         if action == "save_errors":
             return view == JOB and job is not None and job["status"] in ENDED and job["errorCount"] > 0
+        if action == "revert":
+            return view == JOB and job is not None and job["status"] == "complete" and job.get("revertedAt") is None
         if action == "new_import":
             return view != SETUP
         if action == "recent":
@@ -192,6 +214,9 @@ class ImportScreen(Screen[None]):
 
     def action_focus_path(self) -> None:
         self.query_one(ImportSetup).focus_path()
+
+    def action_forget_mapping(self) -> None:
+        self.query_one(ImportSetup).forget_mapping()
 
     def action_new_import(self) -> None:
         self.show_setup()
@@ -250,6 +275,59 @@ class ImportScreen(Screen[None]):
         self.app.imports.follow(body["uid"])
         if self.is_attached:
             self.open_job(body["uid"])
+
+    # ------------------------------------------------------------------ revert
+    def action_revert(self) -> None:
+        from .confirm import ConfirmScreen
+
+        job = self.job_view.job
+        if job is None:
+            return
+        uid = job["uid"]
+        question = f"Revert the import of {job['filename']}?"
+        detail = (
+            f"Deletes the {job['successCount']:,} contacts it created and puts back what it filled in on "
+            "existing contacts. Contacts changed since the import (a field, tags, the stage, a note or a "
+            "task) are left alone and listed."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.revert_job(uid)
+
+        self.app.push_screen(ConfirmScreen(question, detail, yes="Revert"), answered)
+
+    @background(group="import-revert", failure="Import not reverted")
+    def revert_job(self, uid: str) -> None:
+        def progress(state: dict[str, Any]) -> None:
+            self.app.call_from_thread(self._revert_progress, uid)
+
+        worker = get_current_worker()
+        try:  # leaving the app stops it after a batch; R (or the CLI) finishes it later
+            job = self.app.service.revert_import(uid, progress=progress, stop=lambda: worker.is_cancelled)
+        except ParsalinkError as exc:
+            self.app.call_from_thread(
+                self.app.notify, str(exc), title="Import not reverted", severity="error", timeout=8, markup=False
+            )
+            return
+        if job["revert"]["status"] == "complete":
+            self.app.call_from_thread(self._reverted, job)
+
+    def _revert_progress(self, uid: str) -> None:
+        if self.is_attached and self.view == JOB and self.job_uid == uid:
+            with self.app.reporting("Could not read the import"):
+                self.job_view.show(self.app.service.get_import_job(uid, with_issues=False))
+
+    def _reverted(self, job: dict[str, Any]) -> None:
+        revert = job["revert"]
+        left = f", {revert['protectedCount']:,} left alone (changed since)" if revert["protectedCount"] else ""
+        self.app.notify(
+            f"{job['filename']}: {revert['deleted']:,} contacts deleted, {revert['restored']:,} restored{left}",
+            title="Import reverted", timeout=8, markup=False,
+        )  # fmt: skip
+        if self.is_attached and self.view == JOB and self.job_uid == job["uid"]:
+            self.job_view.show_issues(job)
+            self.refresh_bindings()
 
     # ------------------------------------------------------------------ failed rows
     def action_save_errors(self) -> None:

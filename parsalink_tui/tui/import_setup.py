@@ -5,11 +5,17 @@ The preview comes from ``Service.preview_import`` in a thread worker (a 10 MB fi
 always the core's own verdict: the effective mapping and the first rows as they would import.
 The widget asks to start with :class:`ImportSetup.Start`; the screen runs the import.
 
+A new file's first preview asks for the mapping remembered for its header row
+(``saved_mapping="auto"``, see importing/saved_mappings.py): when there is one, its choices
+become this screen's overrides (so changing a column keeps the rest) and the info line says
+"using the mapping from 12 Nov". Starting an import remembers the overrides it used.
+
 Headers, cells and error messages are user data: every one is shown as plain ``Text``.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +54,16 @@ FIELD_LABELS: dict[str, str] = {
     "emailBounced": "Email bounced",
 }
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def day_month(iso: str | None) -> str:
+    """``2026-11-12T…`` → ``12 Nov`` (the year too when it is not this one)."""
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return clean(iso)
+    text = f"{moment.day} {moment:%b}"
+    return text if moment.year == datetime.now(UTC).year else f"{text} {moment.year}"
 
 
 def field_options() -> list[tuple[str, str]]:
@@ -115,6 +131,8 @@ class ImportSetup(Vertical):
         self.preview: dict[str, Any] | None = None
         self.overrides: dict[str, str | None] = {}
         self._headers: list[str] = []
+        #: The remembered mapping the current file's preview started from (None: none).
+        self.saved_mapping: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -229,13 +247,27 @@ class ImportSetup(Vertical):
         """Preview ``path`` with the detected mapping (refusals show here; nothing is written)."""
         self.path = path
         self.overrides = {}
+        self.saved_mapping = None
         self.say(f"Reading {shown_path(path)}…", "dim")
         self.load_preview(path, {}, new_file=True)
+
+    def forget_mapping(self) -> None:
+        """Forget the remembered mapping in use and preview the file again without it."""
+        saved = self.saved_mapping
+        if saved is None or self.path is None:
+            return
+        with self.app.reporting("Mapping not forgotten"):
+            self.app.service.forget_saved_mapping(saved["id"])
+            self.app.notify(f"Forgot the mapping chosen for {clean(saved['filename'])}", title="Mapping forgotten",
+                            markup=False)  # fmt: skip
+            self.pick(self.path)
 
     @background(group="import-preview", failure="Cannot preview this file")
     def load_preview(self, path: Path, overrides: dict[str, str | None], new_file: bool) -> None:
         try:
-            preview = self.app.service.preview_import(path, overrides or None, rows=PREVIEW_ROWS)
+            preview = self.app.service.preview_import(
+                path, overrides or None, rows=PREVIEW_ROWS, saved_mapping="auto" if new_file else "off"
+            )
         except ParsalinkError as exc:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self.refused, str(exc), new_file)
@@ -264,6 +296,11 @@ class ImportSetup(Vertical):
 
     async def show_preview(self, preview: dict[str, Any], new_file: bool) -> None:
         self.preview = preview
+        if new_file:
+            self.saved_mapping = preview.get("savedMapping")
+            if self.saved_mapping is not None:
+                self.overrides = dict(self.saved_mapping["mapping"])
+            self.screen.refresh_bindings()
         headers = [c["header"] for c in preview["columns"]]
         if new_file or headers != self._headers:
             await self._build_mapping(preview)
@@ -280,6 +317,13 @@ class ImportSetup(Vertical):
         self.query_one("#start", Button).disabled = False
         if preview["warnings"]:
             self.say("  ".join(preview["warnings"]), "$text-warning")
+        elif new_file and self.saved_mapping is not None:
+            self.say(
+                f"Using the mapping you chose for {clean(self.saved_mapping['filename'])} on "
+                f"{day_month(self.saved_mapping['updatedAt'])}: change any column to adjust it "
+                "(ctrl+f forgets it).",
+                "dim",
+            )
         else:
             self.say("Check the mapping, then ctrl+s (or the button) starts the import.", "dim")
 
@@ -306,9 +350,12 @@ class ImportSetup(Vertical):
         mapped = sum(1 for c in preview["columns"] if c["field"])
         where = "vCard" if preview.get("format") == "vcard" else f"{delimiter} · header row {preview['headerRow']}"
         detail = f"{clean(preview['encoding'])} · {where} · {mapped}/{len(preview['columns'])} columns used"
+        saved = self.saved_mapping
         info = Content.assemble(
             (path_text(preview["filename"]), "bold"),
-            f"  ·  {preview['totalRows']:,} rows\n",
+            f"  ·  {preview['totalRows']:,} rows",
+            (f"  ·  using the mapping from {day_month(saved['updatedAt'])}", "$text-accent") if saved else "",
+            "\n",
             (detail, "dim"),
         )
         self.query_one("#file-info", Static).update(info)

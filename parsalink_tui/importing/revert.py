@@ -1,0 +1,210 @@
+"""Reverting a complete import job: a job of its own, run in batches like an import.
+
+``revert_job`` claims the revert inside ``BEGIN IMMEDIATE`` (refusing a job that is not
+complete, one already reverted, or one whose revert a live worker is running), then works in
+short transactions of about :data:`BATCH_SECONDS` each, so the TUI and the API never wait long
+for the write lock: first the existing contacts the job merged into (``--on-duplicate update``:
+their filled fields, flags and added tags are put back), then the contacts it created (deleted).
+Contacts changed after the import are left alone and listed (see :mod:`.revert_batch`).
+
+Each batch commits its changes, its audit rows, its protected contacts, the counters and a
+cursor together, and only while the revert still names this worker; a rerun after a crash (the
+worker's pid is dead, or its heartbeat is older than ``runner.STALE_SECONDS``) takes the revert
+over and goes on from the cursors, so nothing is done twice or skipped. The job's status stays
+``complete``; the revert is in ``revert_*`` columns and ``reverted_at`` (schema V5), shown in the
+job's JSON as the extension fields ``revertedAt`` and ``revert`` (see :func:`revert_out`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+
+from ..db import Database
+from ..errors import NotFoundError, ParsalinkError
+from ..timeutil import now_store, to_api
+from .revert_batch import Outcome, created_batch, merged_batch
+from .runner import _job_settings, _live_here, _lock, _stale_before, new_worker_id, worker_alive
+from .writer import LostJob
+
+BATCH_SECONDS = 0.3
+FIRST_BATCH = 500
+MAX_BATCH = 20_000
+MIN_BATCH = 50
+
+
+class RevertRefused(ParsalinkError):
+    """The job cannot be reverted (not complete, already reverted, being reverted)."""
+
+
+# ---------------------------------------------------------------- the job's JSON
+
+
+def revert_out(row: Any, protected: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The extension fields of a job that has a revert (started or done); {} for any other job,
+    so the reference's job shape is unchanged for jobs never reverted."""
+    if not row["revert_status"]:
+        return {}
+    revert: dict[str, Any] = {
+        "status": row["revert_status"],
+        "total": row["revert_total"],
+        "processed": row["revert_processed"],
+        "progressPercent": 100 if row["revert_status"] == "complete"
+        else min(99, row["revert_processed"] * 100 // max(1, row["revert_total"])),
+        "deleted": row["revert_deleted"],
+        "restored": row["revert_restored"],
+        "protectedCount": row["revert_protected_count"],
+    }
+    if protected is not None:
+        revert["protected"] = protected
+    return {"revertedAt": to_api(row["reverted_at"]), "revert": revert}
+
+
+def protected_of(conn: Any, uid: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        text("SELECT contact_id, email, reason FROM revert_protected WHERE job_uid = :u ORDER BY contact_id"),
+        {"u": uid},
+    )
+    return [{"id": cid, "email": email, "reason": reason} for cid, email, reason in rows]
+
+
+# ---------------------------------------------------------------- claiming
+
+
+def _claim(db: Database, uid: str, worker: str) -> tuple[str, str]:
+    """Start or take over the revert of ``uid``; returns (finished_at, on_duplicate)."""
+    with db.write() as conn:
+        job = conn.execute(
+            text("SELECT status, finished_at, on_duplicate, revert_status, revert_worker, revert_heartbeat, "
+                 "reverted_at FROM import_job WHERE uid = :u"),
+            {"u": uid},
+        ).first()  # fmt: skip
+        if job is None:
+            raise NotFoundError("import job", uid)
+        if job.status != "complete":
+            raise RevertRefused(
+                f"import job {uid} is {job.status}: only a complete import can be reverted"
+                + (" (wait until it ends)" if job.status in ("queued", "processing") else "")
+            )
+        if job.revert_status == "complete":
+            raise RevertRefused(f"import job {uid} was already reverted at {to_api(job.reverted_at)}")
+        if job.revert_status == "processing" and worker_alive(job.revert_worker, job.revert_heartbeat,
+                                                              _stale_before()):  # fmt: skip
+            raise RevertRefused(f"import job {uid} is being reverted right now (by {job.revert_worker})")
+        now = now_store()
+        if job.revert_status is None:
+            created = conn.execute(
+                text("SELECT count(*) FROM contact WHERE import_job_uid = :u"), {"u": uid}
+            ).scalar_one()
+            merged = 0
+            if job.on_duplicate == "update":
+                merged = conn.execute(
+                    text("SELECT count(DISTINCT existing_id) FROM import_issue WHERE job_uid = :u AND kind = 'duplicate'"),
+                    {"u": uid},
+                ).scalar_one()
+            conn.execute(
+                text("UPDATE import_job SET revert_status = 'processing', revert_total = :total, "
+                     "revert_worker = :me, revert_heartbeat = :now WHERE uid = :u"),
+                {"total": created + merged, "me": worker, "now": now, "u": uid},
+            )  # fmt: skip
+        else:  # a revert whose worker died: go on from its cursors
+            conn.execute(
+                text("UPDATE import_job SET revert_worker = :me, revert_heartbeat = :now WHERE uid = :u"),
+                {"me": worker, "now": now, "u": uid},
+            )
+        return job.finished_at, job.on_duplicate
+
+
+# ---------------------------------------------------------------- running
+
+_ADVANCE = (
+    "UPDATE import_job SET revert_processed = revert_processed + ?, revert_deleted = revert_deleted + ?, "
+    "revert_restored = revert_restored + ?, revert_merge_cursor = ?, revert_pk_cursor = ?, revert_heartbeat = ? "
+    "WHERE uid = ? AND revert_worker = ? AND revert_status = 'processing'"
+)
+
+
+class _Pace:
+    """Batch sizes that keep each transaction near BATCH_SECONDS."""
+
+    def __init__(self) -> None:
+        self.limit = FIRST_BATCH
+
+    def took(self, items: int, seconds: float) -> None:
+        if items and seconds > 0:
+            self.limit = max(MIN_BATCH, min(MAX_BATCH, int(items * BATCH_SECONDS / seconds)))
+
+
+def revert_job(db: Database, uid: str, *, progress: Callable[[dict[str, Any]], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> None:  # fmt: skip
+    """Revert the complete job ``uid`` to the end in this thread (RevertRefused if it cannot be).
+
+    ``progress(state)`` is called after each batch with ``{total, processed, deleted, restored,
+    protected}``; ``stop()`` returning true ends the run after a batch (the revert stays
+    ``processing`` and a later call finishes it).
+    """
+    worker = new_worker_id()
+    with _lock:
+        _live_here.add(worker)
+    try:
+        finished_at, on_duplicate = _claim(db, uid, worker)
+        _run(db, uid, worker, finished_at, on_duplicate, progress, stop)
+    finally:
+        with _lock:
+            _live_here.discard(worker)
+
+
+def _run(db: Database, uid: str, worker: str, finished_at: str, on_duplicate: str,
+         progress: Callable[[dict[str, Any]], None] | None, stop: Callable[[], bool] | None) -> None:  # fmt: skip
+    pace = _Pace()
+    with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw:
+        conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()
+        state = raw.execute(
+            "SELECT revert_merge_cursor, revert_pk_cursor, revert_total, revert_processed, revert_deleted, "
+            "revert_restored FROM import_job WHERE uid = ?",
+            (uid,),
+        ).fetchone()
+        merge_cursor, pk_cursor = state[0], state[1]
+        counts = dict(zip(("total", "processed", "deleted", "restored"), state[2:], strict=True))
+        merging = on_duplicate == "update" and merge_cursor != "\uffff"
+        while True:
+            if stop is not None and stop():
+                return
+            started = time.perf_counter()
+            with conn.begin():
+                now = now_store()
+                out: Outcome
+                was_merging = merging
+                if merging:
+                    out, next_cursor = merged_batch(raw, uid, merge_cursor, pace.limit, now)
+                    if not out.processed:
+                        merging, next_cursor = False, "\uffff"  # done: a resumed run skips this phase
+                    merge_cursor = next_cursor
+                else:
+                    out, pk_cursor = created_batch(raw, uid, finished_at, pk_cursor, pace.limit, now)
+                if out.protected:
+                    raw.executemany(
+                        "INSERT OR IGNORE INTO revert_protected (job_uid, contact_id, email, reason) VALUES (?, ?, ?, ?)",
+                        [(uid, *item) for item in out.protected],
+                    )
+                moved = raw.execute(_ADVANCE, (out.processed, out.deleted, out.restored, merge_cursor, pk_cursor,
+                                               now, uid, worker)).rowcount  # fmt: skip
+                if moved != 1:
+                    raise LostJob(uid)
+                done = not out.processed and not was_merging
+                if done:
+                    raw.execute(
+                        "UPDATE import_job SET revert_status = 'complete', reverted_at = ?, revert_worker = NULL "
+                        "WHERE uid = ?",
+                        (now, uid),
+                    )
+            pace.took(out.processed, time.perf_counter() - started)
+            for key in ("processed", "deleted", "restored"):
+                counts[key] += getattr(out, key)
+            if progress is not None:
+                progress(dict(counts))
+            if done:
+                return
