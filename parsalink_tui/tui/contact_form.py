@@ -4,6 +4,12 @@ Each field is checked by the core's own normalisers as the user leaves it (email
 phonenumbers, the duplicate-email rule), the error shows under the field, and ``ctrl+s`` saves
 only when nothing is wrong. The save is one core call; the form dismisses with the saved contact
 and records the change for undo.
+
+An edit sends only the fields the user changed (a PATCH), with the values the user saw as the
+precondition (``expected``): what another process changed meanwhile in other fields is kept,
+and a field changed on both sides is refused by the core (ConflictError). The form then shows
+the other value under that field (see ``form_conflict.py``), refreshes the fields the user did
+not touch, and the next ``ctrl+s`` saves the user's values over what they have now seen.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
 from ..contacts import NOTES_LIMIT
-from ..errors import ValidationError
+from ..errors import ConflictError, ValidationError
 from ..validation import STAGES, clean_text, email_key, normalize_email, normalize_phone, normalize_tags
+from .form_conflict import FIELD_NAMES, ConflictNote
 from .render import clean, full_name
 from .undo import CreateChange, EditChange, contact_name, edit_diff
 from .widgets import NotesArea, TextInput
@@ -50,6 +57,7 @@ class ContactForm(Screen[dict[str, Any] | None]):
     def __init__(self, contact_id: str | None) -> None:
         super().__init__()
         self.contact_id = contact_id
+        #: The contact as the user last saw it (the save's precondition); ``initial`` is it as widget values.
         self.original: dict[str, Any] = {}
         self.initial: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
@@ -96,7 +104,7 @@ class ContactForm(Screen[dict[str, Any] | None]):
         if self.contact_id:
             with app.reporting("Could not open the contact"):
                 self.original = app.service.get_contact(self.contact_id)
-                self._fill(self.original)
+                self._fill(as_values(self.original))
             self.query_one("#form-title", Static).update(Content.styled(f"Edit {full_name(self.original)}", "bold"))
         else:
             self.query_one("#form-title", Static).update(Content.styled("New contact", "bold"))
@@ -105,18 +113,28 @@ class ContactForm(Screen[dict[str, Any] | None]):
         self.initial = self.values()
         self.query_one("#firstName").focus()
 
-    def _fill(self, c: dict[str, Any]) -> None:
-        for name, key in (("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"),
-                          ("phone", "phone"), ("title", "title"), ("accountName", "accountName")):  # fmt: skip
-            self.query_one(f"#{name}", Input).value = c.get(key) or ""
-        self.query_one("#tags", Input).value = ", ".join(c.get("tags") or [])
-        self.query_one("#stage", Select).value = c.get("stage") or "new"
-        assignee = self.query_one("#assignedTo", Select)
-        if c.get("assignedTo"):
-            assignee.value = c["assignedTo"]
-        self.query_one("#notes", TextArea).text = c.get("notes") or ""
-        self.query_one("#emailOptOut", Checkbox).value = bool(c.get("emailOptOut"))
-        self.query_one("#emailBounced", Checkbox).value = bool(c.get("emailBounced"))
+    def _fill(self, values: dict[str, Any], only: Any = None) -> None:
+        """Put widget values (see :func:`as_values`) in the widgets; ``only``: these fields."""
+        for name in only if only is not None else ALL_FIELDS:
+            value = values[name]
+            if name in TEXT_FIELDS:
+                self.query_one(f"#{name}", Input).value = value
+            elif name == "notes":
+                self.query_one("#notes", TextArea).text = value
+            elif name in ("emailOptOut", "emailBounced"):
+                self.query_one(f"#{name}", Checkbox).value = value
+            elif name == "assignedTo":
+                assignee = self.query_one("#assignedTo", Select)
+                app: Any = self.app
+                if value is not None and value not in app.users:  # a user added elsewhere since
+                    app.load_users()
+                    assignee.set_options([(clean(u), uid) for uid, u in app.users.items()])
+                if value is None:
+                    assignee.clear()
+                elif value in app.users:
+                    assignee.value = value
+            else:
+                self.query_one("#stage", Select).value = value
 
     # ------------------------------------------------------------------ values and checks
     def values(self) -> dict[str, Any]:
@@ -216,21 +234,14 @@ class ContactForm(Screen[dict[str, Any] | None]):
 
     # ------------------------------------------------------------------ save / cancel
     def body(self) -> dict[str, Any]:
-        v = self.values()
-        data: dict[str, Any] = {
-            "firstName": v["firstName"] or None, "lastName": v["lastName"] or None, "email": v["email"],
-            "phone": v["phone"] or None, "title": v["title"] or None, "stage": v["stage"],
-            "assignedTo": v["assignedTo"], "tags": normalize_tags(v["tags"]), "notes": v["notes"] or None,
-            "emailOptOut": v["emailOptOut"], "emailBounced": v["emailBounced"],
-        }  # fmt: skip
-        account = v["accountName"].strip()
-        old_account = (self.original.get("accountName") or "").strip()
+        """A new contact: every field. An edit: only the fields the user changed (a PATCH)."""
+        data = body_of(self.values())
         if not self.contact_id:
-            if account:
-                data["accountName"] = account
-        elif account.casefold() != old_account.casefold():
-            data["accountName"] = account or None
-        return data
+            if not data["accountName"]:
+                del data["accountName"]
+            return data
+        base = body_of(self.initial)
+        return {field: value for field, value in data.items() if not _same(field, value, base[field])}
 
     def action_save(self) -> None:
         app: Any = self.app
@@ -248,11 +259,15 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 self.query_one(f"#{first}").focus()
             return
         saved: dict[str, Any] | None = None
+        body = self.body()
         try:
             if self.contact_id:
-                saved = app.service.update_contact(self.contact_id, self.body())
+                saved = app.service.update_contact(self.contact_id, body, expected=self.original)
             else:
-                saved = app.service.create_contact(self.body())
+                saved = app.service.create_contact(body)
+        except ConflictError as exc:
+            self.merge(exc.current)
+            return
         except ValidationError as exc:
             self.show_error(exc.field, exc.message)
             self.notify(str(exc), severity="error", timeout=4, markup=False)
@@ -262,11 +277,16 @@ class ContactForm(Screen[dict[str, Any] | None]):
             return
         assert saved is not None
         if self.contact_id:
-            before, after = edit_diff(self.original, saved)
+            mine = {"accountId" if field == "accountName" else field for field in body}
+            before, after = edit_diff(self.original, saved, fields=mine)
             if before:
                 app.record(EditChange(self.contact_id, contact_name(saved), before, after))
             else:
                 self.notify("No changes", timeout=2)
+            kept = [f for f in ALL_FIELDS if f not in body and not _same(f, saved.get(f), self.original.get(f))]
+            if kept:
+                names = ", ".join(FIELD_NAMES[f] for f in kept)
+                self.app.notify(f"Changed elsewhere and kept: {names}", timeout=6, markup=False)
         else:
             app.record(CreateChange(saved["id"], contact_name(saved)))
         self.dismiss(saved)
@@ -283,3 +303,85 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmScreen("Discard your changes?", yes="Discard", no="Keep editing"), done)
+
+    # ------------------------------------------------------------------ changes made elsewhere
+    def merge(self, current: dict[str, Any]) -> None:
+        """The save met changes made elsewhere (``current``: the contact now). Fields the user did
+        not change take the new values; a field changed on both sides keeps the user's value and
+        shows the other under it. ``current`` becomes what the user has seen: the next save
+        sends the user's values with it as the precondition."""
+        mine = self.body()  # the fields the user changed, against what they saw
+        theirs = as_values(current)
+        ours, seen, now = body_of(self.values()), body_of(self.initial), body_of(theirs)
+        moved = [f for f in ALL_FIELDS if not _same(f, now[f], seen[f])]
+        refreshed = [f for f in moved if f not in mine]
+        conflicts = [f for f in moved if f in mine and not _same(f, now[f], ours[f])]
+        self._fill(theirs, only=refreshed)
+        self.original, self.initial = current, theirs
+        for note in self.query(ConflictNote):
+            if note.field not in conflicts:
+                note.remove()
+        for field in conflicts:
+            self.show_conflict(field, theirs[field])
+        parts = []
+        if conflicts:
+            parts.append("Changed here and elsewhere: " + ", ".join(FIELD_NAMES[f] for f in conflicts))
+            parts.append("ctrl+s saves yours, or pick theirs under the field")
+        if refreshed:
+            parts.append("updated from elsewhere: " + ", ".join(FIELD_NAMES[f] for f in refreshed))
+        message = " · ".join(parts) or "The contact changed elsewhere; nothing you changed was touched"
+        self.notify(message[0].upper() + message[1:], title="Not saved yet", severity="warning", timeout=10, markup=False)
+        if conflicts:
+            self.query_one(f"#{conflicts[0]}").focus()
+
+    def show_conflict(self, field: str, theirs: Any) -> None:
+        for old in self.query(f"#conflict-{field}"):
+            old.remove()
+        widget = self.query_one(f"#{field}")
+        anchor = self.query_one(f"#err-{field}") if field not in ("emailOptOut", "emailBounced") else widget
+        assert anchor.parent is not None
+        anchor.parent.mount(ConflictNote(field, theirs, self.app.users), after=anchor)  # type: ignore[attr-defined]
+
+    @on(ConflictNote.Resolved)
+    def _resolved(self, event: ConflictNote.Resolved) -> None:
+        note = event.note
+        if event.use_theirs:
+            self._fill({note.field: note.theirs}, only=[note.field])
+        self.query_one(f"#{note.field}").focus()
+        note.remove()
+
+
+def as_values(contact: dict[str, Any]) -> dict[str, Any]:
+    """A contact object as the form's widget values (what :meth:`ContactForm.values` returns)."""
+    out = {name: contact.get(name) or "" for name in TEXT_FIELDS}
+    out["tags"] = ", ".join(contact.get("tags") or [])
+    out["stage"] = contact.get("stage") or "new"
+    out["assignedTo"] = contact.get("assignedTo") or None
+    out["notes"] = contact.get("notes") or ""
+    out["emailOptOut"] = bool(contact.get("emailOptOut"))
+    out["emailBounced"] = bool(contact.get("emailBounced"))
+    return out
+
+
+def body_of(v: dict[str, Any]) -> dict[str, Any]:
+    """Widget values as a full create/update body (tags normalised so spacing is no change)."""
+    try:
+        tags: Any = normalize_tags(v["tags"])
+    except ValidationError:
+        tags = v["tags"]  # refused by the save's checks before it is sent
+    return {
+        "firstName": v["firstName"] or None, "lastName": v["lastName"] or None, "email": v["email"],
+        "phone": v["phone"] or None, "title": v["title"] or None, "stage": v["stage"],
+        "assignedTo": v["assignedTo"], "tags": tags, "notes": v["notes"] or None,
+        "emailOptOut": v["emailOptOut"], "emailBounced": v["emailBounced"],
+        "accountName": v["accountName"].strip() or None,
+    }  # fmt: skip
+
+
+def _same(field: str, a: Any, b: Any) -> bool:
+    """Equal as the user means it (account names and tags ignore case, as the core does)."""
+    if field == "accountName":
+        return (a or "").casefold() == (b or "").casefold()
+    if field == "tags" and isinstance(a, list) and isinstance(b, list):
+        return [t.casefold() for t in a] == [t.casefold() for t in b]
+    return a == b

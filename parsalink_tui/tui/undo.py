@@ -184,16 +184,22 @@ class TaskAdded:
         return [self.contact_id]
 
 
-def edit_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(before, after) update bodies for the fields that differ between two contact objects.
+EDIT_FIELDS = ("firstName", "lastName", "email", "phone", "title", "stage", "accountId", "assignedTo",
+               "tags", "notes", "emailOptOut", "emailBounced")  # fmt: skip
+
+
+def edit_diff(
+    old: Mapping[str, Any], new: Mapping[str, Any], fields: Any = EDIT_FIELDS
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) update bodies for the ``fields`` that differ between two contact objects
+    (an edit's own fields: what another process changed meanwhile is not the user's to undo).
 
     The account is compared by id and restored by id, so undoing never creates an account.
     """
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    for key in ("firstName", "lastName", "email", "phone", "title", "stage", "accountId", "assignedTo",
-                "tags", "notes", "emailOptOut", "emailBounced"):  # fmt: skip
-        if old.get(key) != new.get(key):
+    for key in EDIT_FIELDS:
+        if key in fields and old.get(key) != new.get(key):
             before[key] = old.get(key)
             after[key] = new.get(key)
     return before, after

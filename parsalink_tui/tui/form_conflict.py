@@ -1,0 +1,70 @@
+"""``ConflictNote``: under a form field the user changed that was also changed elsewhere.
+
+It shows the other value ("Title was changed elsewhere to 'CLI title'") with two buttons: *Use
+theirs* puts that value in the field, *Keep mine* dismisses the note (``ctrl+s`` saves the
+user's value either way). The form decides what is a conflict; this module only shows one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Label
+
+from ..validation import STAGE_LABELS
+from .render import clean
+
+# Short field names for messages (the form's own labels carry hints).
+FIELD_NAMES = {
+    "firstName": "First name", "lastName": "Last name", "email": "Email", "phone": "Phone", "title": "Title",
+    "accountName": "Account", "tags": "Tags", "stage": "Stage", "assignedTo": "Assignee", "notes": "Notes",
+    "emailOptOut": "Opted out of email", "emailBounced": "Email bounced",
+}  # fmt: skip
+_LONGEST = 60
+
+
+def show_value(field: str, value: Any, users: dict[str, str]) -> str:
+    """A form value (as the widget holds it) as short plain text for a message."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field == "stage":
+        return STAGE_LABELS.get(str(value), clean(value))
+    if field == "assignedTo":
+        return clean(users.get(value, value)) if value else "unassigned"
+    text = " ".join(clean(value).split()) if field == "notes" else clean(value)
+    if not text:
+        return "(empty)"
+    text = text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
+    return repr(text)
+
+
+class ConflictNote(Vertical):
+    """The other side's value of ``field`` and the two ways out."""
+
+    class Resolved(Message):
+        """A button was pressed: ``use_theirs`` puts ``theirs`` in the field."""
+
+        def __init__(self, note: ConflictNote, use_theirs: bool) -> None:
+            super().__init__()
+            self.note = note
+            self.use_theirs = use_theirs
+
+    def __init__(self, field: str, theirs: Any, users: dict[str, str]) -> None:
+        super().__init__(classes="conflict-note", id=f"conflict-{field}")
+        self.field = field
+        self.theirs = theirs
+        self.text = f"{FIELD_NAMES[field]} was changed elsewhere to {show_value(field, theirs, users)}"
+
+    def compose(self) -> ComposeResult:
+        yield Label(Content(f"⚠ {self.text}"), classes="conflict-text")
+        with Horizontal(classes="conflict-buttons"):
+            yield Button("Use theirs", id=f"conflict-{self.field}-theirs", compact=True, classes="conflict-theirs")
+            yield Button("Keep mine", id=f"conflict-{self.field}-mine", compact=True, classes="conflict-mine")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Resolved(self, event.button.has_class("conflict-theirs")))
