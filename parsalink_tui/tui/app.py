@@ -120,22 +120,27 @@ class ParsalinkApp(App[None]):
         self._step(undo=False)
 
     def _step(self, *, undo: bool) -> None:
+        """Undo or redo; say what was done and what was left alone because it changed elsewhere."""
         verb = "Undo" if undo else "Redo"
-        stepped = None
+        outcome = None
         with self.reporting(f"{verb} failed (the change was dropped)"):
-            stepped = self.history.undo() if undo else self.history.redo()
-            if stepped is None:
+            outcome = self.history.undo() if undo else self.history.redo()
+            if outcome is None:
                 self.notify(f"Nothing to {verb.lower()}", severity="warning", timeout=2)
-        if stepped is None:
+        if outcome is None:
             return
-        change, ids = stepped
-        hint = "ctrl+y to redo" if undo else "u to undo"
         self.clear_notifications()
-        self.notify(f"{verb}: {change.describe()} · {hint}", markup=False, timeout=4)
+        if outcome.summary:
+            hint = "ctrl+y to redo" if undo else "u to undo"
+            message = " · ".join([f"{verb}: {outcome.summary}", *outcome.skipped, hint])
+        else:
+            message = f"Nothing {'undone' if undo else 'redone'}: " + " · ".join(outcome.skipped)
+        severity = "warning" if outcome.skipped else "information"
+        self.notify(message, severity=severity, markup=False, timeout=8 if outcome.skipped else 4)
         for screen in self.screen_stack:
             after = getattr(screen, "after_history", None)
             if after is not None:
-                after(change, ids, undo)
+                after(outcome.done, outcome.ids, undo)
 
     # ------------------------------------------------------------------ screens
     def open_imports(self, view: str = "auto") -> None:

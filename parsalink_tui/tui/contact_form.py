@@ -30,9 +30,9 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Stat
 from ..contacts import NOTES_LIMIT
 from ..errors import ConflictError, ValidationError
 from ..validation import STAGES, clean_text, email_key, normalize_email, normalize_phone, normalize_tags
-from .form_conflict import FIELD_NAMES, ConflictNote
+from .form_conflict import ConflictNote
 from .render import clean, full_name
-from .undo import CreateChange, EditChange, contact_name, edit_diff
+from .undo import FIELD_NAMES, CreateChange, EditChange, contact_name, edit_diff
 from .widgets import NotesArea, TextInput
 
 TEXT_FIELDS = ("firstName", "lastName", "email", "phone", "title", "accountName", "tags")
@@ -288,7 +288,7 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 names = ", ".join(FIELD_NAMES[f] for f in kept)
                 self.app.notify(f"Changed elsewhere and kept: {names}", timeout=6, markup=False)
         else:
-            app.record(CreateChange(saved["id"], contact_name(saved)))
+            app.record(CreateChange(saved["id"], contact_name(saved), contact=saved))
         self.dismiss(saved)
 
     def action_cancel(self) -> None:

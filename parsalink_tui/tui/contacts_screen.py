@@ -401,8 +401,9 @@ class ContactsScreen(Screen[None]):
         self.load_counts()
 
     # ------------------------------------------------------------------ undo/redo
-    def after_history(self, change: Change, ids: list[str], undo: bool) -> None:
-        """Called by the app after an undo/redo: show the result, cursor on the contact."""
+    def after_history(self, change: Change | None, ids: list[str], undo: bool) -> None:
+        """Called by the app after an undo/redo (``change``: the part done, None when nothing was):
+        show the result, cursor on the contact."""
         if not self.is_current:
             return  # reloads when it is shown again
         if isinstance(change, StageChange):
@@ -467,7 +468,7 @@ class ContactsScreen(Screen[None]):
                 self._mark(cid, False)
         if changes:
             # What was deleted before an error is still recorded, so it stays undoable.
-            self.app.record(changes[0] if len(changes) == 1 else Batch(changes, f"deleted {len(changes):,} contacts"))
+            self.app.record(changes[0] if len(changes) == 1 else Batch(changes))
         self.reload()
 
     # ------------------------------------------------------------------ demo data

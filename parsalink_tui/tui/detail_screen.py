@@ -158,7 +158,7 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-activity", Static).update(Content("\n").join(act_lines))
 
     # ------------------------------------------------------------------ actions
-    def after_history(self, change: Change, ids: list[str], undo: bool) -> None:
+    def after_history(self, change: Change | None, ids: list[str], undo: bool) -> None:
         if self.is_current and self.contact_id in ids:
             self.load()
 

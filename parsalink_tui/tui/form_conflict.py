@@ -17,13 +17,8 @@ from textual.widgets import Button, Label
 
 from ..validation import STAGE_LABELS
 from .render import clean
+from .undo import FIELD_NAMES
 
-# Short field names for messages (the form's own labels carry hints).
-FIELD_NAMES = {
-    "firstName": "First name", "lastName": "Last name", "email": "Email", "phone": "Phone", "title": "Title",
-    "accountName": "Account", "tags": "Tags", "stage": "Stage", "assignedTo": "Assignee", "notes": "Notes",
-    "emailOptOut": "Opted out of email", "emailBounced": "Email bounced",
-}  # fmt: skip
 _LONGEST = 60
 
 
