@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
-from .undo import Change, History
+from .undo import Change, History, StageChange, stage_skips
 
 
 class ParsalinkApp(App[None]):
@@ -112,6 +112,22 @@ class ParsalinkApp(App[None]):
         # Triage is one key per contact: show the latest change, not a growing stack of toasts.
         self.clear_notifications()
         self.notify(f"{change.describe()} · u to undo", markup=False, timeout=4)
+
+    def set_stages(
+        self, after: dict[str, str], seen: dict[str, str], name: str | None = None
+    ) -> tuple[dict[str, str], dict[str, str | None]]:
+        """Stage keys: move contacts (id → stage), each only if still at the stage the user saw
+        (``seen``), record that for undo and say what was left alone. ``name``: the contact's
+        name when there is one. Returns (stages set, skipped id → stage now or None if deleted)."""
+        before, skipped = self.service.set_stages_where(after, seen)
+        moved = {cid: stage for cid, stage in after.items() if cid not in skipped}
+        if moved:
+            self.record(StageChange(before=before, after=moved, name=name if len(moved) == 1 else None))
+        if skipped:
+            notes = stage_skips(skipped, name if len(after) == 1 else None)
+            message = "Not moved: " + " · ".join(notes) + " (press the key again to move it anyway)"
+            self.notify(message, severity="warning", timeout=8, markup=False)
+        return moved, skipped
 
     def action_undo(self) -> None:
         self._step(undo=True)

@@ -382,14 +382,20 @@ class ContactsScreen(Screen[None]):
             self.apply_stages(after)
 
     def apply_stages(self, after: dict[str, str]) -> None:
-        """Move contacts to stages through the core, show it in place, record it for undo."""
+        """Move contacts to stages through the core, show it in place, record it for undo.
+
+        Each contact moves only if it is still at the stage shown (a stage changed elsewhere
+        meanwhile is shown instead, and the key can be pressed again)."""
         single = not self.selected
         with self.app.reporting("Stage not changed"):
-            before = self.app.service.set_stages(after)
-            name = full_name(self.rows[next(iter(after))]) if len(after) == 1 and next(iter(after)) in self.rows else None
-            self.app.record(StageChange(before=before, after=after, name=name))
-            self.show_stages(after)
-            if single and self.app.advance_after_stage:
+            seen = {cid: self._stage_of(cid) for cid in after}
+            first = next(iter(after))
+            name = full_name(self.rows[first]) if len(after) == 1 and first in self.rows else None
+            moved, skipped = self.app.set_stages(after, seen, name)
+            self.show_stages({**moved, **{cid: now for cid, now in skipped.items() if now is not None}})
+            if None in skipped.values():
+                self.reload()
+            if single and moved and self.app.advance_after_stage:
                 self.table.action_cursor_down()
 
     def show_stages(self, stages: dict[str, str]) -> None:

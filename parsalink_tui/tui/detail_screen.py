@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 
 from ..validation import STAGE_LABELS, STAGE_VALUES
 from .render import STAGE_STYLES, clean, clean_block, full_name, stage_label, when
-from .undo import Change, DeleteChange, NoteAdded, StageChange, TaskAdded
+from .undo import Change, DeleteChange, NoteAdded, TaskAdded
 
 FIELDS = (("Email", "email"), ("Phone", "phone"), ("Title", "title"), ("Account", "accountName"),
           ("Assignee", "assignedToName"), ("Tags", "tags"), ("Created", "createdAt"), ("Updated", "updatedAt"))  # fmt: skip
@@ -170,9 +170,9 @@ class DetailScreen(Screen[None]):
     def action_set_stage(self, number: int) -> None:
         stage = STAGE_VALUES[number - 1]
         with self.app.reporting("Stage not changed"):
-            before = self.app.service.set_stages({self.contact_id: stage})
-            self.app.record(StageChange(before=before, after={self.contact_id: stage}, name=full_name(self.contact)))
-            self.load()
+            seen = {self.contact_id: str(self.contact.get("stage"))}
+            self.app.set_stages({self.contact_id: stage}, seen, full_name(self.contact))
+        self.load()
 
     def action_delete(self) -> None:
         from .confirm import ConfirmScreen

@@ -120,26 +120,28 @@ class StageChange:
     def _apply(self, service: Any, target: dict[str, str], expected: dict[str, str], *, undo: bool) -> Outcome:
         _, skipped = service.set_stages_where(target, expected)
         applied = [cid for cid in target if cid not in skipped]
-        notes = self._skipped(skipped)
+        notes = stage_skips(skipped, self.name if len(self.after) == 1 else None)
         if not applied:
             return Outcome([], "", notes)
         done = StageChange({c: self.before[c] for c in applied}, {c: self.after[c] for c in applied}, self.name)
         return Outcome(applied, done._describe_back() if undo else done.describe(), notes, done=done)
 
-    def _skipped(self, skipped: dict[str, str | None]) -> list[str]:
-        gone = [cid for cid, now in skipped.items() if now is None]
-        moved = {cid: now for cid, now in skipped.items() if now is not None}
-        if len(self.after) == 1 and self.name:
-            if gone:
-                return [f"{self.name} was deleted elsewhere"]
-            return [f"{self.name}'s stage was changed elsewhere to {_stage(now)}; left as is" for now in moved.values()]
-        notes = []
+def stage_skips(skipped: Mapping[str, str | None], name: str | None = None) -> list[str]:
+    """Why contacts were left alone by a conditional stage change (id → stage now, None: deleted);
+    ``name``: the one contact's name, when the change was about one."""
+    gone = [cid for cid, now in skipped.items() if now is None]
+    moved = [now for now in skipped.values() if now is not None]
+    if name and len(skipped) == 1:
         if gone:
-            notes.append(f"{len(gone):,} {'was' if len(gone) == 1 else 'were'} deleted elsewhere")
-        if moved:
-            left = "left as it is" if len(moved) == 1 else "left as they are"
-            notes.append(f"{len(moved):,} changed stage elsewhere, {left}")
-        return notes
+            return [f"{name} was deleted elsewhere"]
+        return [f"{name}'s stage was changed elsewhere to {_stage(moved[0])}; left as is"]
+    notes = []
+    if gone:
+        notes.append(f"{len(gone):,} {'was' if len(gone) == 1 else 'were'} deleted elsewhere")
+    if moved:
+        left = "left as it is" if len(moved) == 1 else "left as they are"
+        notes.append(f"{len(moved):,} changed stage elsewhere, {left}")
+    return notes
 
 
 @dataclass

@@ -218,3 +218,24 @@ async def test_note_undo_keeps_a_note_edited_elsewhere(demo_service, make_app):
         await pilot.press("u")
         assert demo_service.list_notes(cid)[-1]["text"] == "Call Wednesday"
         assert last_message(app) == "Nothing undone: the note was edited elsewhere; kept"
+
+
+async def test_a_stage_key_does_not_move_a_contact_moved_elsewhere_unseen(demo_service, make_app, monkeypatch):
+    monkeypatch.setattr("parsalink_tui.tui.contacts_screen.REFRESH_SECONDS", 3600)  # no refresh meanwhile
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = [c["id"] for c in page_contacts(pilot)][:2]
+        await start(pilot, demo_service, ids)
+        with elsewhere(demo_service) as other:
+            other.set_stages({ids[0]: "negotiation"})
+        await pilot.press("space", "shift+down", "3")  # both rows show New; one is not any more
+        assert stages(demo_service, ids) == ["negotiation", "engaged"]
+        assert home(pilot).rows[ids[0]]["stage"] == "negotiation"  # shown now
+        assert "Not moved: 1 changed stage elsewhere, left as it is" in " | ".join(
+            str(n.message) for n in app._notifications
+        )
+        await pilot.press("3")  # seen now: the key moves it
+        assert stages(demo_service, ids) == ["engaged", "engaged"]
+        await pilot.press("u")
+        assert stages(demo_service, ids) == ["negotiation", "engaged"]
