@@ -266,7 +266,8 @@ class ContactForm(Screen[dict[str, Any] | None]):
             else:
                 saved = app.service.create_contact(body)
         except ConflictError as exc:
-            self.merge(exc.current)
+            if not self.merge(exc.current):
+                self.action_save()  # both sides made the same change: nothing left to decide
             return
         except ValidationError as exc:
             self.show_error(exc.field, exc.message)
@@ -305,11 +306,12 @@ class ContactForm(Screen[dict[str, Any] | None]):
         self.app.push_screen(ConfirmScreen("Discard your changes?", yes="Discard", no="Keep editing"), done)
 
     # ------------------------------------------------------------------ changes made elsewhere
-    def merge(self, current: dict[str, Any]) -> None:
+    def merge(self, current: dict[str, Any]) -> bool:
         """The save met changes made elsewhere (``current``: the contact now). Fields the user did
         not change take the new values; a field changed on both sides keeps the user's value and
         shows the other under it. ``current`` becomes what the user has seen: the next save
-        sends the user's values with it as the precondition."""
+        sends the user's values with it as the precondition. Returns whether there is a conflict
+        for the user to look at (False: the other side made the same changes)."""
         mine = self.body()  # the fields the user changed, against what they saw
         theirs = as_values(current)
         ours, seen, now = body_of(self.values()), body_of(self.initial), body_of(theirs)
@@ -323,16 +325,15 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 note.remove()
         for field in conflicts:
             self.show_conflict(field, theirs[field])
-        parts = []
-        if conflicts:
-            parts.append("Changed here and elsewhere: " + ", ".join(FIELD_NAMES[f] for f in conflicts))
-            parts.append("ctrl+s saves yours, or pick theirs under the field")
+        if not conflicts:
+            return False
+        parts = ["Changed here and elsewhere: " + ", ".join(FIELD_NAMES[f] for f in conflicts),
+                 "ctrl+s saves yours, or pick theirs under the field"]  # fmt: skip
         if refreshed:
             parts.append("updated from elsewhere: " + ", ".join(FIELD_NAMES[f] for f in refreshed))
-        message = " · ".join(parts) or "The contact changed elsewhere; nothing you changed was touched"
-        self.notify(message[0].upper() + message[1:], title="Not saved yet", severity="warning", timeout=10, markup=False)
-        if conflicts:
-            self.query_one(f"#{conflicts[0]}").focus()
+        self.notify(" · ".join(parts), title="Not saved yet", severity="warning", timeout=10, markup=False)
+        self.query_one(f"#{conflicts[0]}").focus()
+        return True
 
     def show_conflict(self, field: str, theirs: Any) -> None:
         for old in self.query(f"#conflict-{field}"):

@@ -151,6 +151,21 @@ async def test_the_same_change_on_both_sides_is_no_conflict(one_contact, make_ap
         assert list(notes_shown(form)) == ["firstName"]  # the title agrees: not a conflict
 
 
+async def test_only_the_same_change_on_both_sides_saves_at_once(one_contact, make_app):
+    service, cid = one_contact
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_edit(pilot)
+        write_elsewhere(service, cid, {"title": "Same", "tags": ["cli"]})
+        form.query_one("#title").value = "Same"
+        form.query_one("#lastName").value = "Lee"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        home(pilot)
+        saved = service.get_contact(cid)
+        assert (saved["title"], saved["lastName"], saved["tags"]) == ("Same", "Lee", ["cli"])
+
+
 def test_conflict_display(snap_compare, one_contact, make_app):
     # Title changed in the form and elsewhere; tags changed only elsewhere (refreshed); ctrl+s.
     service, cid = one_contact
