@@ -44,6 +44,17 @@ async def open_edit(pilot) -> ContactForm:
     return form
 
 
+async def save_meanwhile(pilot, service: Service, contact_id: str, theirs: dict, mine: dict) -> ContactForm:
+    """Open the form, let another process write ``theirs``, put ``mine`` in the widgets, ctrl+s."""
+    form = await open_edit(pilot)
+    write_elsewhere(service, contact_id, theirs)
+    for field, value in mine.items():
+        form.query_one(f"#{field}").value = value
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    return form
+
+
 def messages(app) -> str:
     return " | ".join(str(n.message) for n in app._notifications)
 
@@ -56,11 +67,9 @@ async def test_a_save_keeps_fields_changed_elsewhere(one_contact, make_app):
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_edit(pilot)
-        write_elsewhere(service, cid, {"title": "CLI title", "tags": ["cli"]})
-        form.query_one("#lastName").value = "Lee"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save_meanwhile(
+            pilot, service, cid, theirs={"title": "CLI title", "tags": ["cli"]}, mine={"lastName": "Lee"}
+        )
         home(pilot)  # saved and closed: no conflict, the user changed only the last name
         saved = service.get_contact(cid)
         assert (saved["lastName"], saved["title"], saved["tags"]) == ("Lee", "CLI title", ["cli"])
@@ -75,12 +84,10 @@ async def test_a_field_changed_on_both_sides_is_a_conflict_shown_with_both_value
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_edit(pilot)
-        write_elsewhere(service, cid, {"title": "CLI title", "tags": ["cli"]})
-        form.query_one("#title").value = "My title"
-        form.query_one("#lastName").value = "Lee"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        form = await save_meanwhile(
+            pilot, service, cid, theirs={"title": "CLI title", "tags": ["cli"]},
+            mine={"title": "My title", "lastName": "Lee"}
+        )
         assert app.screen is form  # refused: nothing saved
         assert service.get_contact(cid)["lastName"] == "Kim"
         assert notes_shown(form) == {"title": "Title was changed elsewhere to 'CLI title'"}
@@ -99,13 +106,10 @@ async def test_use_theirs_puts_the_other_value_in_the_field(one_contact, make_ap
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_edit(pilot)
-        write_elsewhere(service, cid, {"title": "CLI title", "emailOptOut": True})
-        form.query_one("#title").value = "My title"
-        form.query_one("#emailOptOut").value = False
-        form.query_one("#lastName").value = "Lee"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        form = await save_meanwhile(
+            pilot, service, cid, theirs={"title": "CLI title", "emailOptOut": True},
+            mine={"title": "My title", "emailOptOut": False, "lastName": "Lee"}
+        )
         assert app.screen is form
         assert form.query_one("#emailOptOut").value is True  # untouched by the user: refreshed
         assert list(notes_shown(form)) == ["title"]
@@ -124,11 +128,9 @@ async def test_keep_mine_button_dismisses_the_note(one_contact, make_app):
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_edit(pilot)
-        write_elsewhere(service, cid, {"title": "CLI title"})
-        form.query_one("#title").value = "My title"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        form = await save_meanwhile(
+            pilot, service, cid, theirs={"title": "CLI title"}, mine={"title": "My title"}
+        )
         assert isinstance(form.query_one("#conflict-title-mine"), Button)
         await pilot.click("#conflict-title-mine")
         await pilot.pause()
@@ -142,12 +144,10 @@ async def test_the_same_change_on_both_sides_is_no_conflict(one_contact, make_ap
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_edit(pilot)
-        write_elsewhere(service, cid, {"title": "Same", "firstName": "Sal"})
-        form.query_one("#title").value = "Same"
-        form.query_one("#firstName").value = "Sue"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        form = await save_meanwhile(
+            pilot, service, cid, theirs={"title": "Same", "firstName": "Sal"},
+            mine={"title": "Same", "firstName": "Sue"}
+        )
         assert list(notes_shown(form)) == ["firstName"]  # the title agrees: not a conflict
 
 
@@ -155,12 +155,9 @@ async def test_only_the_same_change_on_both_sides_saves_at_once(one_contact, mak
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_edit(pilot)
-        write_elsewhere(service, cid, {"title": "Same", "tags": ["cli"]})
-        form.query_one("#title").value = "Same"
-        form.query_one("#lastName").value = "Lee"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save_meanwhile(
+            pilot, service, cid, theirs={"title": "Same", "tags": ["cli"]}, mine={"title": "Same", "lastName": "Lee"}
+        )
         home(pilot)
         saved = service.get_contact(cid)
         assert (saved["title"], saved["lastName"], saved["tags"]) == ("Same", "Lee", ["cli"])
@@ -171,10 +168,8 @@ def test_conflict_display(snap_compare, one_contact, make_app):
     service, cid = one_contact
 
     async def run_before(pilot) -> None:
-        form = await open_edit(pilot)
-        write_elsewhere(service, cid, {"title": "CLI title", "tags": ["cli"]})
-        form.query_one("#title").value = "My title"
-        await pilot.press("ctrl+s")
-        await settle(pilot, 0.2)
+        await save_meanwhile(
+            pilot, service, cid, theirs={"title": "CLI title", "tags": ["cli"]}, mine={"title": "My title"}
+        )
 
     assert snap_compare(make_app(service), terminal_size=SIZE, run_before=run_before)
