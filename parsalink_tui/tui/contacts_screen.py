@@ -36,13 +36,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import get_current_worker
 
+from ..errors import ConflictError
 from ..validation import STAGE_LABELS, STAGE_VALUES
 from .contact_table import SORT_KEYS, ContactTable
 from .filter_bar import FilterBar
 from .query import DEFAULT_DESCENDING, SORTS, ListQuery
 from .render import content, full_name
 from .stage_bar import StageBar
-from .undo import Batch, Change, DeleteChange, StageChange
+from .undo import Batch, Change, DeleteChange, StageChange, contact_fields, field_names
 
 STAGE_GROUP = Binding.Group("Stage", compact=True)
 # How often the list looks for commits made elsewhere (another process importing, say).
@@ -466,15 +467,25 @@ class ContactsScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(question, detail, yes="Delete"), done)
 
     def delete(self, ids: list[str]) -> None:
+        """Delete each contact as shown: one changed elsewhere since the page loaded is kept."""
         changes: list[Change] = []
+        kept: list[str] = []
         with self.app.reporting("Delete failed"):
             for cid in ids:
                 name = full_name(self.rows[cid]) if cid in self.rows else cid
-                changes.append(DeleteChange(self.app.service.delete_contact(cid), name))
+                seen = contact_fields(self.rows[cid]) if cid in self.rows else None
+                try:
+                    changes.append(DeleteChange(self.app.service.delete_contact(cid, expected=seen), name))
+                except ConflictError as exc:
+                    kept.append(f"{name} ({field_names(exc.fields)})")
+                    continue
                 self._mark(cid, False)
         if changes:
             # What was deleted before an error is still recorded, so it stays undoable.
             self.app.record(changes[0] if len(changes) == 1 else Batch(changes))
+        if kept:
+            self.notify("Not deleted, changed elsewhere since shown: " + "; ".join(kept) + ". Look again, then delete",
+                        severity="warning", timeout=8, markup=False)  # fmt: skip
         self.reload()
 
     # ------------------------------------------------------------------ demo data

@@ -11,9 +11,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from ..errors import ConflictError
 from ..validation import STAGE_LABELS, STAGE_VALUES
 from .render import STAGE_STYLES, clean, clean_block, full_name, stage_label, when
-from .undo import Change, DeleteChange, NoteAdded, TaskAdded
+from .undo import Change, DeleteChange, contact_fields, field_names
+from .undo_items import NoteAdded, TaskAdded
 
 FIELDS = (("Email", "email"), ("Phone", "phone"), ("Title", "title"), ("Account", "accountName"),
           ("Assignee", "assignedToName"), ("Tags", "tags"), ("Created", "createdAt"), ("Updated", "updatedAt"))  # fmt: skip
@@ -181,7 +183,13 @@ class DetailScreen(Screen[None]):
             if not yes:
                 return
             with self.app.reporting("Delete failed"):
-                snap = self.app.service.delete_contact(self.contact_id)
+                try:
+                    snap = self.app.service.delete_contact(self.contact_id, expected=contact_fields(self.contact))
+                except ConflictError as exc:
+                    self.notify(f"Not deleted: {full_name(self.contact)} was changed elsewhere "
+                                f"({field_names(exc.fields)}); shown now", severity="warning", timeout=8, markup=False)  # fmt: skip
+                    self.load()
+                    return
                 self.app.record(DeleteChange(snap, full_name(self.contact)))
                 self.app.pop_screen()
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..errors import ConflictError, DuplicateEmailError, ItemConflictError, NotFoundError
+from ..errors import ConflictError, DuplicateEmailError, NotFoundError
 from ..validation import STAGE_LABELS, strip_control
 
 MAX_LEVELS = 500
@@ -86,8 +86,13 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def contact_fields(contact: Mapping[str, Any]) -> dict[str, Any]:
-    """The writable fields of a contact object: a precondition on the whole contact."""
-    return {key: contact.get(key) for key in EDIT_FIELDS}
+    """The writable fields a contact object (or list row) shows: a precondition on all of it."""
+    return {key: contact[key] for key in EDIT_FIELDS if key in contact}
+
+
+def field_names(fields: list[str]) -> str:
+    """"Title, Tags": API fields for a message."""
+    return ", ".join(FIELD_NAMES.get(f, f) for f in fields)
 
 
 @dataclass
@@ -235,8 +240,7 @@ def _delete(service: Any, contact_id: str, expected: dict[str, Any] | None, name
     except NotFoundError:
         return None, [f"{name} was already deleted elsewhere"]
     except ConflictError as exc:
-        changed = ", ".join(FIELD_NAMES.get(f, f) for f in exc.fields)
-        return None, [f"{name} was changed elsewhere ({changed}); not deleted"]
+        return None, [f"{name} was changed elsewhere ({field_names(exc.fields)}); not deleted"]
 
 
 @dataclass
@@ -294,65 +298,6 @@ class CreateChange:
         if contact is None:
             return Outcome([], "", why, rest=self)
         self.contact = contact_fields(contact)
-        return Outcome([self.contact_id], self.describe(), done=self)
-
-
-@dataclass
-class NoteAdded:
-    """A note added from the detail view; undo deletes it while it still reads as added; redo adds
-    the same text again (a new note id)."""
-
-    contact_id: str
-    note_id: str
-    text: str
-
-    def describe(self) -> str:
-        return "added a note"
-
-    def undo(self, service: Any) -> Outcome:
-        try:
-            service.delete_note(self.note_id, expected_text=self.text)
-        except NotFoundError:
-            return Outcome([self.contact_id], "", ["the note was already deleted elsewhere"])
-        except ItemConflictError:
-            return Outcome([self.contact_id], "", ["the note was edited elsewhere; kept"])
-        return Outcome([self.contact_id], self.describe(), done=self)
-
-    def redo(self, service: Any) -> Outcome:
-        try:
-            self.note_id = service.add_note(self.contact_id, self.text)["id"]
-        except NotFoundError:
-            return Outcome([], "", ["the contact was deleted elsewhere"])
-        return Outcome([self.contact_id], self.describe(), done=self)
-
-
-@dataclass
-class TaskAdded:
-    """A task added from the detail view; undo deletes it while it is as added (not done)."""
-
-    contact_id: str
-    task_id: str
-    title: str
-    due: str | None
-
-    def describe(self) -> str:
-        return f"added task {self.title!r}"
-
-    def undo(self, service: Any) -> Outcome:
-        try:
-            service.delete_task(self.task_id, expected={"title": self.title, "due": self.due, "done": False})
-        except NotFoundError:
-            return Outcome([self.contact_id], "", ["the task was already deleted elsewhere"])
-        except ItemConflictError as exc:
-            what = "marked done" if exc.fields == ["done"] else "changed"
-            return Outcome([self.contact_id], "", [f"the task was {what} elsewhere; kept"])
-        return Outcome([self.contact_id], self.describe(), done=self)
-
-    def redo(self, service: Any) -> Outcome:
-        try:
-            self.task_id = service.add_task(self.contact_id, self.title, self.due)["id"]
-        except NotFoundError:
-            return Outcome([], "", ["the contact was deleted elsewhere"])
         return Outcome([self.contact_id], self.describe(), done=self)
 
 

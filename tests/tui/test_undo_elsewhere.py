@@ -239,3 +239,36 @@ async def test_a_stage_key_does_not_move_a_contact_moved_elsewhere_unseen(demo_s
         assert stages(demo_service, ids) == ["engaged", "engaged"]
         await pilot.press("u")
         assert stages(demo_service, ids) == ["negotiation", "engaged"]
+
+
+async def test_delete_keeps_a_contact_changed_elsewhere_since_shown(demo_service, make_app, monkeypatch):
+    monkeypatch.setattr("parsalink_tui.tui.contacts_screen.REFRESH_SECONDS", 3600)  # no refresh meanwhile
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = page_contacts(pilot)[:2]
+        with elsewhere(demo_service) as other:
+            other.update_contact(rows[1]["id"], {"title": "Just promoted"})
+        await pilot.press("space", "shift+down", "d", "y")
+        await settle(pilot)
+        assert demo_service.get_contact(rows[1]["id"])["title"] == "Just promoted"
+        assert demo_service.list_contacts(search=rows[0]["email"])["count"] == 0
+        name = f"{rows[1]['firstName']} {rows[1]['lastName']}"
+        assert f"Not deleted, changed elsewhere since shown: {name} (Title)" in " | ".join(
+            str(n.message) for n in app._notifications
+        )
+
+
+async def test_detail_delete_keeps_a_contact_changed_elsewhere_since_opened(demo_service, make_app):
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = page_contacts(pilot)[0]["id"]
+        await pilot.press("enter")
+        await pilot.pause()
+        with elsewhere(demo_service) as other:
+            other.update_contact(cid, {"emailOptOut": True})
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert demo_service.get_contact(cid)["emailOptOut"] is True
+        assert "was changed elsewhere (Opted out of email); shown now" in last_message(app)
