@@ -27,6 +27,10 @@ def last_message(app) -> str:
     return str(list(app._notifications)[-1].message)
 
 
+def messages(app) -> str:
+    return " | ".join(str(n.message) for n in app._notifications)
+
+
 def stages(service, ids):
     return [service.get_contact(cid)["stage"] for cid in ids]
 
@@ -232,9 +236,7 @@ async def test_a_stage_key_does_not_move_a_contact_moved_elsewhere_unseen(demo_s
         await pilot.press("space", "shift+down", "3")  # both rows show New; one is not any more
         assert stages(demo_service, ids) == ["negotiation", "engaged"]
         assert home(pilot).rows[ids[0]]["stage"] == "negotiation"  # shown now
-        assert "Not moved: 1 changed stage elsewhere, left as it is" in " | ".join(
-            str(n.message) for n in app._notifications
-        )
+        assert "Not moved: 1 changed stage elsewhere, left as it is" in messages(app)
         await pilot.press("3")  # seen now: the key moves it
         assert stages(demo_service, ids) == ["engaged", "engaged"]
         await pilot.press("u")
@@ -254,9 +256,7 @@ async def test_delete_keeps_a_contact_changed_elsewhere_since_shown(demo_service
         assert demo_service.get_contact(rows[1]["id"])["title"] == "Just promoted"
         assert demo_service.list_contacts(search=rows[0]["email"])["count"] == 0
         name = f"{rows[1]['firstName']} {rows[1]['lastName']}"
-        assert f"Not deleted, changed elsewhere since shown: {name} (Title)" in " | ".join(
-            str(n.message) for n in app._notifications
-        )
+        assert f"Not deleted, changed elsewhere since shown: {name} (Title)" in messages(app)
 
 
 async def test_detail_delete_keeps_a_contact_changed_elsewhere_since_opened(demo_service, make_app):
