@@ -31,12 +31,11 @@ from ..contacts import NOTES_LIMIT
 from ..errors import ConflictError, ValidationError
 from ..validation import STAGES, clean_text, email_key, normalize_email, normalize_phone, normalize_tags
 from .form_conflict import ConflictNote
+from .form_values import ALL_FIELDS, TEXT_FIELDS, as_values, body_of, same
 from .render import clean, full_name
 from .undo import FIELD_NAMES, CreateChange, EditChange, contact_name, edit_diff
 from .widgets import NotesArea, TextInput
 
-TEXT_FIELDS = ("firstName", "lastName", "email", "phone", "title", "accountName", "tags")
-ALL_FIELDS = (*TEXT_FIELDS, "stage", "assignedTo", "notes", "emailOptOut", "emailBounced")
 LABELS = {
     "firstName": "First name", "lastName": "Last name", "email": "Email *", "phone": "Phone",
     "title": "Title", "accountName": "Account (pick or type a new one)", "tags": "Tags (comma-separated)",
@@ -44,6 +43,8 @@ LABELS = {
 }  # fmt: skip
 # Core error fields that are shown at another widget.
 ERROR_AT = {"accountId": "accountName", "body": "email"}
+# How often an open edit form looks for commits made elsewhere (as the contacts list does).
+REFRESH_SECONDS = 2.0
 
 
 class ContactForm(Screen[dict[str, Any] | None]):
@@ -62,6 +63,7 @@ class ContactForm(Screen[dict[str, Any] | None]):
         self.initial: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
         self._names_checked = False
+        self._watcher: Any = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -112,6 +114,24 @@ class ContactForm(Screen[dict[str, Any] | None]):
             label.display = False
         self.initial = self.values()
         self.query_one("#firstName").focus()
+        watch = getattr(app.service, "watch_changes", None)
+        if self.contact_id and self.original and watch is not None:
+            self._watcher = watch()
+            self.set_interval(REFRESH_SECONDS, self._look_elsewhere)
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    def _look_elsewhere(self) -> None:
+        """While the form is open: take in what was committed elsewhere to this contact."""
+        if self._watcher is None or not self._watcher.changed() or not self.is_current:
+            return
+        app: Any = self.app
+        with app.reporting("Could not re-read the contact"):
+            current = app.service.get_contact(self.contact_id)
+            if body_of(as_values(current)) != body_of(as_values(self.original)):
+                self.merge(current, saving=False)
 
     def _fill(self, values: dict[str, Any], only: Any = None) -> None:
         """Put widget values (see :func:`as_values`) in the widgets; ``only``: these fields."""
@@ -241,7 +261,7 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 del data["accountName"]
             return data
         base = body_of(self.initial)
-        return {field: value for field, value in data.items() if not _same(field, value, base[field])}
+        return {field: value for field, value in data.items() if not same(field, value, base[field])}
 
     def action_save(self) -> None:
         app: Any = self.app
@@ -284,7 +304,7 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 app.record(EditChange(self.contact_id, contact_name(saved), before, after))
             else:
                 self.notify("No changes", timeout=2)
-            kept = [f for f in ALL_FIELDS if f not in body and not _same(f, saved.get(f), self.original.get(f))]
+            kept = [f for f in ALL_FIELDS if f not in body and not same(f, saved.get(f), self.original.get(f))]
             if kept:
                 names = ", ".join(FIELD_NAMES[f] for f in kept)
                 self.app.notify(f"Changed elsewhere and kept: {names}", timeout=6, markup=False)
@@ -306,34 +326,39 @@ class ContactForm(Screen[dict[str, Any] | None]):
         self.app.push_screen(ConfirmScreen("Discard your changes?", yes="Discard", no="Keep editing"), done)
 
     # ------------------------------------------------------------------ changes made elsewhere
-    def merge(self, current: dict[str, Any]) -> bool:
-        """The save met changes made elsewhere (``current``: the contact now). Fields the user did
-        not change take the new values; a field changed on both sides keeps the user's value and
-        shows the other under it. ``current`` becomes what the user has seen: the next save
-        sends the user's values with it as the precondition. Returns whether there is a conflict
-        for the user to look at (False: the other side made the same changes)."""
+    def merge(self, current: dict[str, Any], *, saving: bool = True) -> bool:
+        """Changes made elsewhere (``current``: the contact now), met by a save or seen while the
+        form is open. Fields the user did not change take the new values; a field changed on
+        both sides keeps the user's value and shows the other under it. ``current`` becomes what
+        the user has seen: the next save sends the user's values with it as the precondition.
+        Returns whether there is a conflict to look at (False: no field changed on both sides,
+        or both sides made the same change)."""
         mine = self.body()  # the fields the user changed, against what they saw
         theirs = as_values(current)
         ours, seen, now = body_of(self.values()), body_of(self.initial), body_of(theirs)
-        moved = [f for f in ALL_FIELDS if not _same(f, now[f], seen[f])]
+        moved = [f for f in ALL_FIELDS if not same(f, now[f], seen[f])]
         refreshed = [f for f in moved if f not in mine]
-        conflicts = [f for f in moved if f in mine and not _same(f, now[f], ours[f])]
+        conflicts = [f for f in moved if f in mine and not same(f, now[f], ours[f])]
         self._fill(theirs, only=refreshed)
         self.original, self.initial = current, theirs
         for note in self.query(ConflictNote):
-            if note.field not in conflicts:
+            if note.field in moved and note.field not in conflicts:
                 note.remove()
         for field in conflicts:
             self.show_conflict(field, theirs[field])
-        if not conflicts:
-            return False
-        parts = ["Changed here and elsewhere: " + ", ".join(FIELD_NAMES[f] for f in conflicts),
-                 "ctrl+s saves yours, or pick theirs under the field"]  # fmt: skip
+        parts = []
+        if conflicts:
+            parts += ["Changed here and elsewhere: " + ", ".join(FIELD_NAMES[f] for f in conflicts),
+                      "ctrl+s saves yours, or pick theirs under the field"]  # fmt: skip
         if refreshed:
-            parts.append("updated from elsewhere: " + ", ".join(FIELD_NAMES[f] for f in refreshed))
-        self.notify(" · ".join(parts), title="Not saved yet", severity="warning", timeout=10, markup=False)
-        self.query_one(f"#{conflicts[0]}").focus()
-        return True
+            parts.append("Updated from elsewhere: " + ", ".join(FIELD_NAMES[f] for f in refreshed))
+        if parts and (conflicts or not saving):
+            title = "Not saved yet" if saving else "Changed elsewhere"
+            severity = "warning" if conflicts else "information"
+            self.notify(" · ".join(parts), title=title, severity=severity, timeout=10, markup=False)
+        if conflicts and saving:
+            self.query_one(f"#{conflicts[0]}").focus()
+        return bool(conflicts)
 
     def show_conflict(self, field: str, theirs: Any) -> None:
         for old in self.query(f"#conflict-{field}"):
@@ -351,38 +376,3 @@ class ContactForm(Screen[dict[str, Any] | None]):
         self.query_one(f"#{note.field}").focus()
         note.remove()
 
-
-def as_values(contact: dict[str, Any]) -> dict[str, Any]:
-    """A contact object as the form's widget values (what :meth:`ContactForm.values` returns)."""
-    out = {name: contact.get(name) or "" for name in TEXT_FIELDS}
-    out["tags"] = ", ".join(contact.get("tags") or [])
-    out["stage"] = contact.get("stage") or "new"
-    out["assignedTo"] = contact.get("assignedTo") or None
-    out["notes"] = contact.get("notes") or ""
-    out["emailOptOut"] = bool(contact.get("emailOptOut"))
-    out["emailBounced"] = bool(contact.get("emailBounced"))
-    return out
-
-
-def body_of(v: dict[str, Any]) -> dict[str, Any]:
-    """Widget values as a full create/update body (tags normalised so spacing is no change)."""
-    try:
-        tags: Any = normalize_tags(v["tags"])
-    except ValidationError:
-        tags = v["tags"]  # refused by the save's checks before it is sent
-    return {
-        "firstName": v["firstName"] or None, "lastName": v["lastName"] or None, "email": v["email"],
-        "phone": v["phone"] or None, "title": v["title"] or None, "stage": v["stage"],
-        "assignedTo": v["assignedTo"], "tags": tags, "notes": v["notes"] or None,
-        "emailOptOut": v["emailOptOut"], "emailBounced": v["emailBounced"],
-        "accountName": v["accountName"].strip() or None,
-    }  # fmt: skip
-
-
-def _same(field: str, a: Any, b: Any) -> bool:
-    """Equal as the user means it (account names and tags ignore case, as the core does)."""
-    if field == "accountName":
-        return (a or "").casefold() == (b or "").casefold()
-    if field == "tags" and isinstance(a, list) and isinstance(b, list):
-        return [t.casefold() for t in a] == [t.casefold() for t in b]
-    return a == b

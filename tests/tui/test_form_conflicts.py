@@ -17,6 +17,12 @@ from .conftest import SIZE
 from .helpers import home, settle
 
 
+@pytest.fixture(autouse=True)
+def _no_live_refresh(monkeypatch):
+    """These tests show what a save meets; the form's own look every 2 s is tested on its own."""
+    monkeypatch.setattr("parsalink_tui.tui.contact_form.REFRESH_SECONDS", 3600)
+
+
 @pytest.fixture
 def one_contact(tmp_path):
     """A service on a fresh file holding one contact; returns (service, contact id)."""
@@ -173,3 +179,25 @@ def test_conflict_display(snap_compare, one_contact, make_app):
         )
 
     assert snap_compare(make_app(service), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_an_open_form_takes_in_changes_made_elsewhere(one_contact, make_app, monkeypatch):
+    monkeypatch.setattr("parsalink_tui.tui.contact_form.REFRESH_SECONDS", 0.1)
+    service, cid = one_contact
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_edit(pilot)
+        form.query_one("#title").value = "My title"
+        write_elsewhere(service, cid, {"title": "CLI title", "tags": ["cli"]})
+        for _ in range(50):  # no key pressed: the form notices on its own
+            await pilot.pause(0.1)
+            if form.query(ConflictNote):
+                break
+        assert notes_shown(form) == {"title": "Title was changed elsewhere to 'CLI title'"}
+        assert form.query_one("#tags").value == "cli"
+        assert form.query_one("#title").value == "My title"
+        assert "Updated from elsewhere: Tags" in messages(app)
+        await pilot.press("ctrl+s")  # seen: saves the user's title at once
+        await settle(pilot)
+        home(pilot)
+        assert service.get_contact(cid)["title"] == "My title"
