@@ -125,8 +125,8 @@ class ContactForm(Screen[dict[str, Any] | None]):
 
     def _look_elsewhere(self) -> None:
         """While the form is open: take in what was committed elsewhere to this contact."""
-        if self._watcher is None or not self._watcher.changed() or not self.is_current:
-            return
+        if self._watcher is None or not self.is_current or not self._watcher.changed():
+            return  # (a commit seen while a dialog is on top waits until the form is back)
         app: Any = self.app
         with app.reporting("Could not re-read the contact"):
             current = app.service.get_contact(self.contact_id)
@@ -361,18 +361,21 @@ class ContactForm(Screen[dict[str, Any] | None]):
         return bool(conflicts)
 
     def show_conflict(self, field: str, theirs: Any) -> None:
-        for old in self.query(f"#conflict-{field}"):
-            old.remove()
+        users = self.app.users  # type: ignore[attr-defined]
+        for note in self.query(ConflictNote):
+            if note.field == field:
+                note.show(theirs, users)
+                return
         widget = self.query_one(f"#{field}")
         anchor = self.query_one(f"#err-{field}") if field not in ("emailOptOut", "emailBounced") else widget
         assert anchor.parent is not None
-        anchor.parent.mount(ConflictNote(field, theirs, self.app.users), after=anchor)  # type: ignore[attr-defined]
+        anchor.parent.mount(ConflictNote(field, theirs, users), after=anchor)
 
     @on(ConflictNote.Resolved)
-    def _resolved(self, event: ConflictNote.Resolved) -> None:
+    async def _resolved(self, event: ConflictNote.Resolved) -> None:
         note = event.note
         if event.use_theirs:
             self._fill({note.field: note.theirs}, only=[note.field])
         self.query_one(f"#{note.field}").focus()
-        note.remove()
+        await note.remove()
 

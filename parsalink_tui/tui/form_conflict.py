@@ -52,7 +52,16 @@ class ConflictNote(Vertical):
         super().__init__(classes="conflict-note", id=f"conflict-{field}")
         self.field = field
         self.theirs = theirs
-        self.text = f"{FIELD_NAMES[field]} was changed elsewhere to {show_value(field, theirs, users)}"
+        self.text = self._text(users)
+
+    def _text(self, users: dict[str, str]) -> str:
+        return f"{FIELD_NAMES[self.field]} was changed elsewhere to {show_value(self.field, self.theirs, users)}"
+
+    def show(self, theirs: Any, users: dict[str, str]) -> None:
+        """The other side changed the field again: show its new value."""
+        self.theirs = theirs
+        self.text = self._text(users)
+        self.query_one(".conflict-text", Label).update(Content(f"⚠ {self.text}"))
 
     def compose(self) -> ComposeResult:
         yield Label(Content(f"⚠ {self.text}"), classes="conflict-text")

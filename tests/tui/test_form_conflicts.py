@@ -201,3 +201,18 @@ async def test_an_open_form_takes_in_changes_made_elsewhere(one_contact, make_ap
         await settle(pilot)
         home(pilot)
         assert service.get_contact(cid)["title"] == "My title"
+
+
+async def test_a_second_change_elsewhere_updates_the_note(one_contact, make_app):
+    service, cid = one_contact
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await save_meanwhile(pilot, service, cid, theirs={"title": "CLI title"}, mine={"title": "My title"})
+        write_elsewhere(service, cid, {"title": "Third title"})
+        await pilot.press("ctrl+s")  # refused again: the title moved on since the note
+        await settle(pilot)
+        assert app.screen is form
+        assert notes_shown(form) == {"title": "Title was changed elsewhere to 'Third title'"}
+        await pilot.click("#conflict-title-theirs")
+        await pilot.pause()
+        assert form.query_one("#title").value == "Third title"
