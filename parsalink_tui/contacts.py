@@ -356,16 +356,20 @@ def snapshot(conn: Connection, contact_id: str) -> dict[str, Any]:
 
 
 def delete_contact(
-    conn: Connection, contact_id: str, *, expected: Mapping[str, Any] | None = None
+    conn: Connection,
+    contact_id: str,
+    *,
+    if_version: int | None = None,
+    expected: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Delete a contact with its notes and tasks (cascade); the audit rows stay.
 
-    Returns the snapshot that ``restore_contact`` takes (the TUI's undo). ``expected`` (API
-    field → value): delete only if every given field still holds that value, else ConflictError
-    (redo of a delete, undo of a create: the contact as the user left it, not as changed since).
+    Returns the snapshot that ``restore_contact`` takes (the TUI's undo). Preconditions, else
+    ConflictError and nothing deleted: ``if_version``, the contact is still at that version;
+    ``expected`` (API field → value), every given field still holds that value (redo of a
+    delete, undo of a create: the contact as the user left it, not as changed since).
     """
-    if expected:
-        check_preconditions(conn, contact_id, expected, expected=expected)
+    check_preconditions(conn, contact_id, expected or {}, if_version=if_version, expected=expected)
     snap = snapshot(conn, contact_id)
     conn.execute(text("DELETE FROM contact WHERE id = :id"), {"id": contact_id})
     audit.record(conn, [audit.activity_row(contact_id, "deleted", now_store(), detail=snap["contact"])])

@@ -88,11 +88,14 @@ class Service:
         with self.db.write() as conn:
             return conditional.update_where(conn, contact_id, data, expected, region=self.region)
 
-    def delete_contact(self, contact_id: str, *, expected: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Deletes; returns a snapshot for :meth:`restore_contact` (undo). ``expected``: field →
-        value the contact must still hold (else ConflictError, nothing deleted)."""
+    def delete_contact(
+        self, contact_id: str, *, if_version: int | None = None, expected: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Deletes; returns a snapshot for :meth:`restore_contact` (undo). ``if_version`` /
+        ``expected``: the version, or field → value, the contact must still have (else
+        ConflictError, nothing deleted)."""
         with self.db.write() as conn:
-            return contacts.delete_contact(conn, contact_id, expected=expected)
+            return contacts.delete_contact(conn, contact_id, if_version=if_version, expected=expected)
 
     def restore_contact(self, snapshot: Mapping[str, Any]) -> dict[str, Any]:
         with self.db.write() as conn:

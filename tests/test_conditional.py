@@ -54,6 +54,17 @@ def test_delete_with_expected_refuses_a_contact_changed_since(service):
     assert service.list_contacts()["count"] == 0
 
 
+def test_delete_if_version(service):
+    c = make_contact(service)
+    _, seen = service.get_contact(c["id"], with_version=True)
+    service.update_contact(c["id"], {"title": "Elsewhere"})
+    with pytest.raises(ConflictError) as exc:
+        service.delete_contact(c["id"], if_version=seen)
+    assert exc.value.fields == [] and exc.value.version > seen
+    service.delete_contact(c["id"], if_version=exc.value.version)
+    assert service.list_contacts()["count"] == 0
+
+
 def test_note_and_task_writes_check_what_the_caller_saw(service):
     cid = make_contact(service)["id"]
     note = service.add_note(cid, "First words")
