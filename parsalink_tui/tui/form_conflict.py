@@ -17,24 +17,15 @@ from textual.widgets import Button, Label
 
 from ..validation import STAGE_LABELS
 from .render import clean
-from .undo import FIELD_NAMES
-
-_LONGEST = 60
-
+from .undo import FIELD_NAMES, short_value
 
 def show_value(field: str, value: Any, users: dict[str, str]) -> str:
     """A form value (as the widget holds it) as short plain text for a message."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     if field == "stage":
         return STAGE_LABELS.get(str(value), clean(value))
     if field == "assignedTo":
         return clean(users.get(value, value)) if value else "unassigned"
-    text = " ".join(clean(value).split()) if field == "notes" else clean(value)
-    if not text:
-        return "(empty)"
-    text = text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
-    return repr(text)
+    return short_value(value, longest=60)
 
 
 class ConflictNote(Vertical):

@@ -70,7 +70,8 @@ def _stage(value: Any) -> str:
     return STAGE_LABELS.get(str(value), strip_control(str(value)))
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any, longest: int = 40) -> str:
+    """A field value as short quoted plain text for a message (one line, controls dropped)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -78,7 +79,7 @@ def _short(value: Any) -> str:
     if value in (None, ""):
         return "(empty)"
     text = " ".join(strip_control(str(value)).split())
-    return repr(text if len(text) <= 40 else text[:39] + "…")
+    return "'" + (text if len(text) <= longest else text[: longest - 1] + "…") + "'"
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -210,7 +211,7 @@ class EditChange:
             return Outcome([], "", [f"{self.name} was deleted elsewhere"])
         notes = [
             f"{FIELD_NAMES.get(f, f)} was changed elsewhere"
-            + ("" if f in ("accountId", "assignedTo") else f" to {_short(now)}")
+            + ("" if f in ("accountId", "assignedTo") else f" to {short_value(now)}")
             + "; left as is"
             for f, now in skipped.items()
         ]

@@ -216,3 +216,14 @@ async def test_a_second_change_elsewhere_updates_the_note(one_contact, make_app)
         await pilot.click("#conflict-title-theirs")
         await pilot.pause()
         assert form.query_one("#title").value == "Third title"
+
+
+async def test_the_other_value_is_shown_as_plain_text(one_contact, make_app):
+    service, cid = one_contact
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await save_meanwhile(
+            pilot, service, cid, theirs={"title": "[b]Boss[/b] C:\\x"}, mine={"title": "Mine"}
+        )
+        label = form.query_one("#conflict-title .conflict-text")
+        assert str(label.render()) == "⚠ Title was changed elsewhere to '[b]Boss[/b] C:\\x'"
