@@ -378,4 +378,3 @@ class ContactForm(Screen[dict[str, Any] | None]):
             self._fill({note.field: note.theirs}, only=[note.field])
         self.query_one(f"#{note.field}").focus()
         await note.remove()
-

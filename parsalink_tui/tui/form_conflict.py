@@ -19,6 +19,7 @@ from ..validation import STAGE_LABELS
 from .render import clean
 from .undo import FIELD_NAMES, short_value
 
+
 def show_value(field: str, value: Any, users: dict[str, str]) -> str:
     """A form value (as the widget holds it) as short plain text for a message."""
     if field == "stage":

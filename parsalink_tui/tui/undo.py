@@ -92,7 +92,7 @@ def contact_fields(contact: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def field_names(fields: list[str]) -> str:
-    """"Title, Tags": API fields for a message."""
+    """API field names for a message: "Title, Tags"."""
     return ", ".join(FIELD_NAMES.get(f, f) for f in fields)
 
 
@@ -131,6 +131,7 @@ class StageChange:
             return Outcome([], "", notes)
         done = StageChange({c: self.before[c] for c in applied}, {c: self.after[c] for c in applied}, self.name)
         return Outcome(applied, done._describe_back() if undo else done.describe(), notes, done=done)
+
 
 def stage_skips(skipped: Mapping[str, str | None], name: str | None = None) -> list[str]:
     """Why contacts were left alone by a conditional stage change (id → stage now, None: deleted);
@@ -228,10 +229,11 @@ def _restore(service: Any, snapshot: dict[str, Any], name: str) -> tuple[dict[st
     try:
         return service.restore_contact(snapshot), []
     except DuplicateEmailError as exc:
-        return None, [
+        why = (
             f"{name} not restored: {strip_control(exc.email)} now belongs to contact {exc.existing_id}. "
             "Change or remove that email, then undo again (nothing of it is lost)"
-        ]
+        )
+        return None, [why]
 
 
 def _delete(service: Any, contact_id: str, expected: dict[str, Any] | None, name: str) -> tuple[dict | None, list[str]]:

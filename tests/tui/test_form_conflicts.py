@@ -91,8 +91,11 @@ async def test_a_field_changed_on_both_sides_is_a_conflict_shown_with_both_value
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
         form = await save_meanwhile(
-            pilot, service, cid, theirs={"title": "CLI title", "tags": ["cli"]},
-            mine={"title": "My title", "lastName": "Lee"}
+            pilot,
+            service,
+            cid,
+            theirs={"title": "CLI title", "tags": ["cli"]},
+            mine={"title": "My title", "lastName": "Lee"},
         )
         assert app.screen is form  # refused: nothing saved
         assert service.get_contact(cid)["lastName"] == "Kim"
@@ -113,8 +116,11 @@ async def test_use_theirs_puts_the_other_value_in_the_field(one_contact, make_ap
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
         form = await save_meanwhile(
-            pilot, service, cid, theirs={"title": "CLI title", "emailOptOut": True},
-            mine={"title": "My title", "emailOptOut": False, "lastName": "Lee"}
+            pilot,
+            service,
+            cid,
+            theirs={"title": "CLI title", "emailOptOut": True},
+            mine={"title": "My title", "emailOptOut": False, "lastName": "Lee"},
         )
         assert app.screen is form
         assert form.query_one("#emailOptOut").value is True  # untouched by the user: refreshed
@@ -134,9 +140,7 @@ async def test_keep_mine_button_dismisses_the_note(one_contact, make_app):
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await save_meanwhile(
-            pilot, service, cid, theirs={"title": "CLI title"}, mine={"title": "My title"}
-        )
+        form = await save_meanwhile(pilot, service, cid, theirs={"title": "CLI title"}, mine={"title": "My title"})
         assert isinstance(form.query_one("#conflict-title-mine"), Button)
         await pilot.click("#conflict-title-mine")
         await pilot.pause()
@@ -151,8 +155,11 @@ async def test_the_same_change_on_both_sides_is_no_conflict(one_contact, make_ap
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
         form = await save_meanwhile(
-            pilot, service, cid, theirs={"title": "Same", "firstName": "Sal"},
-            mine={"title": "Same", "firstName": "Sue"}
+            pilot,
+            service,
+            cid,
+            theirs={"title": "Same", "firstName": "Sal"},
+            mine={"title": "Same", "firstName": "Sue"},
         )
         assert list(notes_shown(form)) == ["firstName"]  # the title agrees: not a conflict
 
@@ -222,8 +229,6 @@ async def test_the_other_value_is_shown_as_plain_text(one_contact, make_app):
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await save_meanwhile(
-            pilot, service, cid, theirs={"title": "[b]Boss[/b] C:\\x"}, mine={"title": "Mine"}
-        )
+        form = await save_meanwhile(pilot, service, cid, theirs={"title": "[b]Boss[/b] C:\\x"}, mine={"title": "Mine"})
         label = form.query_one("#conflict-title .conflict-text")
         assert str(label.render()) == "⚠ Title was changed elsewhere to '[b]Boss[/b] C:\\x'"
