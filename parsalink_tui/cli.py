@@ -81,19 +81,27 @@ def contacts_create(app: AppContext, data: str) -> None:
 
 @contacts.command("get")
 @click.argument("contact_id")
+@click.option("--with-version", is_flag=True,
+              help='Extension: print {"version": N, "contact": {...}}, N for update --if-match.')  # fmt: skip
 @pass_app
-def contacts_get(app: AppContext, contact_id: str) -> None:
+def contacts_get(app: AppContext, contact_id: str, with_version: bool) -> None:
     """Print one contact."""
-    emit(app.service.get_contact(contact_id))
+    if with_version:
+        contact, version = app.service.get_contact(contact_id, with_version=True)
+        emit({"version": version, "contact": contact})
+    else:
+        emit(app.service.get_contact(contact_id))
 
 
 @contacts.command("update")
 @click.argument("contact_id")
 @click.option("--data", required=True, help="JSON text, @file.json, or - for stdin.")
+@click.option("--if-match", "if_match", type=click.IntRange(min=1), metavar="VERSION",
+              help="Refuse (exit 1) if the contact changed since `get --with-version` gave VERSION.")  # fmt: skip
 @pass_app
-def contacts_update(app: AppContext, contact_id: str, data: str) -> None:
+def contacts_update(app: AppContext, contact_id: str, data: str, if_match: int | None) -> None:
     """Change only the given fields (PATCH); prints the updated contact."""
-    emit(app.service.update_contact(contact_id, read_json_arg(data)))
+    emit(app.service.update_contact(contact_id, read_json_arg(data), if_version=if_match))
 
 
 @contacts.command("delete")

@@ -129,9 +129,14 @@ def check_preconditions(
         raise ConflictError(contact_id, [], get_contact(conn, contact_id), version)
     if expected:
         current = get_contact(conn, contact_id)
-        stale = [f for f in data if f in expected and f in current and not _same(f, current[f], expected[f])]
+        stale = stale_fields(current, data, expected)
         if stale:
             raise ConflictError(contact_id, stale, current, version)
+
+
+def stale_fields(current: Mapping[str, Any], data: Iterable[str], expected: Mapping[str, Any]) -> list[str]:
+    """The fields of ``data`` whose value in ``current`` is no longer the ``expected`` one."""
+    return [f for f in data if f in expected and f in current and not _same(f, current[f], expected[f])]
 
 
 def find_by_email(conn: Connection, email: str) -> str | None:
@@ -369,11 +374,21 @@ def snapshot(conn: Connection, contact_id: str) -> dict[str, Any]:
     return {"contact": row, "tags": tags_for(conn, [contact_id])[contact_id], "notes": notes, "tasks": tasks}
 
 
-def delete_contact(conn: Connection, contact_id: str) -> dict[str, Any]:
+def delete_contact(
+    conn: Connection,
+    contact_id: str,
+    *,
+    if_version: int | None = None,
+    expected: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Delete a contact with its notes and tasks (cascade); the audit rows stay.
 
-    Returns the snapshot that ``restore_contact`` takes (the TUI's undo).
+    Returns the snapshot that ``restore_contact`` takes (the TUI's undo). Preconditions, else
+    ConflictError and nothing deleted: ``if_version``, the contact is still at that version;
+    ``expected`` (API field → value), every given field still holds that value (redo of a
+    delete, undo of a create: the contact as the user left it, not as changed since).
     """
+    check_preconditions(conn, contact_id, expected or {}, if_version=if_version, expected=expected)
     snap = snapshot(conn, contact_id)
     conn.execute(text("DELETE FROM contact WHERE id = :id"), {"id": contact_id})
     audit.record(conn, [audit.activity_row(contact_id, "deleted", now_store(), detail=snap["contact"])])

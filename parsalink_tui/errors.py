@@ -87,6 +87,21 @@ class InvalidPageError(NotFoundError):
         self.kind, self.ident = "page", str(page)
 
 
+class ItemConflictError(ParsalinkError):
+    """A note or task write's precondition failed: it changed since the caller read it.
+
+    ``kind`` is "note" or "task"; ``fields`` the API fields that no longer hold what the caller
+    expected; ``current`` the item as it is now (API shape).
+    """
+
+    def __init__(self, kind: str, item_id: str, fields: list[str], current: dict) -> None:
+        self.kind = kind
+        self.item_id = item_id
+        self.fields = fields
+        self.current = current
+        super().__init__(f"{kind} {item_id} was changed elsewhere since you read it ({', '.join(fields)})")
+
+
 class DatabaseFileError(ParsalinkError):
     """The database file cannot be used (not ours, corrupt, read-only, newer schema)."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from . import audit
-from .errors import NotFoundError, ValidationError
+from .errors import ItemConflictError, NotFoundError, ValidationError
 from .ids import new_id
 from .schemas import note_out, task_out
 from .timeutil import now_store, parse_due_date
@@ -26,6 +27,20 @@ def _get(conn: Connection, table: str, item_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFoundError(table, item_id)
     return dict(row)
+
+
+def _check(
+    table: str, row: Mapping[str, Any], out: Callable[[Mapping[str, Any]], dict[str, Any]],
+    expected: Mapping[str, Any] | None,
+) -> None:
+    """The write's precondition: each API field of ``expected`` (a note's ``text``; a task's
+    ``title``, ``due``, ``done``) must still hold that value, else ItemConflictError."""
+    if not expected:
+        return
+    current = out(row)
+    stale = [f for f in expected if f in current and current[f] != expected[f]]
+    if stale:
+        raise ItemConflictError(table, row["id"], stale, current)
 
 
 def _note_text(value: Any) -> str:
@@ -50,15 +65,18 @@ def list_notes(conn: Connection, contact_id: str) -> list[dict[str, Any]]:
     return [note_out(r) for r in rows.mappings()]
 
 
-def update_note(conn: Connection, note_id: str, body: Any) -> dict[str, Any]:
+def update_note(conn: Connection, note_id: str, body: Any, *, expected_text: str | None = None) -> dict[str, Any]:
+    """Replace a note's text; ``expected_text``: only if it still reads so (else ItemConflictError)."""
     row = _get(conn, "note", note_id)
+    _check("note", row, note_out, None if expected_text is None else {"text": expected_text})
     row.update(text=_note_text(body), updated_at=now_store())
     conn.execute(text("UPDATE note SET text = :text, updated_at = :updated_at WHERE id = :id"), row)
     return note_out(row)
 
 
-def delete_note(conn: Connection, note_id: str) -> None:
-    _get(conn, "note", note_id)
+def delete_note(conn: Connection, note_id: str, *, expected_text: str | None = None) -> None:
+    row = _get(conn, "note", note_id)
+    _check("note", row, note_out, None if expected_text is None else {"text": expected_text})
     conn.execute(text("DELETE FROM note WHERE id = :id"), {"id": note_id})
 
 
@@ -94,8 +112,14 @@ def list_tasks(conn: Connection, contact_id: str) -> list[dict[str, Any]]:
     return [task_out(r) for r in rows.mappings()]
 
 
-def update_task(conn: Connection, task_id: str, *, title: Any = None, due: str | None = None) -> dict[str, Any]:
+def update_task(
+    conn: Connection, task_id: str, *, title: Any = None, due: str | None = None,
+    expected: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Change a task's title and/or due date (``due=""`` clears it). ``expected``: task fields
+    (``title``, ``due``, ``done``) → the values the caller saw; refused if one moved on."""
     row = _get(conn, "task", task_id)
+    _check("task", row, task_out, expected)
     if title is not None:
         row["title"] = _title(title)
     if due is not None:
@@ -105,8 +129,11 @@ def update_task(conn: Connection, task_id: str, *, title: Any = None, due: str |
     return task_out(row)
 
 
-def set_task_done(conn: Connection, task_id: str, done: bool = True) -> dict[str, Any]:
+def set_task_done(
+    conn: Connection, task_id: str, done: bool = True, *, expected: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     row = _get(conn, "task", task_id)
+    _check("task", row, task_out, expected)
     now = now_store()
     row.update(done=int(done), done_at=now if done else None, updated_at=now)
     conn.execute(text("UPDATE task SET done = :done, done_at = :done_at, updated_at = :updated_at WHERE id = :id"), row)
@@ -115,6 +142,7 @@ def set_task_done(conn: Connection, task_id: str, done: bool = True) -> dict[str
     return task_out(row)
 
 
-def delete_task(conn: Connection, task_id: str) -> None:
-    _get(conn, "task", task_id)
+def delete_task(conn: Connection, task_id: str, *, expected: Mapping[str, Any] | None = None) -> None:
+    row = _get(conn, "task", task_id)
+    _check("task", row, task_out, expected)
     conn.execute(text("DELETE FROM task WHERE id = :id"), {"id": task_id})

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
-from . import audit, contacts, directory, listing, notes_tasks, tokens
+from . import audit, conditional, contacts, directory, listing, notes_tasks, tokens
 from .config import default_region
 from .db import Database, open_database
 
@@ -114,10 +114,22 @@ class Service:
             )
             return (contact, contacts.get_version(conn, contact_id)) if with_version else contact
 
-    def delete_contact(self, contact_id: str) -> dict[str, Any]:
-        """Deletes; returns a snapshot for :meth:`restore_contact` (undo)."""
+    def update_contact_where(
+        self, contact_id: str, data: Mapping[str, Any], expected: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """PATCH only the fields of ``data`` that still hold ``expected`` (undo/redo of an edit);
+        returns ``(contact, skipped field → its value now)``."""
         with self.db.write() as conn:
-            return contacts.delete_contact(conn, contact_id)
+            return conditional.update_where(conn, contact_id, data, expected, region=self.region)
+
+    def delete_contact(
+        self, contact_id: str, *, if_version: int | None = None, expected: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Deletes; returns a snapshot for :meth:`restore_contact` (undo). ``if_version`` /
+        ``expected``: the version, or field → value, the contact must still have (else
+        ConflictError, nothing deleted)."""
+        with self.db.write() as conn:
+            return contacts.delete_contact(conn, contact_id, if_version=if_version, expected=expected)
 
     def restore_contact(self, snapshot: Mapping[str, Any]) -> dict[str, Any]:
         with self.db.write() as conn:
@@ -132,6 +144,14 @@ class Service:
         with self.db.write() as conn:
             return contacts.set_stages(conn, stages)
 
+    def set_stages_where(
+        self, stages: Mapping[str, str], expected: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, str | None]]:
+        """Move each contact whose stage is still ``expected[id]`` (undo/redo of stage changes);
+        returns ``(previous stages of those moved, skipped id → stage now or None if deleted)``."""
+        with self.db.write() as conn:
+            return conditional.set_stages_where(conn, stages, expected)
+
     def list_activity(self, contact_id: str) -> list[dict[str, Any]]:
         with self.db.read() as conn:
             return audit.list_activity(conn, contact_id)
@@ -145,13 +165,15 @@ class Service:
         with self.db.read() as conn:
             return notes_tasks.list_notes(conn, contact_id)
 
-    def update_note(self, note_id: str, body: str) -> dict[str, Any]:
+    # ``expected_text`` / ``expected``: what the caller saw of the note or task; a write whose
+    # note or task changed since is refused with ItemConflictError.
+    def update_note(self, note_id: str, body: str, *, expected_text: str | None = None) -> dict[str, Any]:
         with self.db.write() as conn:
-            return notes_tasks.update_note(conn, note_id, body)
+            return notes_tasks.update_note(conn, note_id, body, expected_text=expected_text)
 
-    def delete_note(self, note_id: str) -> None:
+    def delete_note(self, note_id: str, *, expected_text: str | None = None) -> None:
         with self.db.write() as conn:
-            notes_tasks.delete_note(conn, note_id)
+            notes_tasks.delete_note(conn, note_id, expected_text=expected_text)
 
     def add_task(self, contact_id: str, title: str, due: str | None = None) -> dict[str, Any]:
         with self.db.write() as conn:
@@ -161,17 +183,20 @@ class Service:
         with self.db.read() as conn:
             return notes_tasks.list_tasks(conn, contact_id)
 
-    def update_task(self, task_id: str, *, title: str | None = None, due: str | None = None) -> dict[str, Any]:
+    def update_task(
+        self, task_id: str, *, title: str | None = None, due: str | None = None,
+        expected: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         with self.db.write() as conn:
-            return notes_tasks.update_task(conn, task_id, title=title, due=due)
+            return notes_tasks.update_task(conn, task_id, title=title, due=due, expected=expected)
 
-    def set_task_done(self, task_id: str, done: bool = True) -> dict[str, Any]:
+    def set_task_done(self, task_id: str, done: bool = True, *, expected: Mapping[str, Any] | None = None) -> dict[str, Any]:
         with self.db.write() as conn:
-            return notes_tasks.set_task_done(conn, task_id, done)
+            return notes_tasks.set_task_done(conn, task_id, done, expected=expected)
 
-    def delete_task(self, task_id: str) -> None:
+    def delete_task(self, task_id: str, *, expected: Mapping[str, Any] | None = None) -> None:
         with self.db.write() as conn:
-            notes_tasks.delete_task(conn, task_id)
+            notes_tasks.delete_task(conn, task_id, expected=expected)
 
     # users, accounts, sources -------------------------------------------------
     def add_user(self, name: str, email: str | None = None) -> dict[str, Any]:

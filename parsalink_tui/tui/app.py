@@ -29,7 +29,7 @@ from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
 from .render import clean
 from .toasts import ChangeToast
-from .undo import Change, History
+from .undo import Change, History, StageChange, stage_skips
 from .workers import WorkerFailed, background
 
 
@@ -127,6 +127,22 @@ class ParsalinkApp(App[None]):
         # Triage is one key per contact: one toast that counts the burst, not a stack of them.
         self.change_toast.changed(change)
 
+    def set_stages(
+        self, after: dict[str, str], seen: dict[str, str], name: str | None = None
+    ) -> tuple[dict[str, str], dict[str, str | None]]:
+        """Stage keys: move contacts (id → stage), each only if still at the stage the user saw
+        (``seen``), record that for undo and say what was left alone. ``name``: the contact's
+        name when there is one. Returns (stages set, skipped id → stage now or None if deleted)."""
+        before, skipped = self.service.set_stages_where(after, seen)
+        moved = {cid: stage for cid, stage in after.items() if cid not in skipped}
+        if moved:
+            self.record(StageChange(before=before, after=moved, name=name if len(moved) == 1 else None))
+        if skipped:
+            notes = stage_skips(skipped, name if len(after) == 1 else None)
+            message = "Not moved: " + " · ".join(notes) + " (press the key again to move it anyway)"
+            self.notify(message, severity="warning", timeout=8, markup=False)
+        return moved, skipped
+
     def action_undo(self) -> None:
         self._step(undo=True)
 
@@ -134,21 +150,29 @@ class ParsalinkApp(App[None]):
         self._step(undo=False)
 
     def _step(self, *, undo: bool) -> None:
+        """Undo or redo; say what was done and what was left alone because it changed elsewhere."""
         verb = "Undo" if undo else "Redo"
-        stepped = None
+        outcome = None
         with self.reporting(f"{verb} failed (the change was dropped)"):
-            stepped = self.history.undo() if undo else self.history.redo()
-            if stepped is None:
+            outcome = self.history.undo() if undo else self.history.redo()
+            if outcome is None:
                 self.notify(f"Nothing to {verb.lower()}", severity="warning", timeout=2)
-        if stepped is None:
+        if outcome is None:
             return
-        change, ids = stepped
         hint = "ctrl+y to redo" if undo else "u to undo"
-        self.change_toast.say(f"{verb}: {change.describe()} · {hint}")
+        if outcome.summary and not outcome.skipped:
+            self.change_toast.say(f"{verb}: {outcome.summary} · {hint}")
+        else:
+            # Something was left alone: a warning that stays longer, beside the change toast.
+            if outcome.summary:
+                message = " · ".join([f"{verb}: {outcome.summary}", *outcome.skipped, hint])
+            else:
+                message = f"Nothing {'undone' if undo else 'redone'}: " + " · ".join(outcome.skipped)
+            self.notify(message, severity="warning", markup=False, timeout=8)
         for screen in self.screen_stack:
             after = getattr(screen, "after_history", None)
             if after is not None:
-                after(change, ids, undo)
+                after(outcome.done, outcome.ids, undo)
 
     # ------------------------------------------------------------------ screens
     def open_imports(self, view: str = "auto") -> None:

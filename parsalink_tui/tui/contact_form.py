@@ -4,6 +4,12 @@ Each field is checked by the core's own normalisers as the user leaves it (email
 phonenumbers, the duplicate-email rule), the error shows under the field, and ``ctrl+s`` saves
 only when nothing is wrong. The save is one core call; the form dismisses with the saved contact
 and records the change for undo.
+
+An edit sends only the fields the user changed (a PATCH), with the values the user saw as the
+precondition (``expected``): what another process changed meanwhile in other fields is kept,
+and a field changed on both sides is refused by the core (ConflictError). The form then shows
+the other value under that field (see ``form_conflict.py``), refreshes the fields the user did
+not touch, and the next ``ctrl+s`` saves the user's values over what they have now seen.
 """
 
 from __future__ import annotations
@@ -22,14 +28,14 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
 from ..contacts import NOTES_LIMIT
-from ..errors import ValidationError
+from ..errors import ConflictError, ValidationError
 from ..validation import STAGES, clean_text, email_key, normalize_email, normalize_phone, normalize_tags
+from .form_conflict import ConflictNote
+from .form_values import ALL_FIELDS, TEXT_FIELDS, as_values, body_of, same
 from .render import clean, full_name
-from .undo import CreateChange, EditChange, contact_name, edit_diff
+from .undo import FIELD_NAMES, CreateChange, EditChange, contact_name, edit_diff
 from .widgets import NotesArea, TextInput
 
-TEXT_FIELDS = ("firstName", "lastName", "email", "phone", "title", "accountName", "tags")
-ALL_FIELDS = (*TEXT_FIELDS, "stage", "assignedTo", "notes", "emailOptOut", "emailBounced")
 LABELS = {
     "firstName": "First name", "lastName": "Last name", "email": "Email *", "phone": "Phone",
     "title": "Title", "accountName": "Account (pick or type a new one)", "tags": "Tags (comma-separated)",
@@ -37,6 +43,8 @@ LABELS = {
 }  # fmt: skip
 # Core error fields that are shown at another widget.
 ERROR_AT = {"accountId": "accountName", "body": "email"}
+# How often an open edit form looks for commits made elsewhere (as the contacts list does).
+REFRESH_SECONDS = 2.0
 
 
 class ContactForm(Screen[dict[str, Any] | None]):
@@ -50,10 +58,12 @@ class ContactForm(Screen[dict[str, Any] | None]):
     def __init__(self, contact_id: str | None) -> None:
         super().__init__()
         self.contact_id = contact_id
+        #: The contact as the user last saw it (the save's precondition); ``initial`` is it as widget values.
         self.original: dict[str, Any] = {}
         self.initial: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
         self._names_checked = False
+        self._watcher: Any = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -96,7 +106,7 @@ class ContactForm(Screen[dict[str, Any] | None]):
         if self.contact_id:
             with app.reporting("Could not open the contact"):
                 self.original = app.service.get_contact(self.contact_id)
-                self._fill(self.original)
+                self._fill(as_values(self.original))
             self.query_one("#form-title", Static).update(Content.styled(f"Edit {full_name(self.original)}", "bold"))
         else:
             self.query_one("#form-title", Static).update(Content.styled("New contact", "bold"))
@@ -104,19 +114,47 @@ class ContactForm(Screen[dict[str, Any] | None]):
             label.display = False
         self.initial = self.values()
         self.query_one("#firstName").focus()
+        watch = getattr(app.service, "watch_changes", None)
+        if self.contact_id and self.original and watch is not None:
+            self._watcher = watch()
+            self.set_interval(REFRESH_SECONDS, self._look_elsewhere)
 
-    def _fill(self, c: dict[str, Any]) -> None:
-        for name, key in (("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"),
-                          ("phone", "phone"), ("title", "title"), ("accountName", "accountName")):  # fmt: skip
-            self.query_one(f"#{name}", Input).value = c.get(key) or ""
-        self.query_one("#tags", Input).value = ", ".join(c.get("tags") or [])
-        self.query_one("#stage", Select).value = c.get("stage") or "new"
-        assignee = self.query_one("#assignedTo", Select)
-        if c.get("assignedTo"):
-            assignee.value = c["assignedTo"]
-        self.query_one("#notes", TextArea).text = c.get("notes") or ""
-        self.query_one("#emailOptOut", Checkbox).value = bool(c.get("emailOptOut"))
-        self.query_one("#emailBounced", Checkbox).value = bool(c.get("emailBounced"))
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    def _look_elsewhere(self) -> None:
+        """While the form is open: take in what was committed elsewhere to this contact."""
+        if self._watcher is None or not self.is_current or not self._watcher.changed():
+            return  # (a commit seen while a dialog is on top waits until the form is back)
+        app: Any = self.app
+        with app.reporting("Could not re-read the contact"):
+            current = app.service.get_contact(self.contact_id)
+            if body_of(as_values(current)) != body_of(as_values(self.original)):
+                self.merge(current, saving=False)
+
+    def _fill(self, values: dict[str, Any], only: Any = None) -> None:
+        """Put widget values (see :func:`as_values`) in the widgets; ``only``: these fields."""
+        for name in only if only is not None else ALL_FIELDS:
+            value = values[name]
+            if name in TEXT_FIELDS:
+                self.query_one(f"#{name}", Input).value = value
+            elif name == "notes":
+                self.query_one("#notes", TextArea).text = value
+            elif name in ("emailOptOut", "emailBounced"):
+                self.query_one(f"#{name}", Checkbox).value = value
+            elif name == "assignedTo":
+                assignee = self.query_one("#assignedTo", Select)
+                app: Any = self.app
+                if value is not None and value not in app.users:  # a user added elsewhere since
+                    app.load_users()
+                    assignee.set_options([(clean(u), uid) for uid, u in app.users.items()])
+                if value is None:
+                    assignee.clear()
+                elif value in app.users:
+                    assignee.value = value
+            else:
+                self.query_one("#stage", Select).value = value
 
     # ------------------------------------------------------------------ values and checks
     def values(self) -> dict[str, Any]:
@@ -216,21 +254,14 @@ class ContactForm(Screen[dict[str, Any] | None]):
 
     # ------------------------------------------------------------------ save / cancel
     def body(self) -> dict[str, Any]:
-        v = self.values()
-        data: dict[str, Any] = {
-            "firstName": v["firstName"] or None, "lastName": v["lastName"] or None, "email": v["email"],
-            "phone": v["phone"] or None, "title": v["title"] or None, "stage": v["stage"],
-            "assignedTo": v["assignedTo"], "tags": normalize_tags(v["tags"]), "notes": v["notes"] or None,
-            "emailOptOut": v["emailOptOut"], "emailBounced": v["emailBounced"],
-        }  # fmt: skip
-        account = v["accountName"].strip()
-        old_account = (self.original.get("accountName") or "").strip()
+        """A new contact: every field. An edit: only the fields the user changed (a PATCH)."""
+        data = body_of(self.values())
         if not self.contact_id:
-            if account:
-                data["accountName"] = account
-        elif account.casefold() != old_account.casefold():
-            data["accountName"] = account or None
-        return data
+            if not data["accountName"]:
+                del data["accountName"]
+            return data
+        base = body_of(self.initial)
+        return {field: value for field, value in data.items() if not same(field, value, base[field])}
 
     def action_save(self) -> None:
         app: Any = self.app
@@ -248,11 +279,16 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 self.query_one(f"#{first}").focus()
             return
         saved: dict[str, Any] | None = None
+        body = self.body()
         try:
             if self.contact_id:
-                saved = app.service.update_contact(self.contact_id, self.body())
+                saved = app.service.update_contact(self.contact_id, body, expected=self.original)
             else:
-                saved = app.service.create_contact(self.body())
+                saved = app.service.create_contact(body)
+        except ConflictError as exc:
+            if not self.merge(exc.current):
+                self.action_save()  # both sides made the same change: nothing left to decide
+            return
         except ValidationError as exc:
             self.show_error(exc.field, exc.message)
             self.notify(str(exc), severity="error", timeout=4, markup=False)
@@ -262,13 +298,18 @@ class ContactForm(Screen[dict[str, Any] | None]):
             return
         assert saved is not None
         if self.contact_id:
-            before, after = edit_diff(self.original, saved)
+            mine = {"accountId" if field == "accountName" else field for field in body}
+            before, after = edit_diff(self.original, saved, fields=mine)
             if before:
                 app.record(EditChange(self.contact_id, contact_name(saved), before, after))
             else:
                 self.notify("No changes", timeout=2)
+            kept = [f for f in ALL_FIELDS if f not in body and not same(f, saved.get(f), self.original.get(f))]
+            if kept:
+                names = ", ".join(FIELD_NAMES[f] for f in kept)
+                self.app.notify(f"Changed elsewhere and kept: {names}", timeout=6, markup=False)
         else:
-            app.record(CreateChange(saved["id"], contact_name(saved)))
+            app.record(CreateChange(saved["id"], contact_name(saved), contact=saved))
         self.dismiss(saved)
 
     def action_cancel(self) -> None:
@@ -283,3 +324,57 @@ class ContactForm(Screen[dict[str, Any] | None]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmScreen("Discard your changes?", yes="Discard", no="Keep editing"), done)
+
+    # ------------------------------------------------------------------ changes made elsewhere
+    def merge(self, current: dict[str, Any], *, saving: bool = True) -> bool:
+        """Changes made elsewhere (``current``: the contact now), met by a save or seen while the
+        form is open. Fields the user did not change take the new values; a field changed on
+        both sides keeps the user's value and shows the other under it. ``current`` becomes what
+        the user has seen: the next save sends the user's values with it as the precondition.
+        Returns whether there is a conflict to look at (False: no field changed on both sides,
+        or both sides made the same change)."""
+        mine = self.body()  # the fields the user changed, against what they saw
+        theirs = as_values(current)
+        ours, seen, now = body_of(self.values()), body_of(self.initial), body_of(theirs)
+        moved = [f for f in ALL_FIELDS if not same(f, now[f], seen[f])]
+        refreshed = [f for f in moved if f not in mine]
+        conflicts = [f for f in moved if f in mine and not same(f, now[f], ours[f])]
+        self._fill(theirs, only=refreshed)
+        self.original, self.initial = current, theirs
+        for note in self.query(ConflictNote):
+            if note.field in moved and note.field not in conflicts:
+                note.remove()
+        for field in conflicts:
+            self.show_conflict(field, theirs[field])
+        parts = []
+        if conflicts:
+            parts += ["Changed here and elsewhere: " + ", ".join(FIELD_NAMES[f] for f in conflicts),
+                      "ctrl+s saves yours, or pick theirs under the field"]  # fmt: skip
+        if refreshed:
+            parts.append("Updated from elsewhere: " + ", ".join(FIELD_NAMES[f] for f in refreshed))
+        if parts and (conflicts or not saving):
+            title = "Not saved yet" if saving else "Changed elsewhere"
+            severity = "warning" if conflicts else "information"
+            self.notify(" · ".join(parts), title=title, severity=severity, timeout=10, markup=False)
+        if conflicts and saving:
+            self.query_one(f"#{conflicts[0]}").focus()
+        return bool(conflicts)
+
+    def show_conflict(self, field: str, theirs: Any) -> None:
+        users = self.app.users  # type: ignore[attr-defined]
+        for note in self.query(ConflictNote):
+            if note.field == field:
+                note.show(theirs, users)
+                return
+        widget = self.query_one(f"#{field}")
+        anchor = self.query_one(f"#err-{field}") if field not in ("emailOptOut", "emailBounced") else widget
+        assert anchor.parent is not None
+        anchor.parent.mount(ConflictNote(field, theirs, users), after=anchor)
+
+    @on(ConflictNote.Resolved)
+    async def _resolved(self, event: ConflictNote.Resolved) -> None:
+        note = event.note
+        if event.use_theirs:
+            self._fill({note.field: note.theirs}, only=[note.field])
+        self.query_one(f"#{note.field}").focus()
+        await note.remove()

@@ -37,14 +37,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import get_current_worker
 
-from ..errors import InvalidPageError
+from ..errors import ConflictError, InvalidPageError
 from ..validation import STAGE_LABELS, STAGE_VALUES
 from .contact_table import SORT_KEYS, ContactTable
 from .filter_bar import FilterBar
 from .query import DEFAULT_DESCENDING, SORTS, ListQuery
 from .render import content, full_name
 from .stage_bar import StageBar
-from .undo import Batch, Change, DeleteChange, StageChange
+from .undo import Batch, Change, DeleteChange, StageChange, contact_fields, field_names
 from .workers import background
 
 STAGE_GROUP = Binding.Group("Stage", compact=True)
@@ -412,14 +412,20 @@ class ContactsScreen(Screen[None]):
             self.apply_stages(after)
 
     def apply_stages(self, after: dict[str, str]) -> None:
-        """Move contacts to stages through the core, show it in place, record it for undo."""
+        """Move contacts to stages through the core, show it in place, record it for undo.
+
+        Each contact moves only if it is still at the stage shown (a stage changed elsewhere
+        meanwhile is shown instead, and the key can be pressed again)."""
         single = not self.selected
         with self.app.reporting("Stage not changed"):
-            before = self.app.service.set_stages(after)
-            name = full_name(self.rows[next(iter(after))]) if len(after) == 1 and next(iter(after)) in self.rows else None
-            self.app.record(StageChange(before=before, after=after, name=name))
-            self.show_stages(after)
-            if single and self.app.advance_after_stage:
+            seen = {cid: self._stage_of(cid) for cid in after}
+            first = next(iter(after))
+            name = full_name(self.rows[first]) if len(after) == 1 and first in self.rows else None
+            moved, skipped = self.app.set_stages(after, seen, name)
+            self.show_stages({**moved, **{cid: now for cid, now in skipped.items() if now is not None}})
+            if None in skipped.values():
+                self.reload()
+            if single and moved and self.app.advance_after_stage:
                 self.table.action_cursor_down()
 
     def show_stages(self, stages: dict[str, str]) -> None:
@@ -431,8 +437,9 @@ class ContactsScreen(Screen[None]):
         self.load_counts()
 
     # ------------------------------------------------------------------ undo/redo
-    def after_history(self, change: Change, ids: list[str], undo: bool) -> None:
-        """Called by the app after an undo/redo: show the result, cursor on the contact."""
+    def after_history(self, change: Change | None, ids: list[str], undo: bool) -> None:
+        """Called by the app after an undo/redo (``change``: the part done, None when nothing was):
+        show the result, cursor on the contact."""
         if not self.is_current:
             return  # reloads when it is shown again
         if isinstance(change, StageChange):
@@ -489,15 +496,25 @@ class ContactsScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(question, detail, yes="Delete"), done)
 
     def delete(self, ids: list[str]) -> None:
+        """Delete each contact as shown: one changed elsewhere since the page loaded is kept."""
         changes: list[Change] = []
+        kept: list[str] = []
         with self.app.reporting("Delete failed"):
             for cid in ids:
                 name = full_name(self.rows[cid]) if cid in self.rows else cid
-                changes.append(DeleteChange(self.app.service.delete_contact(cid), name))
+                seen = contact_fields(self.rows[cid]) if cid in self.rows else None
+                try:
+                    changes.append(DeleteChange(self.app.service.delete_contact(cid, expected=seen), name))
+                except ConflictError as exc:
+                    kept.append(f"{name} ({field_names(exc.fields)})")
+                    continue
                 self._mark(cid, False)
         if changes:
             # What was deleted before an error is still recorded, so it stays undoable.
-            self.app.record(changes[0] if len(changes) == 1 else Batch(changes, f"deleted {len(changes):,} contacts"))
+            self.app.record(changes[0] if len(changes) == 1 else Batch(changes))
+        if kept:
+            self.notify("Not deleted, changed elsewhere since shown: " + "; ".join(kept) + ". Look again, then delete",
+                        severity="warning", timeout=8, markup=False)  # fmt: skip
         self.reload()
 
     # ------------------------------------------------------------------ demo data

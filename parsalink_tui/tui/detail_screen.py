@@ -11,9 +11,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from ..errors import ConflictError
 from ..validation import STAGE_LABELS, STAGE_VALUES
 from .render import STAGE_STYLES, clean, clean_block, full_name, stage_label, when
-from .undo import Change, DeleteChange, NoteAdded, StageChange, TaskAdded
+from .undo import Change, DeleteChange, contact_fields, field_names
+from .undo_items import NoteAdded, TaskAdded
 
 FIELDS = (("Email", "email"), ("Phone", "phone"), ("Title", "title"), ("Account", "accountName"),
           ("Assignee", "assignedToName"), ("Tags", "tags"), ("Created", "createdAt"), ("Updated", "updatedAt"))  # fmt: skip
@@ -158,7 +160,7 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-activity", Static).update(Content("\n").join(act_lines))
 
     # ------------------------------------------------------------------ actions
-    def after_history(self, change: Change, ids: list[str], undo: bool) -> None:
+    def after_history(self, change: Change | None, ids: list[str], undo: bool) -> None:
         if self.is_current and self.contact_id in ids:
             self.load()
 
@@ -170,9 +172,9 @@ class DetailScreen(Screen[None]):
     def action_set_stage(self, number: int) -> None:
         stage = STAGE_VALUES[number - 1]
         with self.app.reporting("Stage not changed"):
-            before = self.app.service.set_stages({self.contact_id: stage})
-            self.app.record(StageChange(before=before, after={self.contact_id: stage}, name=full_name(self.contact)))
-            self.load()
+            seen = {self.contact_id: str(self.contact.get("stage"))}
+            self.app.set_stages({self.contact_id: stage}, seen, full_name(self.contact))
+        self.load()
 
     def action_delete(self) -> None:
         from .confirm import ConfirmScreen
@@ -181,7 +183,13 @@ class DetailScreen(Screen[None]):
             if not yes:
                 return
             with self.app.reporting("Delete failed"):
-                snap = self.app.service.delete_contact(self.contact_id)
+                try:
+                    snap = self.app.service.delete_contact(self.contact_id, expected=contact_fields(self.contact))
+                except ConflictError as exc:
+                    self.notify(f"Not deleted: {full_name(self.contact)} was changed elsewhere "
+                                f"({field_names(exc.fields)}); shown now", severity="warning", timeout=8, markup=False)  # fmt: skip
+                    self.load()
+                    return
                 self.app.record(DeleteChange(snap, full_name(self.contact)))
                 self.app.pop_screen()
 

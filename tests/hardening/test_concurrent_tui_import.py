@@ -180,7 +180,7 @@ async def triage_during_import(tmp_path: Path, size: int, seed: int) -> dict[str
     app.notify = collect  # type: ignore[method-assign]
     triage = Triage()
     # How long each write the app makes takes, lock wait included (the UI thread waits that long).
-    for name in ("set_stages", "update_contact"):
+    for name in ("set_stages_where", "update_contact"):
         setattr(service, name, timed(getattr(service, name), triage))
     out = tmp_path / "import.json"
     try:

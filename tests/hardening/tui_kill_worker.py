@@ -62,7 +62,7 @@ async def drive(db: str) -> None:
 
             return call
 
-        service.set_stages = logged(service.set_stages)  # type: ignore[method-assign]
+        service.set_stages_where = logged(service.set_stages_where)  # type: ignore[method-assign]
         service.update_contact = logged(service.update_contact)  # type: ignore[method-assign]
         # The page may be stale (the previous child wrote meanwhile): start from what is stored.
         screen.reload()

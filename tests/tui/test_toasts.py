@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from parsalink_tui.validation import STAGE_LABELS
+
 from textual import events
 
 from .conftest import SIZE
@@ -50,4 +52,5 @@ async def test_one_key_names_the_contact_and_errors_are_not_swept_away(demo_serv
         assert messages(app) == ["an earlier error", f"{name} → Engaged · u to undo"]
         await pilot.press("u")
         await settle(pilot)
-        assert messages(app) == ["an earlier error", f"Undo: {name} → Engaged · ctrl+y to redo"]
+        was = STAGE_LABELS[first["stage"]]
+        assert messages(app) == ["an earlier error", f"Undo: {name} back to {was} · ctrl+y to redo"]
