@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from ..errors import ImportRefused, ImportTooLarge, NotFoundError
+from ..errors import ImportFileTypeRefused, ImportRefused, ImportTooLarge, NotFoundError
 from ..ids import new_uid
 from ..timeutil import now_store, to_api
 from ..validation import strip_control
+from .formats import CSV, KINDS, VCARD, kind_of, open_source
 from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
-from .formats import kind_of, open_source
 from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError
 
 if TYPE_CHECKING:
@@ -86,8 +86,7 @@ def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
         raise ImportRefused(f"{shown}: cannot read it ({exc.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
         raise ImportRefused(f"{shown} is a directory, not a CSV file")
-    if kind_of(name) is None:
-        raise ImportRefused(f"{shown} is not a .csv file, nor a vCard (.vcf, .vcard): export the contacts as one")
+    check_kind(shown, name)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
@@ -119,10 +118,21 @@ def upload_label(filename: str) -> str:
     return name if name not in ("", ".", "..") else "(no name)"
 
 
-def check_upload_bytes(label: str, data: bytes) -> None:
-    """The rules :func:`read_upload` applies to a file, for bytes received under ``label``."""
-    if not label.lower().endswith(".csv"):
-        raise ImportRefused(f"{label} is not a .csv file (export the contacts as CSV first)")
+def check_kind(shown: str, name: str, kinds: tuple[str, ...] = KINDS) -> str:
+    """The kind ("csv", "vcard") ``name``'s ending says, when it is one of ``kinds``; else
+    ImportFileTypeRefused (``shown`` is the name as the message quotes it)."""
+    kind = kind_of(name)
+    if kind in kinds:
+        return kind
+    if kinds == (CSV,):
+        raise ImportFileTypeRefused(f"{shown} is not a .csv file: only CSV files are taken here", kind)
+    raise ImportFileTypeRefused(f"{shown} is not a .csv file, nor a vCard (.vcf, .vcard): export the contacts as one", kind)
+
+
+def check_upload_bytes(label: str, data: bytes, kinds: tuple[str, ...] = KINDS) -> None:
+    """The rules :func:`read_upload` applies to a file, for bytes received under ``label``;
+    ``kinds`` narrows the file kinds taken (the HTTP API's async start takes CSV only)."""
+    check_kind(label, label, kinds)
     if len(data) > MAX_FILE_BYTES:
         raise ImportTooLarge(_too_big(label, len(data)), "bytes", MAX_FILE_BYTES)
     if not data:
@@ -132,9 +142,10 @@ def check_upload_bytes(label: str, data: bytes) -> None:
 def check_row_cap(upload: Upload, max_rows: int) -> None:
     """ImportTooLarge ("rows") when ``upload`` holds more than ``max_rows`` records."""
     rows = upload.source.count() if upload.source is not None else 0
+    unit = "cards" if upload.kind == VCARD else "rows"
     if rows > max_rows:
         raise ImportTooLarge(
-            f"{upload.filename} has {rows:,} rows; at most {max_rows:,} are imported at once here", "rows", max_rows
+            f"{upload.filename} has {rows:,} {unit}; at most {max_rows:,} are imported at once here", "rows", max_rows, upload.kind
         )
 
 

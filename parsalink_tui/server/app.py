@@ -21,7 +21,7 @@ DESCRIPTION = """The ParsaLink contacts API, served by `parsalink-tui serve` ove
 Every endpoint takes `Authorization: Bearer <token>` (`parsalink-tui tokens create --name NAME`).
 Errors follow Django REST framework: 400 `{"field": ["message"]}`, 404 `{"detail": "Not found."}`.
 Extensions: the `ordering` list parameter, `ETag`/`If-Match` on contacts, and the synchronous
-`POST /api/crm/contacts/import/` for small CSVs.
+`POST /api/crm/contacts/import/` for small CSV and vCard files.
 """
 
 

@@ -42,8 +42,7 @@ def test_source_and_field_mappings_are_read_from_the_form(api):
 
 
 def test_refusals_are_400_and_create_no_job(api):
-    cases = [
-        ({"file": ("leads.txt", CSV)}, {}),
+    cases = [  # a file of the wrong kind names ``file``: test_import_vcard_api.py
         ({"file": ("leads.csv", b"")}, {}),
         ({"file": ("leads.csv", b"Name,Phone\nAda,123\n")}, {}),
         ({"file": ("leads.csv", CSV)}, {"source_uid": "nope"}),
