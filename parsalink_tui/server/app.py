@@ -9,7 +9,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from ..service import Service
-from . import contacts, errors, imports
+from . import contacts, errors, export, imports
 from .limits import BODY_TIMEOUT_SECONDS, BodyLimits
 
 # Handlers run in a thread pool; each holds a database connection while it runs. Fewer threads
@@ -21,7 +21,8 @@ DESCRIPTION = """The ParsaLink contacts API, served by `parsalink-tui serve` ove
 Every endpoint takes `Authorization: Bearer <token>` (`parsalink-tui tokens create --name NAME`).
 Errors follow Django REST framework: 400 `{"field": ["message"]}`, 404 `{"detail": "Not found."}`.
 Extensions: the `ordering` list parameter, `ETag`/`If-Match` on contacts, and the synchronous
-`POST /api/crm/contacts/import/` for small CSV and vCard files.
+`POST /api/crm/contacts/import/` for small CSV and vCard files, and
+`GET /api/contacts/export/` (the whole filtered view as CSV, vCard or JSON).
 """
 
 
@@ -39,6 +40,7 @@ def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) 
     )
     app.state.service = service
     errors.install(app)
+    app.include_router(export.router)  # before contacts: /api/contacts/{id}/ would take "export"
     app.include_router(contacts.router)
     app.include_router(imports.router)
     app.add_middleware(BodyLimits, body_timeout=body_timeout)
