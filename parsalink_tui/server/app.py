@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from ..service import Service
 from . import contacts, errors, export, imports
@@ -35,9 +36,13 @@ def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) 
         await anyio.to_thread.run_sync(service.resume_imports)  # jobs left by a process that died
         yield
 
-    app = FastAPI(
-        title="ParsaLink contacts API (parsalink-tui)", version="1", description=DESCRIPTION, lifespan=lifespan
-    )
+    # FastAPIOffline: FastAPI whose /docs (Swagger UI) and /redoc load their scripts and styles
+    # from this server (fastapi-offline ships them), not from a CDN: offline, the app's point,
+    # FastAPI's own pages are blank. No online validator badge either (Swagger UI would call one).
+    app = FastAPIOffline(
+        title="ParsaLink contacts API (parsalink-tui)", version="1", description=DESCRIPTION, lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )  # fmt: skip
     app.state.service = service
     errors.install(app)
     app.include_router(export.router)  # before contacts: /api/contacts/{id}/ would take "export"
