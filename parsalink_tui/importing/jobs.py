@@ -11,7 +11,9 @@ settings, so any worker process can run or resume it even if the file has moved 
 
 The settings live as JSON in ``import_job.field_mappings``: ``{"overrides": the user's
 field_mappings, "mapping": the effective header → field mapping, "header": the header cells as
-written, "region": the phone region, "format": "csv" or "vcard" (see formats.py)}``. Keeping the effective mapping (not just the overrides)
+written, "region": the phone region, "format": "csv" or "vcard" (see formats.py), "actor": who
+started the job, as the audit log names them (e.g. "token:tok_…" for the HTTP API; null for the
+local user)}``. Keeping the effective mapping (not just the overrides)
 means a resumed job maps exactly as it started; keeping the header means ``import errors`` can
 rebuild the failed rows' CSV after the stored file is deleted when the job ends.
 
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, text
 
+from ..audit import current_actor
 from ..errors import ImportFileTypeRefused, ImportRefused, ImportTooLarge, NotFoundError
 from ..ids import new_uid
 from ..timeutil import now_store, to_api
@@ -234,6 +237,7 @@ def create_job(
         "header": upload.source.raw_header if upload.source is not None else None,
         "region": region,
         "format": upload.kind,
+        "actor": current_actor(),  # who started it: its audit rows name them, whichever worker runs it
     }
     uid = new_uid()
     conn.execute(
