@@ -42,11 +42,12 @@ def served(tmp_path):
 
 
 def test_an_export_streams_the_cores_file_in_pieces(served, tmp_path):
-    with httpx.Client(base_url=served.url, headers=served.auth, timeout=60) as client:
-        with client.stream("GET", "/api/contacts/export/", params={"format": "csv", "stage": "customer"}) as response:
-            assert response.status_code == 200
-            assert response.headers["transfer-encoding"] == "chunked"
-            pieces = list(response.iter_raw())
+    params = {"format": "csv", "stage": "customer"}
+    with httpx.Client(base_url=served.url, headers=served.auth, timeout=60) as client, \
+            client.stream("GET", "/api/contacts/export/", params=params) as response:  # fmt: skip
+        assert response.status_code == 200
+        assert response.headers["transfer-encoding"] == "chunked"
+        pieces = list(response.iter_raw())
     expected = io.BytesIO()
     service = Service.open(tmp_path / "api.db")
     try:
