@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,6 +45,7 @@ def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) 
         swagger_ui_parameters={"validatorUrl": None},
     )  # fmt: skip
     app.state.service = service
+    app.state.export_slots = asyncio.Semaphore(export.EXPORTS_AT_ONCE)
     errors.install(app)
     app.include_router(export.router)  # before contacts: /api/contacts/{id}/ would take "export"
     app.include_router(contacts.router)

@@ -3,7 +3,7 @@ CSV, vCard or JSON, the file ``parsalink-tui contacts export`` writes.
 
 Registered before ``/api/contacts/{id}/`` (app.py), which would otherwise take ``export`` for an
 id. The export runs in its own thread into a temporary file that the response streams as it
-grows (spool.py says why).
+grows (spool.py says why); at most EXPORTS_AT_ONCE run at once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import threading
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -23,6 +23,10 @@ from .models import Detail, FieldErrors
 from .spool import Spool
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
+
+#: Exports running at once; more wait their turn. Each holds a database connection (the engine
+#: has 5 + 10) and a CPU for its few seconds: a burst of exports must not starve other requests.
+EXPORTS_AT_ONCE = 2
 
 #: format → (Content-Type, file name offered to the client)
 KINDS = {
@@ -63,6 +67,7 @@ _OK = {
 @router.get("/export/", response_model=None, response_class=StreamingResponse,
             responses={200: _OK, 400: {"model": FieldErrors}, 401: {"model": Detail}})  # fmt: skip
 async def export_contacts(
+    request: Request,
     service: Service = Authed,
     format: str | None = Query(None, description="csv (default), vcard or json"),
     vcardVersion: str | None = Query(None, description="4 (default) or 3; vCard only"),
@@ -74,12 +79,18 @@ async def export_contacts(
     as the list; ``page`` and ``limit`` do not apply."""
     fmt = blank(format) or "csv"
     version = _version(vcardVersion)
-    spool = Spool(asyncio.get_running_loop())
 
     def produce(out: Any) -> None:
         service.export_contacts(out, fmt=fmt, vcard_version=version, **filters)
 
-    threading.Thread(target=spool.run, args=(produce,), name="parsalink-export", daemon=True).start()
+    slots: asyncio.Semaphore = request.app.state.export_slots
+    await slots.acquire()  # released when the export's thread ends, not when the response does
+    try:
+        spool = Spool(asyncio.get_running_loop())
+        threading.Thread(target=spool.run, args=(produce, slots.release), name="parsalink-export", daemon=True).start()
+    except BaseException:
+        slots.release()
+        raise
     await spool.started()  # a bad parameter raises here: a 400, not a stream
     media, filename = KINDS[fmt]
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}

@@ -149,3 +149,33 @@ def test_a_reader_that_goes_away_stops_the_export_at_its_next_write():
             spool.write(b"y")
     finally:
         loop.close()
+
+
+def test_at_most_two_exports_run_at_once_and_the_others_wait_their_turn(api, monkeypatch):
+    from parsalink_tui.server.export import EXPORTS_AT_ONCE
+
+    lock = threading.Lock()
+    running = [0, 0]  # now, most at once
+    crowded = threading.Event()  # set if more than the cap ever run: no need to wait then
+
+    def slow_export(self, out, **options):
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+            if running[0] > EXPORTS_AT_ONCE:
+                crowded.set()
+        out.write(b"x")
+        crowded.wait(2)  # a held export; the others arrive meanwhile
+        with lock:
+            running[0] -= 1
+
+    monkeypatch.setattr(type(api.service), "export_contacts", slow_export)
+    answers = []
+    clients = [threading.Thread(target=lambda: answers.append(api.get(EXPORT).content))
+               for _ in range(EXPORTS_AT_ONCE + 1)]  # fmt: skip
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(60)
+    assert answers == [b"x"] * (EXPORTS_AT_ONCE + 1)
+    assert running[1] == EXPORTS_AT_ONCE
