@@ -37,6 +37,11 @@ def acting_as(actor: str | None) -> Iterator[None]:
         _actor.reset(token)
 
 
+def current_actor() -> str | None:
+    """Who is making the current call's changes (see acting_as); None for the local user."""
+    return _actor.get()
+
+
 def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
@@ -60,7 +65,7 @@ def activity_row(
         "new_value": _dump(new),
         "detail": _dump(detail),
         "created_at": at,
-        "actor": _actor.get(),
+        "actor": current_actor(),
     }
 
 

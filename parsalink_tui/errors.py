@@ -110,11 +110,22 @@ class ImportRefused(ParsalinkError):
     """An import was refused before any job was created."""
 
 
+class ImportFileTypeRefused(ImportRefused):
+    """An upload whose name's ending is not one of the kinds taken there; ``kind`` is what the
+    name says it is ("csv", "vcard"; None for neither), so a caller can say where it goes."""
+
+    def __init__(self, message: str, kind: str | None) -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
 class ImportTooLarge(ImportRefused):
     """An upload over a size cap: ``what`` is "bytes" (the 10 MB file cap) or "rows" (a caller's
-    cap on rows, e.g. the HTTP API's synchronous import); ``limit`` is the cap."""
+    cap on rows, e.g. the HTTP API's synchronous import); ``limit`` is the cap; ``kind`` the
+    file's kind ("csv", "vcard") when known."""
 
-    def __init__(self, message: str, what: str, limit: int) -> None:
+    def __init__(self, message: str, what: str, limit: int, kind: str | None = None) -> None:
         self.what = what
         self.limit = limit
+        self.kind = kind
         super().__init__(message)

@@ -287,15 +287,18 @@ class Service:
         on_duplicate: str = "skip",
         run: bool = True,
         max_rows: int | None = None,
+        kinds: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
         """:meth:`start_import` for bytes received from a client (an HTTP upload). ``filename``
-        is only a label (its last path component is stored; no path is ever built from it) and
-        must end in ``.csv``. ``max_rows``: refuse (ImportTooLarge, what="rows") a file with more
-        records. Same refusals as :meth:`start_import` otherwise."""
+        is only a label (its last path component is stored; no path is ever built from it); its
+        ending picks the reader as for a file (.csv, .vcf, .vcard). ``kinds`` narrows the kinds
+        taken (e.g. ``("csv",)``): another ending is refused with ImportFileTypeRefused.
+        ``max_rows``: refuse (ImportTooLarge, what="rows") a file with more records (CSV rows or
+        vCards). Same refusals as :meth:`start_import` otherwise."""
         from .importing import jobs
 
         label = jobs.upload_label(filename)
-        jobs.check_upload_bytes(label, data)
+        jobs.check_upload_bytes(label, data, kinds or jobs.KINDS)
         return self._queue_import(label, data, source_uid, field_mappings, on_duplicate, run, max_rows, False)
 
     def _queue_import(self, filename: str, data: bytes, source_uid: str | None, field_mappings: Any,

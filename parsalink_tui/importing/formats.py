@@ -14,15 +14,17 @@ from .reading import CsvSource, open_csv
 if TYPE_CHECKING:
     from .vcard import VcardSource
 
-#: File name endings the importer takes, and the reader each one gets.
-KINDS: dict[str, str] = {".csv": "csv", ".vcf": "vcard", ".vcard": "vcard"}
 CSV, VCARD = "csv", "vcard"
+#: Every kind of file the importer reads.
+KINDS: tuple[str, ...] = (CSV, VCARD)
+#: File name endings the importer takes, and the reader each one gets.
+ENDINGS: dict[str, str] = {".csv": CSV, ".vcf": VCARD, ".vcard": VCARD}
 
 
 def kind_of(filename: str) -> str | None:
     """"csv" or "vcard" for a name the importer takes, else None."""
     lowered = filename.lower()
-    return next((kind for ending, kind in KINDS.items() if lowered.endswith(ending)), None)
+    return next((kind for ending, kind in ENDINGS.items() if lowered.endswith(ending)), None)
 
 
 def open_source(data: bytes, kind: str | None) -> CsvSource | VcardSource:

@@ -11,7 +11,9 @@ settings, so any worker process can run or resume it even if the file has moved 
 
 The settings live as JSON in ``import_job.field_mappings``: ``{"overrides": the user's
 field_mappings, "mapping": the effective header → field mapping, "header": the header cells as
-written, "region": the phone region, "format": "csv" or "vcard" (see formats.py)}``. Keeping the effective mapping (not just the overrides)
+written, "region": the phone region, "format": "csv" or "vcard" (see formats.py), "actor": who
+started the job, as the audit log names them (e.g. "token:tok_…" for the HTTP API; null for the
+local user)}``. Keeping the effective mapping (not just the overrides)
 means a resumed job maps exactly as it started; keeping the header means ``import errors`` can
 rebuild the failed rows' CSV after the stored file is deleted when the job ends.
 
@@ -33,12 +35,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from ..errors import ImportRefused, ImportTooLarge, NotFoundError
+from ..audit import current_actor
+from ..errors import ImportFileTypeRefused, ImportRefused, ImportTooLarge, NotFoundError
 from ..ids import new_uid
 from ..timeutil import now_store, to_api
 from ..validation import strip_control
+from .formats import CSV, KINDS, VCARD, kind_of, open_source
 from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
-from .formats import kind_of, open_source
 from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError
 from .saved_mappings import merge as merge_saved
 
@@ -90,8 +93,7 @@ def read_upload(path: str | os.PathLike[str]) -> tuple[str, bytes]:
         raise ImportRefused(f"{shown}: cannot read it ({exc.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
         raise ImportRefused(f"{shown} is a directory, not a CSV file")
-    if kind_of(name) is None:
-        raise ImportRefused(f"{shown} is not a .csv file, nor a vCard (.vcf, .vcard): export the contacts as one")
+    check_kind(shown, name)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
@@ -123,10 +125,21 @@ def upload_label(filename: str) -> str:
     return name if name not in ("", ".", "..") else "(no name)"
 
 
-def check_upload_bytes(label: str, data: bytes) -> None:
-    """The rules :func:`read_upload` applies to a file, for bytes received under ``label``."""
-    if not label.lower().endswith(".csv"):
-        raise ImportRefused(f"{label} is not a .csv file (export the contacts as CSV first)")
+def check_kind(shown: str, name: str, kinds: tuple[str, ...] = KINDS) -> str:
+    """The kind ("csv", "vcard") ``name``'s ending says, when it is one of ``kinds``; else
+    ImportFileTypeRefused (``shown`` is the name as the message quotes it)."""
+    kind = kind_of(name)
+    if kind in kinds:
+        return kind
+    if kinds == (CSV,):
+        raise ImportFileTypeRefused(f"{shown} is not a .csv file: only CSV files are taken here", kind)
+    raise ImportFileTypeRefused(f"{shown} is not a .csv file, nor a vCard (.vcf, .vcard): export the contacts as one", kind)
+
+
+def check_upload_bytes(label: str, data: bytes, kinds: tuple[str, ...] = KINDS) -> None:
+    """The rules :func:`read_upload` applies to a file, for bytes received under ``label``;
+    ``kinds`` narrows the file kinds taken (the HTTP API's async start takes CSV only)."""
+    check_kind(label, label, kinds)
     if len(data) > MAX_FILE_BYTES:
         raise ImportTooLarge(_too_big(label, len(data)), "bytes", MAX_FILE_BYTES)
     if not data:
@@ -136,9 +149,10 @@ def check_upload_bytes(label: str, data: bytes) -> None:
 def check_row_cap(upload: Upload, max_rows: int) -> None:
     """ImportTooLarge ("rows") when ``upload`` holds more than ``max_rows`` records."""
     rows = upload.source.count() if upload.source is not None else 0
+    unit = "cards" if upload.kind == VCARD else "rows"
     if rows > max_rows:
         raise ImportTooLarge(
-            f"{upload.filename} has {rows:,} rows; at most {max_rows:,} are imported at once here", "rows", max_rows
+            f"{upload.filename} has {rows:,} {unit}; at most {max_rows:,} are imported at once here", "rows", max_rows, upload.kind
         )
 
 
@@ -241,6 +255,7 @@ def create_job(
         "header": upload.source.raw_header if upload.source is not None else None,
         "region": region,
         "format": upload.kind,
+        "actor": current_actor(),  # who started it: its audit rows name them, whichever worker runs it
     }
     uid = new_uid()
     conn.execute(

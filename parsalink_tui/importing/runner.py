@@ -223,8 +223,8 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
         else:
             del source  # the child has its own copy of the text
             batches = child.batches(pace, stop, BATCH_SECONDS)
-        writer = BatchWriter(job_uid=uid, worker=worker, filename=job.filename,
-                             source_uid=job.source_uid, on_duplicate=job.on_duplicate)  # fmt: skip
+        writer = BatchWriter(job_uid=uid, worker=worker, filename=job.filename, source_uid=job.source_uid,
+                             on_duplicate=job.on_duplicate, actor=settings.get("actor"))  # fmt: skip
         with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw, \
                 _fewer_collections():  # fmt: skip
             conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()

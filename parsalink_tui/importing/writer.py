@@ -63,10 +63,10 @@ _TRIGRAM_RANGE = (
 # The short-term words of the batch's contacts, pks lo, lo+1, …: a JSON array in pk order,
 # joined from the rows' JSON string literals (CleanRow.grams).
 _SHORT_RANGE = "INSERT INTO contact_short (rowid, g) SELECT ?1 + key, value FROM json_each(?2)"
-_ACTIVITY_ROWS = "activity (contact_id, action, detail, created_at)"
+_ACTIVITY_ROWS = "activity (contact_id, action, detail, created_at, actor)"
 _INSERT_ACTIVITY = (
-    "INSERT INTO activity (contact_id, action, field, old_value, new_value, detail, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO activity (contact_id, action, field, old_value, new_value, detail, created_at, actor) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ADVANCE_JOB = (
     "UPDATE import_job SET processed_rows = processed_rows + ?, success_count = success_count + ?, "
@@ -123,8 +123,9 @@ class BatchWriter:
     """
 
     def __init__(self, *, job_uid: str, worker: str, filename: str, source_uid: str | None,
-                 on_duplicate: str) -> None:  # fmt: skip
+                 on_duplicate: str, actor: str | None = None) -> None:  # fmt: skip
         self.job_uid = job_uid
+        self.actor = actor  # who started the job (e.g. "token:tok_…"), stamped on its audit rows
         self.worker = worker
         self.source_uid = source_uid
         self.update = on_duplicate == "update"
@@ -199,7 +200,7 @@ class BatchWriter:
 
         contacts: list[tuple[Any, ...]] = []
         grams: list[str] = []
-        imported: list[tuple[str, str, str, str]] = []  # the "imported" audit rows
+        imported: list[tuple[str, str, str, str, str | None]] = []  # the "imported" audit rows
         links: list[tuple[int, int, int]] = []
         # Explicit pks (we hold the write lock, so max(pk) cannot move): the tag links need them.
         pk = raw.execute("SELECT coalesce(max(pk), 0) FROM contact").fetchone()[0]
@@ -212,7 +213,7 @@ class BatchWriter:
                 row.email_bounced, self.source_uid, self.job_uid, now, now,
             ))  # fmt: skip
             grams.append(row.grams)
-            imported.append((id_of[key], "imported", f"{self._detail_prefix}{row.row}}}", now))
+            imported.append((id_of[key], "imported", f"{self._detail_prefix}{row.row}}}", now, self.actor))
             if row.tags:
                 links.extend(zip(repeat(pk), self._tag_ids(raw, row.tags), _POSITIONS))
         if contacts:
@@ -296,12 +297,12 @@ class BatchWriter:
             }  # fmt: skip
             for column, value in values.items():
                 if value is not None and not record[column]:
-                    audit.append(_audit(cid, column, record[column], value, detail, now))
+                    audit.append(_audit(cid, column, record[column], value, detail, now, self.actor))
                     record[column] = value
                     changed.setdefault(cid, {})[column] = value
             for column, value in (("email_opt_out", row.email_opt_out), ("email_bounced", row.email_bounced)):
                 if value and not record[column]:
-                    audit.append(_audit(cid, column, False, True, detail, now))
+                    audit.append(_audit(cid, column, False, True, detail, now, self.actor))
                     record[column] = 1
                     changed.setdefault(cid, {})[column] = 1
             have = {name.casefold() for name in tags[cid]}
@@ -332,6 +333,7 @@ class BatchWriter:
                     json.dumps(tags[cid], ensure_ascii=False),
                     tag_detail[cid],
                     now,
+                    self.actor,
                 )
             )
         if links:
@@ -388,8 +390,8 @@ def _merge_pending(target: CleanRow, row: CleanRow) -> None:
         target.tags = [*target.tags, *extra]
 
 
-def _audit(cid: str, column: str, old: Any, new: Any, detail: str, now: str) -> tuple[Any, ...]:
+def _audit(cid: str, column: str, old: Any, new: Any, detail: str, now: str, actor: str | None) -> tuple[Any, ...]:
     if column in ("email_opt_out", "email_bounced"):
         old, new = bool(old), bool(new)
     return (cid, "updated", _FIELD_OF[column], json.dumps(old, ensure_ascii=False),
-            json.dumps(new, ensure_ascii=False), detail, now)  # fmt: skip
+            json.dumps(new, ensure_ascii=False), detail, now, actor)  # fmt: skip

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from ..service import Service
-from . import contacts, errors, imports
+from . import contacts, errors, export, imports
 from .limits import BODY_TIMEOUT_SECONDS, BodyLimits
 
 # Handlers run in a thread pool; each holds a database connection while it runs. Fewer threads
@@ -21,7 +23,8 @@ DESCRIPTION = """The ParsaLink contacts API, served by `parsalink-tui serve` ove
 Every endpoint takes `Authorization: Bearer <token>` (`parsalink-tui tokens create --name NAME`).
 Errors follow Django REST framework: 400 `{"field": ["message"]}`, 404 `{"detail": "Not found."}`.
 Extensions: the `ordering` list parameter, `ETag`/`If-Match` on contacts, and the synchronous
-`POST /api/crm/contacts/import/` for small CSVs.
+`POST /api/crm/contacts/import/` for small CSV and vCard files, and
+`GET /api/contacts/export/` (the whole filtered view as CSV, vCard or JSON).
 """
 
 
@@ -34,11 +37,17 @@ def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) 
         await anyio.to_thread.run_sync(service.resume_imports)  # jobs left by a process that died
         yield
 
-    app = FastAPI(
-        title="ParsaLink contacts API (parsalink-tui)", version="1", description=DESCRIPTION, lifespan=lifespan
-    )
+    # FastAPIOffline: FastAPI whose /docs (Swagger UI) and /redoc load their scripts and styles
+    # from this server (fastapi-offline ships them), not from a CDN: offline, the app's point,
+    # FastAPI's own pages are blank. No online validator badge either (Swagger UI would call one).
+    app = FastAPIOffline(
+        title="ParsaLink contacts API (parsalink-tui)", version="1", description=DESCRIPTION, lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )  # fmt: skip
     app.state.service = service
+    app.state.export_slots = asyncio.Semaphore(export.EXPORTS_AT_ONCE)
     errors.install(app)
+    app.include_router(export.router)  # before contacts: /api/contacts/{id}/ would take "export"
     app.include_router(contacts.router)
     app.include_router(imports.router)
     app.add_middleware(BodyLimits, body_timeout=body_timeout)

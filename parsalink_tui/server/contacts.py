@@ -13,6 +13,7 @@ from ..service import Service
 from .auth import Authed
 from .bodies import read_json
 from .errors import InvalidPage, etag
+from .filters import ListFilters, blank
 from .models import ContactCreate, ContactPage, ContactPublic, ContactUpdate, Detail, FieldErrors
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
@@ -41,11 +42,6 @@ def _page_link(request: Request, link: str | None, page: int) -> str | None:
     return str(url)
 
 
-def _blank(value: str | None) -> str | None:
-    """Empty query values are ignored, as django-filter does (``?stage=`` lists every stage)."""
-    return None if value is None or value.strip() == "" else value
-
-
 _PAGE_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 404: {"model": Detail, "description": "Invalid page."}}
 
 
@@ -55,21 +51,11 @@ def list_contacts(
     service: Service = Authed,
     page: str | None = Query(None, description="Page number (default: 1)"),
     limit: str | None = Query(None, description="Results per page (default: 20, max: 100)"),
-    stage: str | None = Query(None, description="new, contacted, engaged, proposal_sent, negotiation, customer, …"),
-    assignedTo: str | None = Query(None, description="A user id (usr_…), or 'none' for unassigned"),
-    search: str | None = Query(None, description="Search by name, email, or phone"),
-    createdAfter: str | None = Query(None, description="ISO 8601 date or datetime (no offset = UTC)"),
-    createdBefore: str | None = Query(None, description="ISO 8601 date or datetime"),
-    tags: str | None = Query(None, description="Comma-separated tag names; a contact must have all"),
-    ordering: str | None = Query(None, description="Extension: createdAt, updatedAt, lastName or stage; - to reverse"),
+    filters: dict[str, Any] = ListFilters,
 ) -> JSONResponse:
     """List contacts: ``{count, next, previous, results}``, newest first. Unknown parameters and
     empty values are ignored; an invalid value is a 400 naming its parameter."""
-    params = {
-        "page": _blank(page) or 1, "limit": _blank(limit) or 20, "stage": _blank(stage),
-        "assigned_to": _blank(assignedTo), "search": _blank(search), "created_after": _blank(createdAfter),
-        "created_before": _blank(createdBefore), "tags": _blank(tags), "ordering": _blank(ordering),
-    }  # fmt: skip
+    params = {"page": blank(page) or 1, "limit": blank(limit) or 20, **filters}
     body = service.list_contacts(**params)
     number = int(params["page"])  # the core accepted it
     if not body["results"] and number > max(1, math.ceil(body["count"] / int(params["limit"]))):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,15 @@ class Api:
 
     def delete(self, url: str, **kw: Any) -> Any:
         return self.client.delete(url, headers={**self.auth, **kw.pop("headers", {})}, **kw)
+
+    def finished_job(self, uid: str) -> dict[str, Any]:
+        """Poll the job until it is complete or failed (at most 20 s); returns it."""
+        for _ in range(400):
+            job = self.get(f"/api/crm/contacts/import-jobs/{uid}/").json()
+            if job["status"] in ("complete", "failed"):
+                return job
+            time.sleep(0.05)
+        raise AssertionError(f"job {uid} did not finish: {job}")
 
     def create(self, **fields: Any) -> dict[str, Any]:
         body = {"firstName": "Sarah", "lastName": "Kim", "email": "sarah.kim@example.com", **fields}

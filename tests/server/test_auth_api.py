@@ -12,6 +12,7 @@ ENDPOINTS = [
     ("PATCH", "/api/contacts/cnt_x/"), ("DELETE", "/api/contacts/cnt_x/"),
     ("POST", "/api/crm/contacts/import/start/"), ("POST", "/api/crm/contacts/import/"),
     ("GET", "/api/crm/contacts/import-jobs/"), ("GET", "/api/crm/contacts/import-jobs/x/"),
+    ("GET", "/api/contacts/export/"),
 ]  # fmt: skip
 
 
