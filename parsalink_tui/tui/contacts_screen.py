@@ -197,8 +197,8 @@ class ContactsScreen(Screen[None]):
 
         On the freshly loaded page it is found by id; pushed to another page (newer contacts
         sorted in above it, an edit that re-sorts it) the page follows it; gone from the list
-        (deleted, no longer matching the filters) the cursor keeps its row number and, when the
-        change came from elsewhere, a notification says so. Returns (page data, cursor row).
+        (deleted, no longer matching the filters) the cursor keeps its row number and, on the
+        periodic reload for new commits, a notification says so. Returns (page data, cursor row).
         """
         ids = [c["id"] for c in data["results"]]
         if current in ids:
@@ -207,7 +207,7 @@ class ContactsScreen(Screen[None]):
         position = self.app.service.contact_position(current, ordering=q.ordering, **q.filters())
         if position is None:
             if elsewhere:
-                self.notify("The highlighted contact is no longer in this list (deleted or changed elsewhere)",
+                self.notify("The highlighted contact left this list (deleted, or no longer matching the filters)",
                             title="Cursor", timeout=4)  # fmt: skip
             return data, row
         page, q.page = q.page, position // q.limit + 1

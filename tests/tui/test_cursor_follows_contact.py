@@ -124,4 +124,22 @@ async def test_a_highlighted_contact_deleted_elsewhere_keeps_the_row_and_says_so
         await wait_for_total(pilot, 499)
         assert screen.table.cursor_row == 3
         assert screen.table.current_id != chosen
-        assert any("highlighted contact is no longer in this list" in n for n in notes(app)), notes(app)
+        assert any("Cursor: The highlighted contact left this list" in n for n in notes(app)), notes(app)
+
+
+async def test_triage_in_a_stage_filter_does_not_skip_the_next_contact(demo_service, make_app):
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = home(pilot)
+        await pilot.press("s")  # stage filter: the first stage
+        await settle(pilot)
+        assert screen.query_state.stage == STAGE_VALUES[0]
+        total = screen.total
+        following = screen.table.page_ids()[1]
+        await pilot.press("2")  # leaves the filter; the cursor moves on to the next contact
+        await settle(pilot)
+        assert screen.table.current_id == following
+        await wait_for_total(pilot, total - 1)  # the reload (this commit) drops the changed contact
+        assert screen.table.current_id == following
+        assert screen.table.cursor_row == 0
