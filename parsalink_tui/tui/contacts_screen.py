@@ -157,7 +157,8 @@ class ContactsScreen(Screen[None]):
     def reload(self, cursor: str = "same", counts: bool = True, elsewhere: bool = False) -> None:
         """Load the current page for the query, the cursor on ``cursor``: "same" (the highlighted
         contact, wherever it now is: see :meth:`_follow`), "row" (the same row number), "first",
-        "last" or a contact id. ``elsewhere``: the reload is for changes made by another process."""
+        "last" or a contact id. ``elsewhere``: the periodic reload for new commits (another
+        process's, or this app's own), which says when the highlighted contact left the list."""
         q = self.query_state
         table = self.table
         row = table.cursor_row if table.row_count else 0
