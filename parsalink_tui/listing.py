@@ -350,3 +350,18 @@ def every_match(
     while rows := result.fetchmany(chunk or EXPORT_CHUNK):
         tags = tags_for(conn, [row["id"] for row in rows])
         yield [(row, tags[row["id"]]) for row in rows]
+
+
+def contact_position(conn: Connection, contact_id: str, *, ordering: str | None = None, **filters: Any) -> int | None:
+    """Where ``contact_id`` stands (0 = first) in the list ``filters`` and ``ordering`` make;
+    None when it is not in that list (deleted, or no longer matching). One pass over the
+    matches; the TUI asks it only when a reload moved the highlighted contact off its page."""
+    f = make_filters(**filters)
+    params: dict[str, Any] = {"target": contact_id}
+    where = where_clause(conn, f, params)
+    found = conn.execute(text(f"SELECT 1 FROM contact c WHERE c.id = :target AND {where}"), params).first()
+    if found is None:
+        return None
+    ranked = f"SELECT c.id AS cid, row_number() OVER (ORDER BY {order_clause(ordering)}) - 1 AS pos FROM contact c"
+    position = conn.execute(text(f"SELECT pos FROM ({ranked} WHERE {where}) WHERE cid = :target"), params).scalar()
+    return None if position is None else int(position)

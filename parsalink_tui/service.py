@@ -51,6 +51,11 @@ class Service:
         with self.db.read() as conn:
             return listing.list_contacts(conn, **params)
 
+    def contact_position(self, contact_id: str, **params: Any) -> int | None:
+        """0-based place of a contact in the list ``params`` (filters, ``ordering``) make, or None."""
+        with self.db.read() as conn:
+            return listing.contact_position(conn, contact_id, **params)
+
     def stage_counts(self, **filters: Any) -> dict[str, int]:
         with self.db.read() as conn:
             return listing.stage_counts(conn, **filters)

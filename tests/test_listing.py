@@ -189,3 +189,20 @@ def test_search_index_follows_updates_and_deletes(service, people):
     assert service.list_contacts(search="john doe")["count"] == 0
     with service.db.write() as conn:  # raises if the index disagrees with what the triggers fed it
         conn.execute(text("INSERT INTO contact_fts(contact_fts) VALUES ('integrity-check')"))
+
+
+@pytest.mark.parametrize("ordering", ["-createdAt", "createdAt", "lastName", "-lastName", "stage", "-stage", "-updatedAt"])
+def test_contact_position_is_the_place_in_the_list(service, people, ordering):
+    listed = [c["id"] for c in service.list_contacts(ordering=ordering)["results"]]
+    assert [service.contact_position(cid, ordering=ordering) for cid in listed] == list(range(len(listed)))
+    warm = [c["id"] for c in service.list_contacts(ordering=ordering, tags=["warm"])["results"]]
+    assert [service.contact_position(cid, ordering=ordering, tags=["warm"]) for cid in warm] == [0, 1]
+
+
+def test_contact_position_is_none_outside_the_list(service, people):
+    ids = people["ids"]
+    assert service.contact_position(ids["Bob"], stage="new") is None  # does not match
+    assert service.contact_position(ids["Jane"], stage="new", search="smith") == 0
+    service.delete_contact(ids["Ann"])
+    assert service.contact_position(ids["Ann"]) is None
+    assert service.contact_position("cnt_nope") is None

@@ -133,9 +133,9 @@ class ContactsScreen(Screen[None]):
 
     def _refresh_if_changed(self) -> None:
         """Reload the page when anything was committed — e.g. an import in another process —
-        while this screen is showing, keeping the cursor and the selection."""
+        while this screen is showing, keeping the cursor on its contact and the selection."""
         if self._watcher is not None and self._fitted and self.is_current and self._watcher.changed():
-            self.reload()
+            self.reload(elsewhere=True)
 
     @on(ContactTable.Resized)
     def _table_resized(self, event: ContactTable.Resized) -> None:
@@ -154,34 +154,70 @@ class ContactsScreen(Screen[None]):
             self.reload()
 
     # ------------------------------------------------------------------ loading
-    def reload(self, cursor: str | int = "same", counts: bool = True) -> None:
-        """Load the current page for the query; ``cursor`` is "same", "first", "last" or a contact id."""
+    def reload(self, cursor: str = "same", counts: bool = True, elsewhere: bool = False) -> None:
+        """Load the current page for the query, the cursor on ``cursor``: "same" (the highlighted
+        contact, wherever it now is: see :meth:`_follow`), "row" (the same row number), "first",
+        "last" or a contact id. ``elsewhere``: the periodic reload for new commits (another
+        process's, or this app's own), which says when the highlighted contact left the list."""
         q = self.query_state
         table = self.table
         row = table.cursor_row if table.row_count else 0
         with self.app.reporting("Could not load contacts"):
-            try:
-                data = self.app.service.list_contacts(**q.params())
-            except InvalidPageError as exc:  # the list shrank under us (a delete, a filter)
-                q.page = exc.last_page
-                data = self.app.service.list_contacts(**q.params())
-            self.total = data["count"]
+            data = self._fetch()
             results = data["results"]
-            self.rows = {c["id"]: c for c in results}
-            self._deselect_hidden()
-            if cursor == "first":
+            ids = [c["id"] for c in results]
+            if cursor == "same" and (current := table.current_id) is not None:
+                data, row = self._follow(current, data, row, elsewhere)
+                results = data["results"]
+            elif cursor == "first":
                 row = 0
             elif cursor == "last":
                 row = len(results) - 1
-            elif cursor != "same":
-                ids = [c["id"] for c in results]
+            elif cursor not in ("same", "row"):
                 row = ids.index(cursor) if cursor in ids else row
+            self.total = data["count"]
+            self.rows = {c["id"]: c for c in results}
+            self._deselect_hidden()
             table.show_page(results, self.selected, row)
             self.empty_db = self.total == 0 and not q.filtered
             self._show_empty_state()
             self.update_status()
             if counts:
                 self.load_counts()
+
+    def _fetch(self) -> dict[str, Any]:
+        q = self.query_state
+        try:
+            return self.app.service.list_contacts(**q.params())
+        except InvalidPageError as exc:  # the list shrank under us (a delete, a filter)
+            q.page = exc.last_page
+            return self.app.service.list_contacts(**q.params())
+
+    def _follow(self, current: str, data: dict[str, Any], row: int, elsewhere: bool) -> tuple[dict[str, Any], int]:
+        """The cursor rule (docs/tui-safety.md): a reload keeps the cursor on the contact it was on.
+
+        On the freshly loaded page it is found by id; pushed to another page (newer contacts
+        sorted in above it, an edit that re-sorts it) the page follows it; gone from the list
+        (deleted, no longer matching the filters) the cursor keeps its row number and, on the
+        periodic reload for new commits, a notification says so. Returns (page data, cursor row).
+        """
+        ids = [c["id"] for c in data["results"]]
+        if current in ids:
+            return data, ids.index(current)
+        q = self.query_state
+        position = self.app.service.contact_position(current, ordering=q.ordering, **q.filters())
+        if position is None:
+            if elsewhere:
+                self.notify("The highlighted contact left this list (deleted, or no longer matching the filters)",
+                            title="Cursor", timeout=4)  # fmt: skip
+            return data, row
+        page, q.page = q.page, position // q.limit + 1
+        followed = self._fetch()
+        ids = [c["id"] for c in followed["results"]]
+        if current in ids:
+            return followed, ids.index(current)
+        q.page = page  # it moved again meanwhile: stay where the first read was
+        return data, row
 
     def _show_empty_state(self) -> None:
         empty = self.query_one("#empty", Static)
@@ -317,7 +353,7 @@ class ContactsScreen(Screen[None]):
         if page == q.page:
             return
         q.page = page
-        self.reload(cursor=cursor, counts=False)
+        self.reload(cursor="row" if cursor == "same" else cursor, counts=False)
 
     def action_first_page(self) -> None:
         self.go_to_page(1, "first")
@@ -515,7 +551,7 @@ class ContactsScreen(Screen[None]):
         if kept:
             self.notify("Not deleted, changed elsewhere since shown: " + "; ".join(kept) + ". Look again, then delete",
                         severity="warning", timeout=8, markup=False)  # fmt: skip
-        self.reload()
+        self.reload(cursor="row")
 
     # ------------------------------------------------------------------ demo data
     def action_load_demo(self) -> None:

@@ -17,6 +17,7 @@ async def test_list_refreshes_when_another_process_adds_contacts(demo_service, m
         assert "of 500" in status(pilot)
         cursor_before = home(pilot).table.cursor_row
         await pilot.press("down", "down")
+        chosen = home(pilot).table.current_id
         body = '{"firstName": "Zed", "lastName": "Outside", "email": "zed.outside@example.com"}'
         subprocess.run(
             [sys.executable, "-m", "parsalink_tui", "--db", str(demo_service.db.path), "contacts", "create", "--data", body],
@@ -29,7 +30,9 @@ async def test_list_refreshes_when_another_process_adds_contacts(demo_service, m
         assert "of 501" in status(pilot)
         await settle(pilot)
         screen = home(pilot)
-        assert screen.table.cursor_row == cursor_before + 2  # the cursor stayed where the user left it
+        # The cursor stayed on the contact the user left it on, one row down under the newer one.
+        assert screen.table.current_id == chosen
+        assert screen.table.cursor_row == cursor_before + 3
         assert any(c["lastName"] == "Outside" for c in screen.rows.values())  # newest first: on page 1
 
 
