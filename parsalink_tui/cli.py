@@ -17,7 +17,10 @@ from typing import NoReturn
 import click
 
 from .cli_common import AppContext, emit, pass_app, read_json_arg
+from .cli_export import backup, contacts_export
 from .cli_import import import_group
+from .cli_serve import serve
+from .cli_tokens import tokens_group
 from .cli_types import LIST, TEXT
 from .errors import ParsalinkError
 
@@ -239,14 +242,11 @@ def demo(app: AppContext, count: int, seed: int) -> None:
 
 # ------------------------------------------------------------------ import (cli_import.py)
 main.add_command(import_group)
-from .cli_export import backup, contacts_export  # noqa: E402  (likewise)
 
 contacts.add_command(contacts_export)
 main.add_command(backup)
 
 # ------------------------------------------------------------------ API tokens, serve (cli_tokens.py, cli_serve.py)
-from .cli_serve import serve  # noqa: E402
-from .cli_tokens import tokens_group  # noqa: E402
 
 main.add_command(tokens_group)
 main.add_command(serve)

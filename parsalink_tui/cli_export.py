@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .cli import AppContext, emit, pass_app
+from .cli_common import AppContext, emit, pass_app
 from .exporting import FORMATS
 
 

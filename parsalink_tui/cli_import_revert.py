@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from .cli import AppContext, emit, pass_app
+from .cli_common import AppContext, emit, pass_app
 from .cli_import import import_group
+from .errors import NotFoundError
 
 
 def _draw(state: dict[str, Any]) -> None:
@@ -77,12 +78,15 @@ def mappings_list(app: AppContext) -> None:
 
 
 @mappings_group.command("forget")
-@click.argument("mapping_id", metavar="ID", type=int)
+@click.argument("mapping_id", metavar="ID")
 @pass_app
-def mappings_forget(app: AppContext, mapping_id: int) -> None:
+def mappings_forget(app: AppContext, mapping_id: str) -> None:
     """Forget the remembered mapping ID (from `import mappings list`).
 
     Example: parsalink-tui import mappings forget 3
     """
-    app.service.forget_saved_mapping(mapping_id)
-    emit({"forgotten": mapping_id})
+    # An id that is not a number is an unknown id, said as for any other id (not a type error).
+    if not (mapping_id.isascii() and mapping_id.isdigit()):
+        raise NotFoundError("saved mapping", mapping_id)
+    app.service.forget_saved_mapping(int(mapping_id))
+    emit({"forgotten": int(mapping_id)})

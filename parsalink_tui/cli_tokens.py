@@ -11,11 +11,7 @@ from typing import Any
 
 import click
 
-
-def _emit(value: Any) -> None:
-    from .cli import emit  # at call time: cli.py imports this module while it loads
-
-    emit(value)
+from .cli_common import emit
 
 
 @click.group("tokens")
@@ -28,14 +24,14 @@ def tokens_group() -> None:
 @click.pass_obj
 def tokens_create(app: Any, name: str) -> None:
     """Create a token; prints it once (store it: only its hash is kept)."""
-    _emit(app.service.create_token(name))
+    emit(app.service.create_token(name))
 
 
 @tokens_group.command("list")
 @click.pass_obj
 def tokens_list(app: Any) -> None:
     """Every token without its secret: id, name, createdAt, lastUsedAt, revokedAt."""
-    _emit(app.service.list_tokens())
+    emit(app.service.list_tokens())
 
 
 @tokens_group.command("revoke")
@@ -43,4 +39,4 @@ def tokens_list(app: Any) -> None:
 @click.pass_obj
 def tokens_revoke(app: Any, token_id: str) -> None:
     """Revoke a token; the server refuses it from its next request on."""
-    _emit(app.service.revoke_token(token_id))
+    emit(app.service.revoke_token(token_id))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-CLI_MODULES = ["parsalink_tui.cli", "parsalink_tui.cli_common", "parsalink_tui.cli_import"]
+ROOT = Path(__file__).resolve().parents[1]
+CLI_MODULES = sorted(f"parsalink_tui.{p.stem}" for p in (ROOT / "parsalink_tui").glob("cli*.py"))
 
 
 @pytest.mark.parametrize("module", CLI_MODULES)
@@ -25,4 +27,5 @@ def test_the_import_commands_are_registered_on_the_main_command() -> None:
     code = "import parsalink_tui.cli_import, parsalink_tui.cli as c; print(sorted(c.main.commands['import'].commands))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["['errors',", "'list',", "'preview',", "'start',", "'status',", "'work']"]
+    assert done.stdout.split() == [
+        "['errors',", "'list',", "'mappings',", "'preview',", "'revert',", "'start',", "'status',", "'work']"]
