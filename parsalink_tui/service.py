@@ -14,6 +14,8 @@ from typing import Any
 from . import audit, contacts, directory, listing, notes_tasks
 from .config import default_region
 from .db import Database, open_database
+from .errors import ImportRefused
+from .validation import check_region
 
 
 class Service:
@@ -175,35 +177,49 @@ class Service:
         field_mappings: Mapping[str, str | None] | str | None = None,
         on_duplicate: str = "skip",
         run: bool = True,
+        region: str | None = None,
     ) -> dict[str, Any]:
         """Queue an import of the CSV at ``path``; returns ``{uid, status: "queued", filename}``.
 
         Refused with ImportRefused (no job is created) for a file that is not a regular
         ``.csv`` file of 1 byte to 10 MB, without a header row, contacts or an email column;
         for bad ``field_mappings`` (header → field or null); an unknown
-        ``source_uid``; ``on_duplicate`` other than "skip" or "update" (see
+        ``source_uid``; a ``region`` phonenumbers does not know (the country of numbers written
+        without "+"; default: the app's region); ``on_duplicate`` other than "skip" or "update" (see
         importing/writer.py for what "update" fills in). ``run`` starts this process's worker
         thread; poll :meth:`get_import_job` to follow it. Bytes that are not text (a PNG or
         workbook renamed ``.csv``, NUL bytes) are queued, and the job fails with the reason.
         """
         from .importing import jobs
 
+        region = self._import_region(region)
         filename, data = jobs.read_upload(path)
         upload = jobs.inspect_upload(filename, data, field_mappings, accept_binary=True)
         with self.db.write() as conn:
-            body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=self.region)
+            body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=region)
         if run:
             self.resume_imports()
         return body
 
     def preview_import(
-        self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5
+        self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5,
+        region: str | None = None,
     ) -> dict[str, Any]:
         """The detected mapping and the first ``rows`` records as they would import (nothing is written)."""
         from .importing import jobs
 
+        region = self._import_region(region)
         with self.db.read() as conn:
-            return jobs.preview(conn, path, field_mappings, rows=rows, region=self.region)
+            return jobs.preview(conn, path, field_mappings, rows=rows, region=region)
+
+    def _import_region(self, region: str | None) -> str:
+        """An import's phone region: ``region`` checked (ImportRefused naming it), else the app's."""
+        if region is None:
+            return self.region
+        try:
+            return check_region(region)
+        except ValueError as exc:
+            raise ImportRefused(f"region: {exc}") from None
 
     def get_import_job(self, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
         """The job in the reference's shape; ``with_issues=False`` omits errors/duplicates (cheap polls)."""
