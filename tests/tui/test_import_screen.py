@@ -484,3 +484,23 @@ async def test_leaving_right_after_start_still_follows_the_job(demo_service, mak
         await pilot.press("i")
         await settle(pilot)
         assert screen_of(pilot).view == "job" and screen_of(pilot).job_view.ended
+
+
+async def test_the_region_choice_reads_national_numbers_in_the_preview_and_the_job(demo_service, make_app, in_folder):
+    (in_folder / "de.csv").write_text("First Name,Email,Phone\nJörg,joerg@example.de,030 1234567\n", encoding="utf-8")
+    demo_service.region = "GB"  # the app's region (PARSALINK_REGION) is the default choice
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_and_type_path(pilot, "de.csv")
+        screen = screen_of(pilot)
+        region = screen.query_one("#region", Select)
+        rows = screen.query_one("#first-rows", DataTable)
+        assert region.value == "GB"
+        assert str(rows.get_row_at(0)[3]) == "+44301234567"
+        region.value = "DE"  # as picked from the list
+        await wait_until(pilot, lambda: str(rows.get_row_at(0)[3]) == "+49301234567")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.view == "job" and screen.job_view.ended)
+        job = demo_service.get_import_job(screen.job_uid)
+        assert job["region"] == "DE" and job["successCount"] == 1
+        assert demo_service.list_contacts(search="joerg@example.de")["results"][0]["phone"] == "+49301234567"
