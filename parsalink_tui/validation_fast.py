@@ -175,10 +175,12 @@ def _compile(pattern: str | None) -> Pattern[str] | None:
 def _plain_number(country_code: int, nsn: str) -> str | None | Literal[False]:
     """E.164 / None (not possible) for a plain national significant number; False if not plain.
 
-    Plain: no leading zero (parse keeps those as "Italian leading zeros"), a length parse()
-    accepts, and no national prefix in front (stripping one has its own length rules).
+    Plain: a length parse() accepts and no national prefix in front (stripping one has its own
+    length rules). Leading zeros that are not a national prefix stay ("Italian leading zeros":
+    "+39 06 …", or "030 …" in a region whose prefix is not 0): parse() keeps them in the
+    national significant number, E.164 writes them, and the possible-length check counts them.
     """
-    if not _MIN_NSN <= len(nsn) <= _MAX_NSN or nsn[0] == "0":
+    if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
         return False
     prefix = _country_prefixes(country_code)
     if prefix is not None and prefix.match(nsn):
@@ -192,8 +194,9 @@ def _fast_phone(value: str, region: str | None) -> str | None | Literal[False]:
     """The library's verdict for a plain-shaped number, or False when the shape is not plain.
 
     Follows parse(): a "+" means a country code comes next; otherwise the region's
-    international prefix, then the region's own country code glued to the front, then its
-    national prefix could each rewrite the digits, so any of them sends the value to the library
+    international prefix ("00", "011"…, checked before anything else, so "0…" is safe past it),
+    then the region's own country code glued to the front, then its national prefix could each
+    rewrite the digits, so any of them sends the value to the library
     (except NANP's "1" + 10 digits, which parse() always reads as country code + number).
     """
     if len(value) > _MAX_PLAIN_LENGTH:
@@ -206,10 +209,11 @@ def _fast_phone(value: str, region: str | None) -> str | None | Literal[False]:
         value.replace(" ", "").replace("-", "").replace(".", "")
         .replace("(", "").replace(")", "").replace("+", "")
     )
-    if len(digits) < 3 or digits[0] == "0":  # "0…": no country code / maybe an IDD prefix
+    if len(digits) < 3:
         return False
     if shape.group(1):
-        # The region plays no part after a "+". Same search as parse(): 1, 2, then 3 digits.
+        # The region plays no part after a "+". Same search as parse(): 1, 2, then 3 digits
+        # (no country code starts with 0: "+0…" finds none and goes to the library).
         for size in (1, 2, 3):
             country_code = _COUNTRY_CODES.get(digits[:size])
             if country_code is not None:
