@@ -33,7 +33,7 @@ def _columns(path: Path) -> tuple[list[str], list[str]]:
     return [r["Phone"] for r in rows if r["Phone"].strip()], [r["Email"] for r in rows if r["Email"].strip()]
 
 
-def test_leading_zeros_that_are_no_prefix_skip_the_library(monkeypatch):
+def test_leading_zeros_and_national_prefixes_skip_the_library(monkeypatch):
     def no_library(value: str, region: str | None) -> str | None:
         raise AssertionError(f"fell back to the library for {value!r} in {region}")
 
@@ -41,7 +41,10 @@ def test_leading_zeros_that_are_no_prefix_skip_the_library(monkeypatch):
     for value, region in [
         ("030 1234567", "US"), ("030 8463 4123", "US"), ("+39 06 6982 1234", "US"), ("+39 06 6982 1234", None),
         ("02 1234 5678", "IT"), ("0612345678", "IT"),
-    ]:
+        # National prefixes, stripped as parse() strips them:
+        ("030 1234567", "DE"), ("020 7946 0958", "GB"), ("+44 (0)20 7946 0958", "US"), ("01 42 68 53 00", "FR"),
+        ("(02) 9374 4000", "AU"), ("+49 (0)30 1234567", None), ("0 30 1234567", "DE"),
+    ]:  # fmt: skip
         assert ours_phone(value, region) == library_phone(value, region), (value, region)
 
 
