@@ -7,7 +7,9 @@ values does not help: addresses and numbers are nearly all distinct. What repeat
 * Email: the domain part. For a local part that is a plain ASCII dot-atom, the library's verdict
   on ``local@domain`` is fully determined by its verdict on the domain (checked once per domain
   through the library itself, as ``a@domain``), plus three length sums and the RFC 2142 role-name
-  lowercasing. Everything else (quotes, display names, non-ASCII local parts, no "@") goes to the
+  lowercasing. An internationalised local part ("björn.müller") that is NFC and passes the
+  library's own character check is kept as written, its length counted in UTF-8 bytes.
+  Everything else (quotes, display names, other non-ASCII local parts, no "@") goes to the
   library unchanged.
 * Phone: plain shapes — an optional leading "+", ASCII digits and `` ().-`` separators — where
   ``parse`` reduces to "country code + national significant number" and ``is_possible_number``
@@ -27,17 +29,20 @@ libraries (~0.17 s), so :mod:`parsalink_tui.validation` imports it only when fir
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from re import Pattern
 from typing import Literal
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, EmailSyntaxError, validate_email
 from email_validator.rfc_constants import (
     CASE_INSENSITIVE_MAILBOX_NAMES,
     DOT_ATOM_TEXT,
+    DOT_ATOM_TEXT_INTL,
     EMAIL_MAX_LENGTH,
 )
+from email_validator.syntax import check_unsafe_chars
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberFormat
 from phonenumbers.phonenumberutil import (
     COUNTRY_CODE_TO_REGION_CODE,
@@ -93,17 +98,42 @@ def email_normalized(address: str) -> str | None:
     local, at, domain_part = address.partition("@")
     # DOT_ATOM_TEXT is the library's own first test of a local part; it is ASCII-only, so the
     # local part needs no Unicode normalization and cannot start a quoted string or display name.
-    if not at or DOT_ATOM_TEXT.match(local) is None:
+    if not at:
         return _library_email(address)
+    if DOT_ATOM_TEXT.match(local) is None:
+        if local.isascii() or not _plain_intl_local(local):
+            return _library_email(address)
+        size = len(local.encode("utf-8"))
+    else:
+        size = len(local)
+        if local.lower() in _ROLE_MAILBOXES:
+            local = local.lower()
     verdict = _domain_verdict(domain_part)
     if verdict is None:
         return None
     domain, longest = verdict
-    if len(local) + 1 + longest > EMAIL_MAX_LENGTH:
+    if size + 1 + longest > EMAIL_MAX_LENGTH:
         return None
-    if local.lower() in _ROLE_MAILBOXES:
-        local = local.lower()
     return local + "@" + domain
+
+
+def _plain_intl_local(local: str) -> bool:
+    """An internationalised local part ("björn.müller") the library takes as written.
+
+    The library's steps for an unquoted local part that is not ASCII dot-atom: its
+    internationalised dot-atom pattern, its check of each character's Unicode category
+    (called here), UTF-8 encodability, then NFC normalization (here: already NFC, which
+    every stored text is). Such a local part is kept as is, needs SMTPUTF8, so has no ASCII
+    form and no role-name lowercasing, and its length counts in UTF-8 bytes.
+    """
+    if DOT_ATOM_TEXT_INTL.match(local) is None or not unicodedata.is_normalized("NFC", local):
+        return False
+    try:
+        check_unsafe_chars(local)
+        local.encode("utf-8")
+    except (EmailSyntaxError, UnicodeEncodeError):
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- phone

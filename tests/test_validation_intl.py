@@ -13,7 +13,7 @@ from phonenumbers.phonenumberutil import SUPPORTED_REGIONS
 
 from parsalink_tui import validation_fast
 
-from .test_validation import email_mismatches, library_phone, ours_phone, phone_mismatches
+from .test_validation import email_mismatches, library_email, library_phone, ours_phone, phone_mismatches
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "gen_contacts_csv.py"
 REGIONS = sorted(SUPPORTED_REGIONS)
@@ -78,3 +78,35 @@ PLAIN_PHONE = st.builds(
 @given(PLAIN_PHONE, st.one_of(st.sampled_from(REGIONS), st.none()))
 def test_plain_shapes_in_every_region_match_the_library(value: str, region: str | None) -> None:
     assert phone_mismatches([(value, region)]) == []
+
+
+def test_accented_local_parts_skip_the_library(monkeypatch):
+    def no_library(address: str) -> str | None:
+        raise AssertionError(f"fell back to the library for {address!r}")
+
+    expected = {a: library_email(a) for a in ACCENTED}
+    validation_fast.clear_caches()
+    monkeypatch.setattr(validation_fast, "_library_email", no_library)
+    for address in ACCENTED:
+        assert validation_fast.email_normalized(address) == expected[address], address
+
+
+ACCENTED = ["björn.müller12@example.de", "chloé.dubois@Example.FR", "garcía@bücher.example", "ø@a.co",
+            "Info.Ü@example.com", "δοκιμή@παράδειγμα.δοκιμή", "我買@屋企.香港", ("é" * 250) + "@a.co"]  # fmt: skip
+
+INTL_LOCAL = st.text(
+    st.one_of(
+        st.sampled_from(list("abcXYZ09.!#$%&'*+/=?^_`{|}~-\"(),:;<>@[\\] ")),
+        st.characters(min_codepoint=0x80, max_codepoint=0x10FFFF, exclude_categories=()),
+        st.sampled_from(list("éüößøłçñÉÅ\u0301\u0308\u200b\u00ad\u2028\ufeff\u3000ｆ")),
+    ),
+    min_size=1,
+    max_size=80,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(INTL_LOCAL, st.sampled_from(["example.com", "bücher.example", "a.co", "EXAMPLE.de", "x" * 60 + ".com", "a..b"]))
+def test_internationalised_local_parts_match_the_library(local: str, domain: str) -> None:
+    validation_fast.clear_caches()
+    assert email_mismatches([local + "@" + domain]) == []
