@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import random
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 CAP = 10 * 1024 * 1024
@@ -176,12 +178,9 @@ def generate(out: Path, *, size: int = DEFAULT_BYTES, seed: int = 20260608) -> t
                 (name, _slug(word + kind.replace("& Co", "co")) + rng.choice((".com", ".io", ".co.uk", ".de")))
             )
     header = "First Name,Last Name,Email,Phone,Company,Job Title,Lead Status,Tags,Notes,Owner\r\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
     used: list[str] = []
-    written = len(header.encode())
-    rows = 0
-    with out.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(header)
+
+    def records() -> Iterator[tuple[str, ...]]:
         while True:
             first, last = rng.choice(FIRST), rng.choice(LAST)
             company, domain = rng.choice(companies)
@@ -197,7 +196,7 @@ def generate(out: Path, *, size: int = DEFAULT_BYTES, seed: int = 20260608) -> t
                 email = f"{user}@{rng.choice(FREE_MAIL) if rng.random() < 0.25 else domain}"
                 used.append(email)
             tags = ", ".join(rng.sample(TAGS, rng.choice((0, 1, 1, 2, 3))))
-            cells = (
+            yield (
                 first,
                 last,
                 email,
@@ -209,6 +208,17 @@ def generate(out: Path, *, size: int = DEFAULT_BYTES, seed: int = 20260608) -> t
                 rng.choice(NOTES),
                 rng.choice(OWNERS),
             )
+
+    return _write(out, header, records(), size)
+
+
+def _write(out: Path, header: str, records: Iterator[tuple[str, ...]], size: int) -> tuple[int, int]:
+    """Writes the header and records until the next would pass ``size`` bytes; (records, bytes)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written, rows = len(header.encode()), 0
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(header)
+        for cells in records:
             line = ",".join(_quote(cell) for cell in cells) + "\r\n"
             size_of = len(line.encode())
             if written + size_of > size:
@@ -219,13 +229,125 @@ def generate(out: Path, *, size: int = DEFAULT_BYTES, seed: int = 20260608) -> t
     return rows, written
 
 
+# ---------------------------------------------------------------- the international file
+
+INTL_OUT = DEFAULT_OUT.with_name("contacts-intl-10mb.csv")
+INTL_SEED = 20261203
+INTL_FIRST = (
+    "Björn Chloé Zoë José Renée Søren Åsa Jörg Jürgen Günter Agnès Hélène François Léa Maëlle Inès "
+    "Sofía Lucía Álvaro Íñigo Begoña Núria João Conceição Łukasz Zoltán Ákos Dávid Mikuláš Tomáš "
+    "Emma Oliver Charlotte Jack Amelia Thomas Sophie Lukas Hannah Felix Marie Paul Anna Max Laura "
+    "Liam Isla Noah Olivia William Ava James Mia Lucas Chloe Hugo Louise Jules Camille Arthur Léon"
+).split()
+INTL_LAST = (
+    "Müller García Schröder Weiß Größ Bäcker Köhler Fößel Jäger Hoffmann Schneider Fischer Wagner "
+    "Dubois Lefèvre Bérénger Moreau Girard Rousseau Févre Gauthier Mercier Fontaine Chevalier "
+    "Martínez Rodríguez Pérez Sánchez Gómez Fernández López Muñoz Jiménez Núñez Ibáñez Peña "
+    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans "
+    "Nguyen Chen Wang Kelly O'Connor Ryan Murphy Walsh Lindqvist Åström Nørgaard Sørensen Kowalczyk"
+).split()
+INTL_STAGES = (
+    "New", "new", "NEW", "Contacted", "contacted", "Engaged", "engaged", "Proposal Sent",
+    "proposal sent", "PROPOSAL SENT", "proposal_sent", "Negotiation", "negotiation", "Customer",
+    "customer", "CUSTOMER", "Inactive", "inactive", "",
+)
+INTL_NOTES = (
+    "Rencontré au salon VivaTech ; démo en février.",
+    "Kennengelernt auf der CeBIT, will ein Angebot.",
+    "Prefers calls in the morning (GMT).",
+    "Interesada en la integración; llamar el 15.",
+    "Met at the Sydney roadshow, APAC pricing.",
+    'Said "send it to legal first".\nCFO decides.',
+    "Uses a competitor until March.",
+    "Intro via a partner; asks about SSO.",
+)
+INTL_TITLES = ("CEO", "CTO", "CFO", "Buyer", "Founder", "Head of Sales", "Geschäftsführer", "Directeur commercial",
+               "Einkauf", "Account Manager", "Gerente", "IT Director", "Office Manager", "Jefa de compras")
+INTL_KINDS = ("GmbH", "AG", "SARL", "SAS", "Ltd", "Pty Ltd", "S.L.", "S.A.", "AB", "BV", "Inc", "plc")
+INTL_WORDS = (
+    "Nordwind Bergmann Sonnenschein Alpenglück Rheintal Lumière Étoile Soleil Marée Aurore Sierra "
+    "Solana Mirador Península Harbour Thames Kensington Ashford Bondi Coral Wattle Kookaburra Fjord "
+    "Nordlys Polaris Vega Atlas Orion Cobalt Quartz Meridian Zenith Horizon Vertex Pinnacle Delta "
+    "Kestrel Falcon Heron Lynx Otter Beacon Lantern Compass Anchor Keystone Granite Cedar Maple "
+    "Willow Birch Aspen Juniper Laurel Saffron Indigo Ember Cinder Flint Copper Silber Gold Eisen "
+    "Wolke Sturm Blitz Brücke Turm Garten Markt Hafen Quelle Welle Insel Kap Stern"
+).split()
+INTL_TLDS = (".de", ".fr", ".co.uk", ".com.au", ".es", ".com", ".io", ".eu", ".ch", ".at", ".se", ".nl")
+INTL_FREE = ("gmail.com", "gmx.de", "web.de", "orange.fr", "free.fr", "hotmail.co.uk", "bigpond.com",
+             "outlook.com", "yahoo.es", "t-online.de", "icloud.com", "proton.me")
+INTL_PHONES = (
+    ("+1 (212) 555-{n4}", 12), ("+44 20 7946 {n4}", 14), ("+33 1 42 68 {n2} {m2}", 12),
+    ("+61 2 9374 {n4}", 12), ("030 {n4}123", 12), ("(415) 555-{n4}", 14), ("555.867.{n4}", 8),
+    ("+49 30 {n4}567", 6), ("+44 7700 900{n3}", 4), ("", 6),
+)
+
+
+def _intl_slug(text: str, rng: random.Random) -> str:
+    """Mostly ASCII-folded, sometimes as written (an internationalised local part)."""
+    if rng.random() < 0.06:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+    return _slug(_fold(text))
+
+
+def _fold(text: str) -> str:
+    """ASCII letters for a name ("Björn" → "bjorn"; "ß", "ø", "ł" as "ss", "o", "l")."""
+    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("ł", "l").replace("Ł", "L")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def generate_intl(out: Path, *, size: int = DEFAULT_BYTES, seed: int = INTL_SEED) -> tuple[int, int]:
+    """The international export (issue 14): nine columns, ~94k rows in 10 MB; returns (rows, bytes)."""
+    rng = random.Random(seed)
+    words = list(INTL_WORDS)
+    companies = rng.sample([f"{w} {k}" for w in words for k in INTL_KINDS], 80)
+    domains = [_slug(_fold(c)) + rng.choice(INTL_TLDS) for c in companies]
+    while len(domains) < 388:
+        domain = _slug(_fold(rng.choice(words))) + rng.choice(INTL_TLDS)
+        if domain not in domains:
+            domains.append(domain)
+    domains += INTL_FREE
+    phone_shapes = [shape for shape, weight in INTL_PHONES for _ in range(weight)]
+    header = "First Name,Last Name,Email,Phone,Job Title,Company,Stage,Tags,Notes\r\n"
+    used: list[str] = []
+
+    def records() -> Iterator[tuple[str, ...]]:
+        while True:
+            first, last = rng.choice(INTL_FIRST), rng.choice(INTL_LAST)
+            user = f"{_intl_slug(first, rng)}.{_intl_slug(last, rng)}{rng.randint(1, 99)}"
+            domain = rng.choice(domains)
+            roll = rng.random()
+            if roll < 0.03 and used:
+                email = rng.choice(used)
+            elif roll < 0.05:
+                email = rng.choice(BAD_EMAILS).format(u=user, d=domain, stem=domain.split(".")[0])
+            else:
+                email = f"{user}@{domain}"
+                used.append(email)
+            n = rng.randint(0, 9999)
+            phone = rng.choice(phone_shapes).format(n4=f"{n:04d}", n3=f"{n % 1000:03d}", n2=f"{n % 100:02d}",
+                                                    m2=f"{n // 100 % 100:02d}")
+            yield (
+                first, last, email, phone, rng.choice(INTL_TITLES), rng.choice(companies), rng.choice(INTL_STAGES),
+                ", ".join(rng.sample(TAGS, rng.choice((0, 1, 2)))),
+                rng.choice(INTL_NOTES) if rng.random() < 0.4 else "",
+            )
+
+    return _write(out, header, records(), size)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--bytes", type=int, default=DEFAULT_BYTES)
-    parser.add_argument("--seed", type=int, default=20260608)
+    parser.add_argument("--seed", type=int, help=f"default: 20260608 (bench file), {INTL_SEED} (--intl)")
+    parser.add_argument("--intl", action="store_true", help="the international export (issue 14) instead")
     args = parser.parse_args()
-    rows, size = generate(args.out, size=args.bytes, seed=args.seed)
+    if args.intl:
+        out = INTL_OUT if args.out == DEFAULT_OUT else args.out
+        rows, size = generate_intl(out, size=args.bytes, seed=args.seed or INTL_SEED)
+        args.out = out
+    else:
+        rows, size = generate(args.out, size=args.bytes, seed=args.seed or 20260608)
     print(f"{args.out}: {rows} rows, {size} bytes")
 
 

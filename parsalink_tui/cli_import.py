@@ -1,7 +1,8 @@
 """``parsalink-tui import …``: CSV imports as background jobs, the reference's "Async CSV import".
 
-    import start FILE [--source UID] [--field-mappings JSON] [--saved-mapping] [--on-duplicate skip|update] [--wait]
-    import preview FILE [--field-mappings JSON] [--saved-mapping] [--rows N]
+    import start FILE [--source UID] [--field-mappings JSON] [--saved-mapping] [--on-duplicate skip|update]
+                      [--region CC] [--wait]
+    import preview FILE [--field-mappings JSON] [--saved-mapping] [--rows N] [--region CC]
     import status UID
     import list
     import errors UID > fix.csv
@@ -26,6 +27,7 @@ import click
 from .cli_common import AppContext, emit, pass_app
 from .cli_types import TEXT
 from .errors import ParsalinkError
+from .validation import check_region
 
 _POLL_SECONDS = 0.2
 
@@ -48,6 +50,17 @@ def _mappings_arg(value: str | None) -> str | None:
         raise click.BadParameter(f"{value[1:]} is not UTF-8 text", param_hint="--field-mappings") from None
 
 
+def _region_arg(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--region: a two-letter code phonenumbers knows (usage error naming --region otherwise)."""
+    if value is None:
+        return None
+    try:
+        return check_region(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+_REGION_HELP = "Country of phone numbers written without +, e.g. DE (default: $PARSALINK_REGION, else US)."
 _MAPPINGS_HELP = 'JSON object of CSV header → field (or null to ignore), e.g. \'{"E-mail": "email"}\', or @file.json.'
 _SAVED_HELP = ("Use the mapping remembered for this file's columns (import mappings list); --field-mappings "
                "wins where both name a column. Refused if none is saved.")  # fmt: skip
@@ -60,10 +73,11 @@ _SAVED_HELP = ("Use the mapping remembered for this file's columns (import mappi
 @click.option("--saved-mapping", is_flag=True, help=_SAVED_HELP)
 @click.option("--on-duplicate", type=click.Choice(["skip", "update"]), default="skip", show_default=True,
               help="skip: list rows whose email exists; update: also fill the existing contact's empty fields and add tags.")  # fmt: skip
+@click.option("--region", metavar="CC", callback=_region_arg, help=_REGION_HELP)
 @click.option("--wait", is_flag=True, help="Run the import here, show progress on stderr, print the final job.")
 @pass_app
 def import_start(app: AppContext, file: str, source_uid: str | None, field_mappings: str | None,
-                 saved_mapping: bool, on_duplicate: str, wait: bool) -> None:  # fmt: skip
+                 saved_mapping: bool, on_duplicate: str, region: str | None, wait: bool) -> None:  # fmt: skip
     """Queue an import of FILE (a .csv of up to 10 MB); prints {uid, status, filename}.
 
     The --field-mappings it uses are remembered for files with the same columns.
@@ -71,7 +85,7 @@ def import_start(app: AppContext, file: str, source_uid: str | None, field_mappi
     service = app.service
     body = service.start_import(
         file, source_uid=source_uid, field_mappings=_mappings_arg(field_mappings),
-        on_duplicate=on_duplicate, run=wait, saved_mapping=saved_mapping,
+        on_duplicate=on_duplicate, run=wait, saved_mapping=saved_mapping, region=region,
     )  # fmt: skip
     if not wait:
         from .importing.runner import spawn_worker
@@ -135,10 +149,12 @@ def _draw(job: dict[str, Any]) -> None:
 @click.option("--field-mappings", type=TEXT, metavar="JSON", help=_MAPPINGS_HELP)
 @click.option("--saved-mapping", is_flag=True, help=_SAVED_HELP)
 @click.option("--rows", type=click.IntRange(0, 1000), default=5, show_default=True, help="Records to show.")
+@click.option("--region", metavar="CC", callback=_region_arg, help=_REGION_HELP)
 @pass_app
-def import_preview(app: AppContext, file: str, field_mappings: str | None, saved_mapping: bool, rows: int) -> None:
+def import_preview(app: AppContext, file: str, field_mappings: str | None, saved_mapping: bool, rows: int,
+                   region: str | None) -> None:  # fmt: skip
     """Show how FILE would import: detected columns → fields, and the first rows as contacts."""
-    emit(app.service.preview_import(file, _mappings_arg(field_mappings), rows=rows,
+    emit(app.service.preview_import(file, _mappings_arg(field_mappings), rows=rows, region=region,
                                     saved_mapping="required" if saved_mapping else "off"))  # fmt: skip
 
 

@@ -14,6 +14,8 @@ from typing import Any, BinaryIO
 from . import audit, conditional, contacts, directory, listing, notes_tasks, tokens
 from .config import default_region
 from .db import Database, open_database
+from .errors import ImportRefused
+from .validation import check_region
 
 
 class Service:
@@ -263,13 +265,15 @@ class Service:
         on_duplicate: str = "skip",
         run: bool = True,
         saved_mapping: bool = False,
+        region: str | None = None,
     ) -> dict[str, Any]:
         """Queue an import of the CSV at ``path``; returns ``{uid, status: "queued", filename}``.
 
         Refused with ImportRefused (no job is created) for a file that is not a regular
         ``.csv`` file of 1 byte to 10 MB, without a header row, contacts or an email column;
         for bad ``field_mappings`` (header → field or null); an unknown
-        ``source_uid``; ``on_duplicate`` other than "skip" or "update" (see
+        ``source_uid``; a ``region`` phonenumbers does not know (the country of numbers written
+        without "+"; default: the app's region); ``on_duplicate`` other than "skip" or "update" (see
         importing/writer.py for what "update" fills in). ``run`` starts this process's worker
         thread; poll :meth:`get_import_job` to follow it. Bytes that are not text (a PNG or
         workbook renamed ``.csv``, NUL bytes) are queued, and the job fails with the reason.
@@ -280,8 +284,10 @@ class Service:
         """
         from .importing import jobs
 
+        region = self._import_region(region)
         filename, data = jobs.read_upload(path)
-        return self._queue_import(filename, data, source_uid, field_mappings, on_duplicate, run, None, saved_mapping)
+        return self._queue_import(filename, data, source_uid, field_mappings, on_duplicate, run, None, saved_mapping,
+                                  region)
 
     def start_import_bytes(
         self,
@@ -293,6 +299,7 @@ class Service:
         run: bool = True,
         max_rows: int | None = None,
         kinds: tuple[str, ...] | None = None,
+        region: str | None = None,
     ) -> dict[str, Any]:
         """:meth:`start_import` for bytes received from a client (an HTTP upload). ``filename``
         is only a label (its last path component is stored; no path is ever built from it); its
@@ -302,12 +309,14 @@ class Service:
         vCards). Same refusals as :meth:`start_import` otherwise."""
         from .importing import jobs
 
+        region = self._import_region(region)
         label = jobs.upload_label(filename)
         jobs.check_upload_bytes(label, data, kinds or jobs.KINDS)
-        return self._queue_import(label, data, source_uid, field_mappings, on_duplicate, run, max_rows, False)
+        return self._queue_import(label, data, source_uid, field_mappings, on_duplicate, run, max_rows, False, region)
 
     def _queue_import(self, filename: str, data: bytes, source_uid: str | None, field_mappings: Any,
-                      on_duplicate: str, run: bool, max_rows: int | None, saved_mapping: bool) -> dict[str, Any]:  # fmt: skip
+                      on_duplicate: str, run: bool, max_rows: int | None, saved_mapping: bool,
+                      region: str) -> dict[str, Any]:  # fmt: skip
         from .importing import jobs, saved_mappings
 
         lookup = self._saved_lookup if saved_mapping else None
@@ -317,7 +326,7 @@ class Service:
             jobs.check_row_cap(upload, max_rows)
         chosen = jobs.settings_overrides(upload.overrides) if upload.source is not None else {}
         with self.db.write() as conn:
-            body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=self.region)
+            body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=region)
             if chosen and upload.source is not None:
                 saved_mappings.save(conn, upload.source.header, chosen, filename)
         if run:
@@ -346,13 +355,24 @@ class Service:
     def preview_import(
         self, path: str | os.PathLike[str], field_mappings: Mapping[str, str | None] | str | None = None, rows: int = 5,
         saved_mapping: str = "off",
+        region: str | None = None,
     ) -> dict[str, Any]:
         """The detected mapping and the first ``rows`` records as they would import (nothing is
         written). ``saved_mapping``: "off", "auto" or "required" (see ``jobs.preview``)."""
         from .importing import jobs
 
+        region = self._import_region(region)
         with self.db.read() as conn:
-            return jobs.preview(conn, path, field_mappings, rows=rows, region=self.region, saved_mapping=saved_mapping)
+            return jobs.preview(conn, path, field_mappings, rows=rows, region=region, saved_mapping=saved_mapping)
+
+    def _import_region(self, region: str | None) -> str:
+        """An import's phone region: ``region`` checked (ImportRefused naming it), else the app's."""
+        if region is None:
+            return self.region
+        try:
+            return check_region(region)
+        except ValueError as exc:
+            raise ImportRefused(f"region: {exc}") from None
 
     def get_import_job(self, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
         """The job in the reference's shape; ``with_issues=False`` omits errors/duplicates (cheap polls)."""

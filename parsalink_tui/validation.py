@@ -136,6 +136,21 @@ def email_key(normalized_email: str) -> str:
     return normalized_email.casefold()
 
 
+def phone_regions() -> list[str]:
+    """The regions phonenumbers knows (two-letter codes, sorted): the choices of an import's region."""
+    from phonenumbers import SUPPORTED_REGIONS
+
+    return sorted(SUPPORTED_REGIONS)
+
+
+def check_region(value: str) -> str:
+    """``value`` as a phone region ("de" → "DE"); ValueError naming it when phonenumbers does not know it."""
+    region = value.strip().upper() if isinstance(value, str) else ""
+    if region not in phone_regions():
+        raise ValueError(f"unknown region {value!r}: give a two-letter country code such as US, GB, DE or FR")
+    return region
+
+
 def normalize_phone(value: str | None, region: str | None = "US") -> str | None:
     """A phone number in E.164 ("+15551234567"), None when blank, else ValidationError. An
     extension is kept, as RFC 3966 writes it: "555-987-6543 x123" → "+15559876543;ext=123".

@@ -7,35 +7,52 @@ values does not help: addresses and numbers are nearly all distinct. What repeat
 * Email: the domain part. For a local part that is a plain ASCII dot-atom, the library's verdict
   on ``local@domain`` is fully determined by its verdict on the domain (checked once per domain
   through the library itself, as ``a@domain``), plus three length sums and the RFC 2142 role-name
-  lowercasing. Everything else (quotes, display names, non-ASCII local parts, no "@") goes to the
+  lowercasing. An internationalised local part ("björn.müller") that is NFC and passes the
+  library's own character check is kept as written, its length counted in UTF-8 bytes.
+  Everything else (quotes, display names, other non-ASCII local parts, no "@") goes to the
   library unchanged.
 * Phone: plain shapes — an optional leading "+", ASCII digits and `` ().-`` separators — where
   ``parse`` reduces to "country code + national significant number" and ``is_possible_number``
-  is a lookup of that number's length in the country's metadata. The rules below only fire when
-  none of parse's rewriting steps (international prefix, national prefix, country code glued to
-  a national number, leading zeros, extensions, letters) can apply; the rest goes to the library.
+  is a lookup of that number's length in the country's metadata, whatever the region. A
+  national prefix ("030 …" in DE, "(02) …" in AU, "+44 (0)20 …") is stripped by parse's own two
+  steps (the library's prefix stripping, then its length rule for keeping the prefix), and
+  leading zeros that are no prefix stay, as parse keeps them. International prefixes ("00 44 …"),
+  a country code glued to a national number (except NANP's "1" + 10 digits), extensions and
+  letters go to the library.
 
 Both paths are checked against the libraries by ``tests/test_validation.py`` (upstream test
-vectors, every country calling code and region, and generated inputs). This module imports both
+vectors, every country calling code and region, and generated inputs) and
+``tests/test_validation_intl.py`` (both bench files, plain shapes in every region by Hypothesis). This module imports both
 libraries (~0.17 s), so :mod:`parsalink_tui.validation` imports it only when first needed.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from re import Pattern
 from typing import Literal
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, EmailSyntaxError, validate_email
 from email_validator.rfc_constants import (
     CASE_INSENSITIVE_MAILBOX_NAMES,
     DOT_ATOM_TEXT,
+    DOT_ATOM_TEXT_INTL,
     EMAIL_MAX_LENGTH,
 )
+from email_validator.syntax import check_unsafe_chars
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberFormat
-from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
+from phonenumbers.phonenumberutil import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    SUPPORTED_REGIONS,
+    ValidationResult,
+    _test_number_length,
+)
+from phonenumbers.phonenumberutil import (
+    _maybe_strip_national_prefix_carrier_code as _strip_national_prefix,
+)
 
 # ---------------------------------------------------------------- email
 
@@ -81,17 +98,42 @@ def email_normalized(address: str) -> str | None:
     local, at, domain_part = address.partition("@")
     # DOT_ATOM_TEXT is the library's own first test of a local part; it is ASCII-only, so the
     # local part needs no Unicode normalization and cannot start a quoted string or display name.
-    if not at or DOT_ATOM_TEXT.match(local) is None:
+    if not at:
         return _library_email(address)
+    if DOT_ATOM_TEXT.match(local) is None:
+        if local.isascii() or not _plain_intl_local(local):
+            return _library_email(address)
+        size = len(local.encode("utf-8"))
+    else:
+        size = len(local)
+        if local.lower() in _ROLE_MAILBOXES:
+            local = local.lower()
     verdict = _domain_verdict(domain_part)
     if verdict is None:
         return None
     domain, longest = verdict
-    if len(local) + 1 + longest > EMAIL_MAX_LENGTH:
+    if size + 1 + longest > EMAIL_MAX_LENGTH:
         return None
-    if local.lower() in _ROLE_MAILBOXES:
-        local = local.lower()
     return local + "@" + domain
+
+
+def _plain_intl_local(local: str) -> bool:
+    """An internationalised local part ("björn.müller") the library takes as written.
+
+    The library's steps for an unquoted local part that is not ASCII dot-atom: its
+    internationalised dot-atom pattern, its check of each character's Unicode category
+    (called here), UTF-8 encodability, then NFC normalization (here: already NFC, which
+    every stored text is). Such a local part is kept as is, needs SMTPUTF8, so has no ASCII
+    form and no role-name lowercasing, and its length counts in UTF-8 bytes.
+    """
+    if DOT_ATOM_TEXT_INTL.match(local) is None or not unicodedata.is_normalized("NFC", local):
+        return False
+    try:
+        check_unsafe_chars(local)
+        local.encode("utf-8")
+    except (EmailSyntaxError, UnicodeEncodeError):
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- phone
@@ -128,7 +170,7 @@ def stored_phone(number: PhoneNumber) -> str:
 
 @lru_cache(maxsize=None)
 def _is_possible_length(country_code: int, length: int) -> bool:
-    """is_possible_number() for a national significant number of this length (no leading 0).
+    """is_possible_number() for a national significant number of this length (leading zeros count).
 
     The library's check is length-only (it compares the length with the country's possible and
     local-only lengths), so one library call per (country, length) answers for all numbers.
@@ -138,18 +180,17 @@ def _is_possible_length(country_code: int, length: int) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _country_prefixes(country_code: int) -> Pattern[str] | None:
-    """National prefix pattern of the metadata parse() uses once it knows the country code."""
+def _country_metadata(country_code: int) -> PhoneMetadata | None:
+    """The metadata parse() uses once a "+" number's country code is known (its main region's)."""
     region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    return _compile(metadata.national_prefix_for_parsing if metadata else None)
+    return PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
 
 
 @lru_cache(maxsize=256)  # region comes from callers; keep it bounded
 def _region_rules(
     region: str,
-) -> tuple[int, str, Pattern[str] | None, Pattern[str] | None, bool] | None:
-    """(country code, as text, IDD pattern, national prefix pattern, 11 digits too long)."""
+) -> tuple[int, str, Pattern[str] | None, Pattern[str] | None, bool, PhoneMetadata] | None:
+    """(country code, as text, IDD pattern, national prefix pattern, 11 digits too long, metadata)."""
     if region not in SUPPORTED_REGIONS:
         return None
     metadata = PhoneMetadata.metadata_for_region(region)
@@ -165,24 +206,40 @@ def _region_rules(
         _compile(metadata.international_prefix),
         _compile(metadata.national_prefix_for_parsing),
         eleven_too_long,
+        metadata,
     )
 
 
+@lru_cache(maxsize=512)
 def _compile(pattern: str | None) -> Pattern[str] | None:
     return re.compile(pattern) if pattern else None
 
 
-def _plain_number(country_code: int, nsn: str) -> str | None | Literal[False]:
-    """E.164 / None (not possible) for a plain national significant number; False if not plain.
+# parse() keeps the national prefix when the number without it has one of these lengths.
+_KEEP_PREFIX = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.INVALID_LENGTH)
 
-    Plain: no leading zero (parse keeps those as "Italian leading zeros"), a length parse()
-    accepts, and no national prefix in front (stripping one has its own length rules).
+
+def _plain_number(country_code: int, nsn: str, metadata: PhoneMetadata | None) -> str | None | Literal[False]:
+    """E.164 / None (not possible) for the digits after the country code (or, without "+", all
+    of them) that parse() reads with ``metadata``; False when parse() would refuse their length.
+
+    A national prefix ("0" in "030 1234567" for DE, "1" in NANP, patterns with carrier codes and
+    transform rules elsewhere) is stripped as parse() does, by parse()'s own two steps: the
+    library's prefix stripping, then keeping the prefix when the rest has a length that is too
+    short or local-only for ``metadata``. Leading zeros that are not a national prefix stay
+    ("Italian leading zeros": "+39 06 …", "030 …" in US): parse() keeps them in the national
+    significant number, E.164 writes them, and the possible-length check counts them.
     """
-    if not _MIN_NSN <= len(nsn) <= _MAX_NSN or nsn[0] == "0":
+    if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
         return False
-    prefix = _country_prefixes(country_code)
-    if prefix is not None and prefix.match(nsn):
-        return False
+    if metadata is not None:
+        prefix = _compile(metadata.national_prefix_for_parsing)
+        if prefix is not None and prefix.match(nsn):
+            stripped = _strip_national_prefix(nsn, metadata)[1]
+            if _test_number_length(stripped, metadata) not in _KEEP_PREFIX:
+                nsn = stripped
+                if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
+                    return False
     if not _is_possible_length(country_code, len(nsn)):
         return None
     return f"+{country_code}{nsn}"
@@ -192,8 +249,9 @@ def _fast_phone(value: str, region: str | None) -> str | None | Literal[False]:
     """The library's verdict for a plain-shaped number, or False when the shape is not plain.
 
     Follows parse(): a "+" means a country code comes next; otherwise the region's
-    international prefix, then the region's own country code glued to the front, then its
-    national prefix could each rewrite the digits, so any of them sends the value to the library
+    international prefix ("00", "011"…, checked before anything else, so "0…" is safe past it),
+    then the region's own country code glued to the front, then its national prefix could each
+    rewrite the digits, so any of them sends the value to the library
     (except NANP's "1" + 10 digits, which parse() always reads as country code + number).
     """
     if len(value) > _MAX_PLAIN_LENGTH:
@@ -206,19 +264,20 @@ def _fast_phone(value: str, region: str | None) -> str | None | Literal[False]:
         value.replace(" ", "").replace("-", "").replace(".", "")
         .replace("(", "").replace(")", "").replace("+", "")
     )
-    if len(digits) < 3 or digits[0] == "0":  # "0…": no country code / maybe an IDD prefix
+    if len(digits) < 3:
         return False
     if shape.group(1):
-        # The region plays no part after a "+". Same search as parse(): 1, 2, then 3 digits.
+        # The region plays no part after a "+". Same search as parse(): 1, 2, then 3 digits
+        # (no country code starts with 0: "+0…" finds none and goes to the library).
         for size in (1, 2, 3):
             country_code = _COUNTRY_CODES.get(digits[:size])
             if country_code is not None:
-                return _plain_number(country_code, digits[size:])
+                return _plain_number(country_code, digits[size:], _country_metadata(country_code))
         return False
     rules = _region_rules(region) if region else None
     if rules is None:
         return False
-    country_code, code_text, idd, national_prefix, eleven_too_long = rules
+    country_code, code_text, idd, national_prefix, eleven_too_long, metadata = rules
     if idd is not None and idd.match(digits):
         return False
     if digits.startswith(code_text):
@@ -227,11 +286,9 @@ def _fast_phone(value: str, region: str | None) -> str | None | Literal[False]:
         nsn = digits[1:]
         if country_code == 1 and eleven_too_long and len(digits) == 11:
             if national_prefix is None or not national_prefix.match(nsn):
-                return _plain_number(1, nsn)
+                return _plain_number(1, nsn, metadata)
         return False
-    if national_prefix is not None and national_prefix.match(digits):
-        return False
-    return _plain_number(country_code, digits)
+    return _plain_number(country_code, digits, metadata)
 
 
 def phone_e164(value: str, region: str | None) -> str | None:

@@ -288,7 +288,7 @@ def settings_of(stored: str | None) -> dict[str, Any]:
 _JOB_SELECT = (
     "SELECT j.uid, j.filename, j.status, j.total_rows, j.processed_rows, j.success_count, "
     "j.error_count, j.duplicate_count, j.error_message, j.created_at, j.started_at, "
-    "j.finished_at, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
+    "j.finished_at, json_extract(j.field_mappings, '$.region') AS region, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
     "j.revert_deleted, j.revert_restored, j.reverted_at, "
     "(SELECT count(*) FROM revert_protected p WHERE p.job_uid = j.uid) AS revert_protected_count "
     "FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
@@ -327,6 +327,7 @@ def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
         "createdAt": to_api(row["created_at"]),
         "startedAt": to_api(row["started_at"]),
         "finishedAt": to_api(row["finished_at"]),
+        "region": row["region"],  # extension: the country of numbers written without "+"
     }
     if errors is None:
         del out["errors"]
@@ -394,7 +395,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     """What an import of ``path`` would do, without importing: the mapping and the first rows.
 
     Returns ``{filename, encoding, delimiter, headerRow, totalRows, columns: [{header, field,
-    guessed}], mapping, fields, rows: [{row, cells, contact, error}], warnings}``. ``contact`` is
+    guessed}], mapping, fields, rows: [{row, cells, contact, error}], region, warnings}``. ``contact`` is
     the row as it would be stored (API field names; accounts by name, not yet created) or None
     with ``error`` saying why. Duplicates are not checked here. A file with no email column is
     previewed (with a warning) so the user can pick the column; everything else ``start``
@@ -451,6 +452,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
         "mapping": upload.mapping,
         "fields": list(FIELDS),
         "rows": shown,
+        "region": region,
         "warnings": warnings,
     }
     if upload.saved is not None:

@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile
 
 from ..importing.reading import MAX_FILE_BYTES
+from ..validation import check_region
 
 
 def _media_type(request: Request) -> str:
@@ -45,6 +46,7 @@ class Upload:
     source_uid: str | None
     field_mappings: str | None
     on_duplicate: str
+    region: str | None = None
 
 
 class FieldError(Exception):
@@ -64,9 +66,20 @@ def _text_field(form: Any, name: str) -> str | None:
     return value
 
 
+def _region_field(form: Any) -> str | None:
+    """``region`` (extension): the country of phone numbers written without "+", e.g. DE."""
+    value = _text_field(form, "region")
+    if value is None:
+        return None
+    try:
+        return check_region(value)
+    except ValueError as exc:
+        raise FieldError("region", str(exc)) from None
+
+
 async def read_upload(request: Request) -> Upload:
     """The multipart form of an import: ``file`` (required), ``source_uid``, ``field_mappings``,
-    ``on_duplicate`` (ours: skip or update). 413 for a file part over 10 MB."""
+    ``on_duplicate`` and ``region`` (ours). 413 for a file part over 10 MB."""
     if _media_type(request) != "multipart/form-data":
         raise _unsupported(request)
     async with request.form(max_files=1, max_fields=20) as form:
@@ -84,4 +97,5 @@ async def read_upload(request: Request) -> Upload:
             source_uid=_text_field(form, "source_uid"),
             field_mappings=_text_field(form, "field_mappings"),
             on_duplicate=_text_field(form, "on_duplicate") or "skip",
+            region=_region_field(form),
         )

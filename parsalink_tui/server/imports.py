@@ -43,6 +43,7 @@ def _form(file_description: str) -> dict[str, Any]:
         "source_uid": {"type": "string", "description": "UID of a Source to stamp on every created contact"},
         "field_mappings": {"type": "string", "description": 'JSON: CSV header → field (or null), e.g. {"E-mail": "email"}'},
         "on_duplicate": {"type": "string", "enum": ["skip", "update"], "description": "Extension: what to do with rows whose email exists (default skip)"},
+        "region": {"type": "string", "description": 'Extension: country of phone numbers written without "+", e.g. DE (default: the server\'s region)'},
     }  # fmt: skip
     schema = {"type": "object", "required": ["file"], "properties": fields}
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
@@ -57,7 +58,7 @@ async def _queue(request: Request, service: Service, max_rows: int | None, kinds
     return await run_in_threadpool(
         service.start_import_bytes, upload.data, upload.filename, source_uid=upload.source_uid,
         field_mappings=upload.field_mappings, on_duplicate=upload.on_duplicate, run=True, max_rows=max_rows,
-        kinds=kinds,
+        kinds=kinds, region=upload.region,
     )  # fmt: skip
 
 

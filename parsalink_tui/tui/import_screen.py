@@ -250,14 +250,15 @@ class ImportScreen(Screen[None]):
     @on(ImportSetup.Start)
     def _start(self, event: ImportSetup.Start) -> None:
         self.query_one(ImportSetup).say(f"Checking {shown_path(event.path)}…", "dim")
-        self.start_import(event.path, event.field_mappings, event.source, event.on_duplicate)
+        self.start_import(event.path, event.field_mappings, event.source, event.on_duplicate, event.region)
 
     @background(group="import-start", failure="Import not started")
     def start_import(self, path: Path, field_mappings: dict[str, str | None], source: str | None,
-                     on_duplicate: str) -> None:  # fmt: skip
+                     on_duplicate: str, region: str | None = None) -> None:  # fmt: skip
         try:
             body = self.app.service.start_import(
-                path, source_uid=source, field_mappings=field_mappings or None, on_duplicate=on_duplicate, run=True
+                path, source_uid=source, field_mappings=field_mappings or None, on_duplicate=on_duplicate, run=True,
+                region=region,
             )
         except ParsalinkError as exc:
             self.app.call_from_thread(self._refused, str(exc))

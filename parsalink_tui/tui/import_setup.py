@@ -30,6 +30,7 @@ from textual.worker import get_current_worker
 
 from ..errors import ParsalinkError
 from ..importing.mapping import FIELDS, MULTI_COLUMN_FIELDS
+from ..validation import phone_regions
 from .file_picker import CsvTree, PathSuggester, shown_path
 from .render import cell, clean, content, full_name, path_text, stage_label
 from .widgets import TextInput
@@ -115,12 +116,13 @@ class ImportSetup(Vertical):
         """The user asked to import ``path`` with these settings (``source`` is a uid or None)."""
 
         def __init__(self, path: Path, field_mappings: dict[str, str | None], source: str | None,
-                     on_duplicate: str) -> None:  # fmt: skip
+                     on_duplicate: str, region: str | None = None) -> None:  # fmt: skip
             super().__init__()
             self.path = path
             self.field_mappings = field_mappings
             self.source = source
             self.on_duplicate = on_duplicate
+            self.region = region
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -133,6 +135,8 @@ class ImportSetup(Vertical):
         self._headers: list[str] = []
         #: The remembered mapping the current file's preview started from (None: none).
         self.saved_mapping: dict[str, Any] | None = None
+        #: The country of the file's numbers written without "+" (the #region choice; the app's at first).
+        self.phone_region = "US"
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -152,6 +156,11 @@ class ImportSetup(Vertical):
                 [("skip them", "skip"), ("fill empty fields", "update")],
                 id="on-duplicate", allow_blank=False, compact=True, value="skip",
             )  # fmt: skip
+            yield Static(Content("Region"), classes="option-label")
+            regions = phone_regions()
+            region = self.phone_region = self.app.service.region  # type: ignore[attr-defined]
+            yield Select[str]([(code, code) for code in ([] if region in regions else [region]) + regions],
+                              id="region", allow_blank=False, compact=True, value=region)  # fmt: skip
             yield Button("Start import  ctrl+s", id="start", variant="primary", compact=True, disabled=True)
         yield Static(id="setup-message")
 
@@ -164,6 +173,7 @@ class ImportSetup(Vertical):
             "A row whose email is already a contact (or earlier in the file): skip it, or fill the "
             "contact's empty fields and add its tags (nothing filled is overwritten)"
         )
+        self.query_one("#region").tooltip = 'Country of phone numbers written without "+" (030 1234567 in DE)'
         self._show_preview_parts(False)
         self.load_sources()
         self.say("Pick a .csv or .vcf file in the tree (enter), or ctrl+l and type its path.", "dim")
@@ -266,7 +276,8 @@ class ImportSetup(Vertical):
     def load_preview(self, path: Path, overrides: dict[str, str | None], new_file: bool) -> None:
         try:
             preview = self.app.service.preview_import(
-                path, overrides or None, rows=PREVIEW_ROWS, saved_mapping="auto" if new_file else "off"
+                path, overrides or None, rows=PREVIEW_ROWS, region=self.phone_region,
+                saved_mapping="auto" if new_file else "off",
             )
         except ParsalinkError as exc:
             if not get_current_worker().is_cancelled:
@@ -417,6 +428,14 @@ class ImportSetup(Vertical):
         event.stop()
         self.request_start()
 
+    @on(Select.Changed, "#region")
+    def _region_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str):
+            self.phone_region = event.value
+        if self.path is not None and self.preview is not None:
+            self.load_preview(self.path, dict(self.overrides), new_file=False)
+
     def request_start(self) -> None:
         if self.path is None or self.preview is None:
             self.say("Pick a CSV or vCard file first.", "$text-warning")
@@ -429,5 +448,6 @@ class ImportSetup(Vertical):
                 dict(self.overrides),
                 source if isinstance(source, str) and source not in ("", NEW_SOURCE) else None,
                 on_duplicate if isinstance(on_duplicate, str) else "skip",
+                self.phone_region,
             )
         )

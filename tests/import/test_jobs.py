@@ -23,6 +23,7 @@ JOB_KEYS = [
     "uid", "filename", "status", "progressPercent", "totalRows", "processedRows", "successCount",
     "errorCount", "errors", "duplicates", "errorMessage", "sourceName", "createdAt", "startedAt",
     "finishedAt",
+    "region",  # extension (issue 14): the country of numbers written without "+"
 ]  # fmt: skip
 
 

@@ -116,3 +116,14 @@ def test_the_synchronous_import_refuses_more_rows_than_its_cap_naming_the_async_
 def test_an_unknown_job_is_404(api):
     response = api.get("/api/crm/contacts/import-jobs/nope/")
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+def test_the_region_form_field_reads_national_numbers_and_a_bad_one_is_400_naming_it(api):
+    data = "First Name,Email,Phone\nJörg,joerg@example.de,030 1234567\n".encode()
+    response = api.post("/api/crm/contacts/import/start/", files={"file": ("de.csv", data)}, data={"region": "de"})
+    assert response.status_code == 202, response.text
+    job = api.finished_job(response.json()["uid"])
+    assert (job["successCount"], job["region"]) == (1, "DE")
+    assert api.service.list_contacts(search="joerg@example.de")["results"][0]["phone"] == "+49301234567"
+    bad = api.post("/api/crm/contacts/import/start/", files={"file": ("de.csv", data)}, data={"region": "XX"})
+    assert bad.status_code == 400 and list(bad.json()) == ["region"], bad.text
