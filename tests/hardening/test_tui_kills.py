@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import datetime
 from collections import Counter
 from pathlib import Path
 from random import Random
@@ -69,6 +70,11 @@ Change = tuple[str, str, str, str]  # (contact id, field, old JSON, new JSON)
 
 def transactions(conn: sqlite3.Connection) -> list[frozenset[Change]]:
     """Stage and field changes from the audit log, one set per transaction, in commit order."""
+    return [changes for _, changes in timed_transactions(conn)]
+
+
+def timed_transactions(conn: sqlite3.Connection) -> list[tuple[float, frozenset[Change]]]:
+    """:func:`transactions` with each one's commit time (epoch seconds, from its audit rows)."""
     groups: list[tuple[str, set[Change]]] = []
     for cid, field, old, new, at in conn.execute(
         "SELECT contact_id, field, old_value, new_value, created_at FROM activity "
@@ -78,7 +84,7 @@ def transactions(conn: sqlite3.Connection) -> list[frozenset[Change]]:
         if not groups or groups[-1][0] != at:
             groups.append((at, set()))
         groups[-1][1].add(change)
-    return [frozenset(changes) for _, changes in groups]
+    return [(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp(), frozenset(changes)) for at, changes in groups]
 
 
 def expected(intent: dict[str, Any]) -> frozenset[Change]:
@@ -99,8 +105,16 @@ def read_log(path: Path) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     if not path.exists():
         return out
-    for line in path.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
+    cut = 0
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            # The entry a child was writing when it was killed (its key was not pressed yet).
+            cut += 1
+            continue
         intents = out.setdefault(entry["gen"], [])
         if entry["event"] == "intent":
             intents.append({**entry, "committed": False, "done": False})
@@ -111,6 +125,7 @@ def read_log(path: Path) -> dict[int, list[dict[str, Any]]]:
             assert intents and intents[-1]["seq"] == entry["seq"]
             intents[-1]["done"] = True
             assert entry.get("saved", True), f"the form refused a valid edit: {intents[-1]}"
+    assert cut <= len(out), f"{cut} cut log entries: more than one per killed child"
     return out
 
 
@@ -118,7 +133,8 @@ def check(db: Path, log: Path, initial: dict[str, dict[str, Any]], context: str)
     """The checks in the module docstring; returns what became of the killed child's last intent."""
     with raw(db) as conn:
         integrity(conn)
-        groups = transactions(conn)
+        timed = timed_transactions(conn)
+        groups = [changes for _, changes in timed]
         now = state(conn)
         last: dict[tuple[str, str], Any] = {}
         for cid, field, new in conn.execute(
@@ -126,17 +142,23 @@ def check(db: Path, log: Path, initial: dict[str, dict[str, Any]], context: str)
         ):
             last[(cid, field)] = json.loads(new) if new else None
     by_gen = read_log(log)
+    gens = sorted(by_gen)
+    # When a generation is killed before its last change commits and the next one happens to make
+    # the very same change (same contacts, same stage), the commit belongs to whichever intent was
+    # logged before it: a generation's intent cannot own a commit made after the next one began.
+    began = {gen: min((i["t"] for i in by_gen[gen]), default=float("inf")) for gen in gens}
     at = 0
     fate = "no intent yet"
-    for gen in sorted(by_gen):
+    for g, gen in enumerate(gens):
         intents = by_gen[gen]
+        next_began = began[gens[g + 1]] if g + 1 < len(gens) else float("inf")
         for n, intent in enumerate(intents):
             want = expected(intent)
             final = n == len(intents) - 1
             if not want:
                 fate = "no-op"
                 continue
-            if at < len(groups) and groups[at] == want:
+            if at < len(groups) and groups[at] == want and timed[at][0] < next_began:
                 at += 1
                 if intent["done"]:
                     fate = "done"

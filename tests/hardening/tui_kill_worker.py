@@ -51,7 +51,9 @@ async def drive(db: str) -> None:
         log = open(task["log"], "a", encoding="utf-8")  # noqa: SIM115, ASYNC230 - kept open until the kill
 
         def write(entry: dict[str, Any]) -> None:
-            log.write(json.dumps({"gen": gen, "t": time.time(), **entry}, ensure_ascii=False) + "\n")
+            # A SIGKILL can cut a write that crosses a page boundary (Linux stops between pages):
+            # the leading newline starts every entry on a line of its own even after a cut one.
+            log.write("\n" + json.dumps({"gen": gen, "t": time.time(), **entry}, ensure_ascii=False) + "\n")
             log.flush()  # in the kernel now: a SIGKILL cannot lose it
 
         def logged(method: Any) -> Any:
