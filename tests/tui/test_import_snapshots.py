@@ -88,8 +88,6 @@ def pick_leads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore
             if tables and tables.first().row_count:
                 break
             await pilot.pause(0.05)
-        # And for the screen's other workers (sources, the saved-mapping look-up) to be drawn.
-        await pilot.app.workers.wait_for_complete()
         await settle(pilot, 0.2)
 
     return run
