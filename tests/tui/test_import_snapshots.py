@@ -88,6 +88,12 @@ def pick_leads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore
             if tables and tables.first().row_count:
                 break
             await pilot.pause(0.05)
+        # And for the screens' other workers (stage counts, a second preview) to end: a loaded run
+        # once drew the 60x20 setup before one did. The app's import worker never ends: not that one.
+        for _ in range(200):
+            if not [w for w in pilot.app.workers if w.is_running and w.group != "imports"]:
+                break
+            await pilot.pause(0.05)
         await settle(pilot, 0.2)
 
     return run
