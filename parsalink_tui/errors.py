@@ -129,3 +129,8 @@ class ImportTooLarge(ImportRefused):
         self.limit = limit
         self.kind = kind
         super().__init__(message)
+
+
+class RevertRefused(ParsalinkError):
+    """An import job cannot be reverted: it is not complete, it was already reverted, or a live
+    worker is reverting it right now (the HTTP API answers 409)."""

@@ -41,7 +41,9 @@ _ORDERINGS = {
 ORDERING_CHOICES = tuple(o for name in _ORDERINGS for o in (name, "-" + name))
 
 
-def _int_param(value: Any, name: str, low: int, high: int | None) -> int:
+def int_param(value: Any, name: str, low: int, high: int | None) -> int:
+    """``value`` (an int or its text) as a whole number from ``low`` to ``high``; else a
+    ValidationError naming the parameter ``name`` (a page number, a page size)."""
     if isinstance(value, bool):
         raise ValidationError(name, f"must be a whole number, not {value!r}")
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -273,8 +275,8 @@ def list_contacts(
     A page past the last is :class:`~parsalink_tui.errors.InvalidPageError` (page 1 of an empty
     list is an empty page).
     """
-    page = _int_param(page, "page", 1, None)
-    limit = _int_param(limit, "limit", 1, MAX_LIMIT)
+    page = int_param(page, "page", 1, None)
+    limit = int_param(limit, "limit", 1, MAX_LIMIT)
     f = make_filters(**filters)
     order = order_clause(ordering)
     count = count_contacts(conn, f)

@@ -104,9 +104,10 @@ _CREATED = (
 
 
 def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk: int, limit: int,
-                  now: str) -> tuple[Outcome, int]:  # fmt: skip
+                  now: str, actor: str | None) -> tuple[Outcome, int]:  # fmt: skip
     """Delete the next ``limit`` contacts the job created (pk > ``after_pk``) unless changed since;
-    returns the outcome and the last pk looked at (``after_pk`` when none was left)."""
+    returns the outcome and the last pk looked at (``after_pk`` when none was left). The audit
+    rows name ``actor`` (who started the revert; None for the local user)."""
     rows = raw.execute(_CREATED, (uid, after_pk, limit)).fetchall()
     out = Outcome(processed=len(rows))
     if not rows:
@@ -130,8 +131,8 @@ def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk:
     if doomed:
         delete_contacts(raw, doomed)
         detail = _revert_detail(uid)
-        insert_rows(raw, "activity (contact_id, action, detail, created_at)",
-                    [(cid, "deleted", detail, now) for _, cid, *_ in doomed])  # fmt: skip
+        insert_rows(raw, "activity (contact_id, action, detail, created_at, actor)",
+                    [(cid, "deleted", detail, now, actor) for _, cid, *_ in doomed])  # fmt: skip
         out.deleted = len(doomed)
     return out, rows[-1][0]
 
@@ -188,9 +189,10 @@ _MERGED = (
 )
 
 
-def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, now: str) -> tuple[Outcome, str]:
+def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, now: str,
+                 actor: str | None) -> tuple[Outcome, str]:  # fmt: skip
     """Undo the job's update-mode merges into the next ``limit`` existing contacts (ids after
-    ``after_id``); returns the outcome and the last id looked at."""
+    ``after_id``); returns the outcome and the last id looked at. Audit rows name ``actor``."""
     ids = [row[0] for row in raw.execute(_MERGED, (uid, after_id, limit))]
     out = Outcome(processed=len(ids))
     if not ids:
@@ -226,15 +228,16 @@ def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, n
         if reasons:
             out.protected.append((cid, email, _join(reasons)))
             continue
-        audit.extend(_restore(raw, pk, cid, mine, uid, now))
+        audit.extend(_restore(raw, pk, cid, mine, uid, now, actor))
         out.restored += 1
     if audit:
-        insert_rows(raw, "activity (contact_id, action, field, old_value, new_value, detail, created_at)", audit)
+        insert_rows(raw, "activity (contact_id, action, field, old_value, new_value, detail, created_at, actor)",
+                    audit)  # fmt: skip
     return out, ids[-1]
 
 
 def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, ...]], uid: str,
-             now: str) -> list[tuple[Any, ...]]:  # fmt: skip
+             now: str, actor: str | None) -> list[tuple[Any, ...]]:  # fmt: skip
     """Put back the values the job's audit rows name as old; returns the revert's audit rows."""
     sets: dict[str, Any] = {}
     untagged: set[str] = set()
@@ -250,7 +253,7 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
             sets[column] = int(bool(old)) if column in _FLAGS else old
         else:
             continue
-        audit.append((cid, "updated", field_name, new_value, old_value, detail, now))
+        audit.append((cid, "updated", field_name, new_value, old_value, detail, now, actor))
     if sets:
         assignments = ", ".join(f"{column} = ?" for column in sets)
         raw.execute(f"UPDATE contact SET {assignments}, updated_at = ? WHERE pk = ?", [*sets.values(), now, pk])
