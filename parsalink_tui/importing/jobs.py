@@ -415,7 +415,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     upload = inspect_upload(filename, data, field_mappings, need_email=False, saved=lookup,
                             saved_required=saved_mapping == "required")  # fmt: skip
     source = upload.source
-    users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
+    users = conn.execute(text("SELECT id, name, email FROM app_user")).mappings().all()
     validate = RowValidator(source.header, upload.mapping, region=region, users=users, plain_tags=source.plain_tags)
     shown = []
     for number, cells in islice(source.records(), max(0, rows)):

@@ -28,6 +28,7 @@ from typing import Any
 from ..migrations import fts_values_sql
 from ..schemas import COLUMN_OF
 from ..search_sqlite import short_grams
+from ..validation import fold_key
 from .writer import insert_rows
 
 _FLAGS = ("email_opt_out", "email_bounced")
@@ -246,8 +247,8 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
     for _, _, _, field_name, old_value, new_value, _, _ in reversed(mine):
         old = json.loads(old_value) if old_value is not None else None
         if field_name == "tags":
-            before = {name.casefold() for name in old or []}
-            untagged |= {name for name in json.loads(new_value or "[]") if name.casefold() not in before}
+            before = {fold_key(name) for name in old or []}
+            untagged |= {key for name in json.loads(new_value or "[]") if (key := fold_key(name)) not in before}
         elif field_name in COLUMN_OF:
             column = COLUMN_OF[field_name]
             sets[column] = int(bool(old)) if column in _FLAGS else old
@@ -262,7 +263,7 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
     if untagged:
         raw.execute(
             "DELETE FROM contact_tag WHERE contact_pk = ? AND tag_id IN "
-            "(SELECT id FROM tag WHERE name IN (SELECT value FROM json_each(?)))",
+            "(SELECT id FROM tag WHERE name_key IN (SELECT value FROM json_each(?)))",
             (pk, _ids_json(sorted(untagged))),
         )
     audit.reverse()
