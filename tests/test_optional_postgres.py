@@ -36,3 +36,12 @@ def test_a_postgres_url_is_not_finished_yet(url: str, capsys, monkeypatch, tmp_p
     monkeypatch.setenv("PARSALINK_DB", url)
     with pytest.raises(DatabaseFileError, match="not finished yet"):
         open_database()
+
+
+def test_a_path_given_to_db_wins_over_a_url_in_the_environment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PARSALINK_DB", "postgresql://ann@db.example/crm")
+    db = open_database(tmp_path / "mine.db")
+    try:
+        assert (db.dialect, db.display_name) == ("sqlite", str(tmp_path / "mine.db"))
+    finally:
+        db.close()
