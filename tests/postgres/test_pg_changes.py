@@ -116,3 +116,15 @@ def test_writers_take_turns(db: PostgresDatabase, pg_url: str) -> None:
     assert entered.is_set()
     with db.read() as conn:
         assert conn.execute(text("SELECT name FROM source")).scalar() == "b"
+
+
+def test_a_writer_kept_waiting_past_the_timeout_is_told_so(db: PostgresDatabase, pg_url: str, monkeypatch) -> None:
+    from parsalink_tui.errors import DatabaseFileError
+
+    monkeypatch.setattr("parsalink_tui.backends.postgres.BUSY_TIMEOUT_MS", 50)
+    with psycopg.connect(pg_url) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+        with pytest.raises(DatabaseFileError) as caught, db.write():
+            pass
+    assert "another program kept the database locked" in str(caught.value)
+    assert "nothing was changed" in str(caught.value)
