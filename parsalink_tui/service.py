@@ -13,7 +13,8 @@ from typing import Any, BinaryIO
 
 from . import audit, conditional, contacts, directory, listing, notes_tasks, tokens
 from .config import default_region
-from .db import Database, open_database
+from .backends import open_database
+from .backends.base import Backend
 from .errors import ImportRefused
 from .validation import check_region
 
@@ -21,7 +22,7 @@ from .validation import check_region
 class Service:
     """Contact, note, task, user, account and source operations on one database."""
 
-    def __init__(self, db: Database, *, region: str | None = None) -> None:
+    def __init__(self, db: Backend, *, region: str | None = None) -> None:
         self.db = db
         self.region = region or default_region()
         self._token_uses = tokens.LastUsedRecorder(db)
@@ -31,10 +32,9 @@ class Service:
         return cls(open_database(path), region=region)
 
     def watch_changes(self) -> Any:
-        """A :class:`~parsalink_tui.db.ChangeWatcher`: ``changed()`` is true after any commit."""
-        from .db import ChangeWatcher
-
-        return ChangeWatcher(self.db.path)
+        """A :class:`~parsalink_tui.backends.base.ChangeWatcher`: ``changed()`` is true after any
+        other connection's commit."""
+        return self.db.watch_changes()
 
     def close(self) -> None:
         from .importing.revert_runner import stop_reverts
