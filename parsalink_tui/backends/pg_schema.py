@@ -42,7 +42,7 @@ CREATE TABLE app_user (
     created_at TEXT NOT NULL,
     email_key TEXT
 );
-CREATE UNIQUE INDEX ux_user_email_key ON app_user(email_key) WHERE email_key IS NOT NULL;
+CREATE UNIQUE INDEX ux_app_user_email_key ON app_user(email_key) WHERE email_key IS NOT NULL;
 CREATE TABLE account (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
