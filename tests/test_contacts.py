@@ -9,6 +9,8 @@ from parsalink_tui.schemas import DETAIL_FIELDS
 
 from .conftest import make_contact
 
+pytestmark = pytest.mark.both_backends  # every test taking `service`: on SQLite and on PostgreSQL
+
 
 def test_create_returns_reference_shape_with_defaults(service):
     user = service.add_user("Alex Johnson", "alex@example.com")
@@ -159,6 +161,7 @@ def test_delete_removes_notes_and_tasks_but_keeps_audit(service):
     assert actions == ["created", "note_added", "task_added", "deleted"]
 
 
+@pytest.mark.uses_search
 def test_restore_puts_back_contact_with_notes_tasks_and_tags(service):
     c = make_contact(service, tags=["x", "y"], accountName="Acme")
     note = service.add_note(c["id"], "n1")

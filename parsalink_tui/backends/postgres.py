@@ -25,9 +25,9 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
 from ..db import BUSY_TIMEOUT_MS
-from ..errors import DatabaseFileError
+from ..errors import DatabaseFileError, NotPortedError
 from . import pg_schema
-from .base import Backend, explained
+from .base import Backend, SqlPieces, explained
 
 #: pg_advisory_xact_lock key of write(): one writer at a time, as on SQLite.
 WRITER_LOCK = pg_schema.APPLICATION_ID + 1
@@ -158,6 +158,27 @@ class PgChangeWatcher:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class PostgresSql(SqlPieces):
+    """PostgreSQL's pieces. ``nocase`` is ``lower()``, the expression ``ix_contact_last_name``
+    is built on; the planner takes no hints, so ``unindexed`` changes nothing."""
+
+    dialect = "postgresql"
+
+    def nocase(self, expr: str) -> str:
+        return f"lower({expr})"
+
+    def unindexed(self, expr: str) -> str:
+        return expr
+
+    def search_match(self, query: str) -> Any:
+        # The hook for backends/pg_search.py (trigram + short terms; its own branch): return its
+        # match object here. Until then a clear refusal, never wrong results.
+        raise NotPortedError("search")
+
+
+SQL = PostgresSql()
 
 
 class PostgresDatabase(Backend):
