@@ -37,7 +37,7 @@ _STAGE_RANK = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enum
 _ORDERINGS = {
     "createdAt": "c.created_at {d}, c.id {d}",
     "updatedAt": "c.updated_at {d}, c.id {d}",
-    "lastName": "{last} {d}, {first} {d}, c.id {d}",  # case-insensitive: SqlPieces.nocase
+    "lastName": "{last} {n}, {first} {n}, c.id {d}",  # SqlPieces.nocase, nulls_first
     "stage": _STAGE_RANK + " {d}, c.created_at {r}, c.id {r}",
 }
 ORDERING_CHOICES = tuple(o for name in _ORDERINGS for o in (name, "-" + name))
@@ -258,7 +258,8 @@ def order_clause(sql: SqlPieces, ordering: str | None, *, sort: bool = False) ->
     name = check_ordering(ordering)
     desc = name.startswith("-")
     template = _ORDERINGS[name.lstrip("-")]
-    terms = template.format(d="DESC" if desc else "ASC", r="ASC" if desc else "DESC",
+    d = "DESC" if desc else "ASC"
+    terms = template.format(d=d, r="ASC" if desc else "DESC", n=sql.nulls_first(d),
                             last=sql.nocase("c.last_name"), first=sql.nocase("c.first_name"))  # fmt: skip
     return sql.unindexed(terms) if sort else terms
 

@@ -145,6 +145,19 @@ def test_ordering(service, people, ordering, expected):
     assert names(service.list_contacts(ordering=ordering)) == expected
 
 
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [  # a missing name sorts before every name, ascending (SQLite's NULL order), on both databases
+        ("lastName", ["Bea", "Cher", "Al", "ann", "Ann"]),
+        ("-lastName", ["Ann", "ann", "Al", "Cher", "Bea"]),
+    ],
+)
+def test_last_name_ordering_with_missing_names_and_mixed_case(service, ordering, expected):
+    for n, (first, last) in enumerate([("Ann", "zeta"), ("ann", "Berg"), ("Al", "berg"), ("Cher", None), ("Bea", "")]):
+        service.create_contact({"firstName": first, "lastName": last, "email": f"m{n}@example.com"})
+    assert names(service.list_contacts(ordering=ordering)) == expected
+
+
 def test_updated_at_ordering_follows_changes(service, people):
     service.update_contact(people["ids"]["Bob"], {"title": "CTO"})
     assert names(service.list_contacts(ordering="-updatedAt"))[0] == "Bob"

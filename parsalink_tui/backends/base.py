@@ -91,6 +91,11 @@ class SqlPieces:
         """``expr`` as a case-insensitive sort key, written as the database's index on it is."""
         raise NotImplementedError
 
+    def nulls_first(self, direction: str) -> str:
+        """``direction`` ("ASC"/"DESC") of a nullable sort key, with NULLs ordered as on SQLite:
+        before every value ascending, after them descending."""
+        raise NotImplementedError
+
     def unindexed(self, expr: str) -> str:
         """``expr`` in a form the planner cannot use an index for (a plan hint; may be ``expr``)."""
         raise NotImplementedError

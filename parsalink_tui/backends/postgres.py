@@ -161,13 +161,16 @@ class PgChangeWatcher:
 
 
 class PostgresSql(SqlPieces):
-    """PostgreSQL's pieces. ``nocase`` is ``lower()``, the expression ``ix_contact_last_name``
-    is built on; the planner takes no hints, so ``unindexed`` changes nothing."""
+    """PostgreSQL's pieces. ``nocase`` is ``lower()`` and ``nulls_first`` SQLite's NULL order, as
+    ``ix_contact_last_name`` is built; the planner takes no hints, so ``unindexed`` changes nothing."""
 
     dialect = "postgresql"
 
     def nocase(self, expr: str) -> str:
         return f"lower({expr})"
+
+    def nulls_first(self, direction: str) -> str:
+        return f"{direction} NULLS {'FIRST' if direction == 'ASC' else 'LAST'}"  # as ix_contact_last_name
 
     def unindexed(self, expr: str) -> str:
         return expr

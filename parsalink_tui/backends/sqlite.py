@@ -21,6 +21,9 @@ class SqliteSql(SqlPieces):
     def nocase(self, expr: str) -> str:
         return f"{expr} COLLATE NOCASE"
 
+    def nulls_first(self, direction: str) -> str:
+        return direction  # SQLite's own order
+
     def unindexed(self, expr: str) -> str:
         return "+" + expr
 

@@ -52,6 +52,7 @@ def test_job_shape_through_its_life(service, write_csv, db_path):
     assert conn.execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
 
 
+@pytest.mark.both_backends
 def test_unknown_job(service):
     with pytest.raises(NotFoundError):
         service.get_import_job("nope")
@@ -133,6 +134,7 @@ def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp
     assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
 
 
+@pytest.mark.both_backends
 def test_list_returns_the_last_fifty_most_recent_first(service, write_csv):
     path = write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n")
     uids = [service.start_import(path, run=False)["uid"] for _ in range(53)]
@@ -165,6 +167,7 @@ def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv
     assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_job").fetchone()[0] == 0
 
 
+@pytest.mark.both_backends
 def test_preview_applies_field_mappings_and_warns_instead_of_refusing(service, write_csv):
     # One filled cell in three is not an address: too few for the content to name the column.
     path = write_csv("leads.csv", "Nombre,Contacto\nAna,ana@example.com\nBea,llamar al 555\nCruz,c@example.com\n")
@@ -318,6 +321,7 @@ def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path,
     assert stamped == 0 and job["successCount"] == 300 - 6  # deletion cleared it on every contact
 
 
+@pytest.mark.both_backends
 def test_preview_warns_about_owners_who_are_not_users(service, write_csv):
     service.add_user("Jane Seller", "jane@parsalink.example")
     path = write_csv("hubspot.csv", "First Name,Email,Contact owner\nAnn,ann@x.example,Tom Closer\n"
