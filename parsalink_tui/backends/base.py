@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, Engine
 
-from ..errors import DatabaseFileError
+from ..errors import DatabaseFileError, NotPortedError
 
 
 class ChangeWatcher(Protocol):
@@ -60,6 +60,11 @@ class Backend(ABC):
     def describe_error(self, exc: BaseException) -> DatabaseFileError | None:
         """A one-line :class:`DatabaseFileError` for a storage or connection failure the
         database reported (full disk, damaged file, server gone, ...), or None for anything else."""
+
+    def backup(self, destination: Any) -> dict[str, Any]:
+        """A consistent copy of the whole database at ``destination`` (SQLite: ``backup.py``);
+        ``{path, ...}`` as ``Service.backup`` returns it."""
+        raise NotPortedError("backup")
 
     # -- Places the PostgreSQL port fills in (docs/team.md): today the SQLite code paths do these
     # -- themselves, and PostgreSQL has none of them yet. Each backend module will override them.
