@@ -161,13 +161,16 @@ class PgChangeWatcher:
 
 
 class PostgresSql(SqlPieces):
-    """PostgreSQL's pieces. ``nocase`` is ``lower()`` and ``nulls_first`` SQLite's NULL order, as
-    ``ix_contact_last_name`` is built; the planner takes no hints, so ``unindexed`` changes nothing."""
+    """PostgreSQL's pieces. ``nocase`` is ``lower()`` in code point order and ``nulls_first``
+    SQLite's NULL order, as ``ix_contact_last_name`` is built (a lowercase letter outside ASCII
+    sorts as its lowercase form, where SQLite's NOCASE folds ASCII only). The planner takes no
+    hints, so ``unindexed`` changes nothing."""
 
     dialect = "postgresql"
 
     def nocase(self, expr: str) -> str:
-        return f"lower({expr})"
+        # "C": code point order, as SQLite compares, whatever collation the database was made with.
+        return f'lower({expr}) COLLATE "C"'
 
     def nulls_first(self, direction: str) -> str:
         return f"{direction} NULLS {'FIRST' if direction == 'ASC' else 'LAST'}"  # as ix_contact_last_name
