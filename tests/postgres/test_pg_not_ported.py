@@ -31,3 +31,19 @@ def test_backup_says_it_is_not_ported_and_writes_nothing(pg_service: Service, tm
     with pytest.raises(NotPortedError, match=r"^backup is not ported to PostgreSQL yet \("):
         pg_service.backup(tmp_path / "copy.db")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_api_answers_501_with_the_line_for_search(pg_service: Service) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from parsalink_tui.server import create_app
+
+    token = pg_service.create_token("tests")["token"]
+    with TestClient(create_app(pg_service), raise_server_exceptions=False) as client:
+        response = client.get("/api/contacts/?search=ann", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 501
+    assert response.json() == {"detail": "search is not ported to PostgreSQL yet (team mode is unfinished; docs/team.md)"}
