@@ -49,7 +49,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        on_pg = "postgresql" in (params.get("backend"), params.get("any_db"))
+        on_pg = params.get("backend") == "postgresql"
         if on_pg or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
         if on_pg and item.get_closest_marker("uses_search"):
@@ -90,9 +90,10 @@ def backend(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", "sqlite")
 
 
-def _open_service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+@pytest.fixture
+def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
     """A Service on a fresh database: an SQLite file at ``db_path``, or (``backend`` "postgresql")
-    a new database in the session's PostgreSQL cluster; closed after the test."""
+    a new database in the session's PostgreSQL cluster."""
     if backend == "postgresql":
         from parsalink_tui.backends.postgres import open_postgres
 
@@ -101,17 +102,6 @@ def _open_service(backend: str, db_path: Path, request: pytest.FixtureRequest) -
         svc = Service.open(db_path)
     yield svc
     svc.close()
-
-
-@pytest.fixture
-def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
-    yield from _open_service(backend, db_path, request)
-
-
-@pytest.fixture(params=BACKENDS)
-def any_db(request: pytest.FixtureRequest, db_path: Path) -> Iterator[Service]:
-    """A Service on SQLite, then on PostgreSQL: for a test that names both outright."""
-    yield from _open_service(request.param, db_path, request)
 
 
 def make_contact(service: Service, **fields):
