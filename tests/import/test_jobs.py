@@ -135,6 +135,23 @@ def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp
 
 
 @pytest.mark.both_backends
+def test_a_jobs_errors_duplicates_and_failed_rows_read_back(service, write_csv):
+    from sqlalchemy import text
+
+    uid = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bad\n"), run=False)["uid"]
+    with service.db.write() as conn:  # as the worker records them
+        conn.execute(text("INSERT INTO import_issue (job_uid, row, kind, message, email, existing_id, raw) VALUES "
+                          "(:u, 3, 'error', 'Invalid email format', NULL, NULL, :raw), "
+                          "(:u, 2, 'duplicate', NULL, 'ann@example.com', 'cnt_x', NULL)"),
+                     {"u": uid, "raw": json.dumps(["Bob", "bad"])})  # fmt: skip
+    job = service.get_import_job(uid)
+    assert job["errors"] == [{"row": 3, "message": "Invalid email format"}]
+    assert job["duplicates"] == [{"row": 2, "email": "ann@example.com", "existingId": "cnt_x"}]
+    assert service.list_import_jobs()[0]["errors"] == job["errors"]
+    assert service.import_error_rows(uid) == (["First Name", "Email"], [(3, "Invalid email format", ["Bob", "bad"])])
+
+
+@pytest.mark.both_backends
 def test_list_returns_the_last_fifty_most_recent_first(service, write_csv):
     path = write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n")
     uids = [service.start_import(path, run=False)["uid"] for _ in range(53)]
