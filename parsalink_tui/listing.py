@@ -181,12 +181,14 @@ PROBE_COST = 600
 def where_clause(
     conn: Connection, f: Filters, params: dict[str, Any], *, skip_stage: bool = False, sets: str = DRIVE
 ) -> str:
-    """SQL conditions over alias ``c`` for ``f``; ``1`` when there are none, ``0`` for no match.
+    """SQL conditions over alias ``c`` for ``f``; ``TRUE`` when there are none, ``FALSE`` for no match.
 
-    Search and tag filters are sets of contact pks. How they are written steers SQLite's plan:
+    Search and tag filters are sets of contact pks. How they are written steers SQLite's plan
+    (PostgreSQL's planner picks its own, whichever form it is given):
     ``DRIVE`` (``c.pk IN (…)``) lets a set drive the query — right when it is small;
-    ``MEMBER`` (``+c.pk IN (…)``) builds the set once and tests rows that an index walk yields
-    — right for counting alongside an indexed column, without touching table rows;
+    ``MEMBER`` (``+c.pk IN (…)``: ``SqlPieces.unindexed``) builds the set once and tests rows
+    that an index walk yields — right for counting alongside an indexed column, without
+    touching table rows;
     ``PROBE`` (``EXISTS``) tests tag links row by row — right when walking the ordering index
     and stopping after a page; ``EACH`` probes the search index row by row as well — right
     when nearly every row matches (a one-letter search), so the walk is short and building
