@@ -271,8 +271,9 @@ def create_contact(conn: Connection, data: Any, *, region: str = "US") -> dict[s
 def insert_contact_row(conn: Connection, row: dict[str, Any]) -> None:
     cols = ", ".join(row)
     marks = ", ".join(f":{k}" for k in row)
-    try:
-        conn.execute(text(f"INSERT INTO contact ({cols}) VALUES ({marks})"), row)
+    try:  # in a savepoint: after a refused statement PostgreSQL answers nothing else in the transaction
+        with conn.begin_nested():
+            conn.execute(text(f"INSERT INTO contact ({cols}) VALUES ({marks})"), row)
     except IntegrityError as exc:
         if "email_key" in str(exc.orig):
             raise DuplicateEmailError(row["email"], find_by_email(conn, row["email"]) or "?") from None

@@ -90,6 +90,17 @@ def test_emails_are_unique_case_insensitively_and_name_the_existing_contact(serv
     assert first["id"] in str(err.value)
 
 
+def test_a_duplicate_email_only_the_database_catches_names_the_existing_contact(service, monkeypatch):
+    # As when another writer adds the address between the check and the insert: the unique
+    # email_key constraint refuses it, and the message still names the contact that has it.
+    first = make_contact(service)
+    monkeypatch.setattr("parsalink_tui.contacts._check_email_free", lambda *args, **kwargs: None)
+    with pytest.raises(DuplicateEmailError) as err:
+        make_contact(service, email="SARAH.kim@example.com")
+    assert err.value.existing_id == first["id"]
+    assert service.list_contacts()["count"] == 1
+
+
 def test_control_characters_are_stripped_but_note_newlines_kept(service):
     c = make_contact(service, firstName="Sa\x1b[31mrah\x07", title="VP\tSales", notes="line 1\r\nline 2\x00")
     assert c["firstName"] == "Sa[31mrah"
