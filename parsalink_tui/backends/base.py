@@ -82,7 +82,7 @@ class Backend(ABC):
         raise NotImplementedError(f"job claims are not behind the backend interface yet ({self.dialect})")
 
 
-class SqlPieces:
+class SqlPieces(ABC):
     """The few SQL pieces that are written differently per database, for the app's own queries
     (listing, directory, ...). Each backend module provides one (``backends.sql_for(conn)``
     finds it from a Connection), so the shared SQL never asks which database it runs on.
@@ -92,25 +92,25 @@ class SqlPieces:
     #: Connection.dialect.name of this database.
     dialect: ClassVar[str]
 
+    @abstractmethod
     def nocase(self, expr: str) -> str:
         """``expr`` as a case-insensitive sort key, written as the database's index on it is."""
-        raise NotImplementedError
 
+    @abstractmethod
     def nulls_first(self, direction: str) -> str:
         """``direction`` ("ASC"/"DESC") of a nullable sort key, with NULLs ordered as on SQLite:
         before every value ascending, after them descending."""
-        raise NotImplementedError
 
+    @abstractmethod
     def unindexed(self, expr: str) -> str:
         """``expr`` in a form the planner cannot use an index for (a plan hint; may be ``expr``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def search_match(self, query: str) -> Any:
         """Where and how to find ``query`` (None: nothing to search for): an object with
         ``expr`` (the ``:fts`` parameter), ``rowids()`` (a subquery of matching contact pks),
         ``has_row(pk)`` (a condition probing one row) and ``index()`` (``(table, contact-pk
         column, condition)`` to count matches from the index alone). See ``search_sqlite.Match``."""
-        raise NotImplementedError
 
 
 @contextmanager
