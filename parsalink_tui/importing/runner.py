@@ -44,6 +44,7 @@ from ..timeutil import now_store, now_utc, to_store
 from .jobs import settings_of
 from .formats import open_source
 from .rows import RowError, RowValidator
+from .search_merge import merge_after_job
 from .validate_process import ValidationProcess, ValidationProcessFailed, worth_a_process
 from .writer import Batch, BatchWriter, LostJob, Stopped
 
@@ -242,6 +243,7 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
                 last_row = batch.last_row
             with conn.begin():  # on this connection: its commit must not run the checkpoint
                 _finish(conn, uid, worker, "complete")
+            merge_after_job(conn, raw, stop)  # the search segments the batches left unmerged
         return "complete"
     except (Stopped, LostJob):
         raise
