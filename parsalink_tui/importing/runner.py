@@ -189,7 +189,8 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
     The batches share one connection, kept for the job, so its enlarged page cache stays warm;
     each batch is its own ``BEGIN IMMEDIATE`` transaction, like ``Database.write()``. The
     validation process of a big file starts before the records are counted (its start-up
-    overlaps the count) and is always ended before this returns or raises.
+    overlaps the count) and is always ended before this returns or raises. Once the job is
+    complete, the search segments its batches left unmerged are merged (search_merge).
     """
     last_row = 0
     child: ValidationProcess | None = None
