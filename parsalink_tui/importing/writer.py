@@ -43,6 +43,7 @@ from ..search_sqlite import short_grams_json
 from ..timeutil import now_store
 from ..validation import fold_key
 from .rows import CleanRow
+from .search_merge import automerge_off
 
 _CONTACT_COLUMNS = (
     "pk", "id", "first_name", "last_name", "email", "email_key", "phone", "title", "stage",
@@ -220,8 +221,9 @@ class BatchWriter:
             parked = (contacts[0][0], contacts[-1][0])
             raw.execute(_PARK_RANGE, parked)
             insert_rows(raw, _INSERT_CONTACTS, contacts)
-            raw.execute(_TRIGRAM_RANGE, parked)
-            raw.execute(_SHORT_RANGE, (parked[0], "[" + ",".join(grams) + "]"))
+            with automerge_off(raw):  # merged after the job (search_merge)
+                raw.execute(_TRIGRAM_RANGE, parked)
+                raw.execute(_SHORT_RANGE, (parked[0], "[" + ",".join(grams) + "]"))
             raw.execute(_UNPARK_RANGE, parked)
             insert_rows(raw, _ACTIVITY_ROWS, imported)
         if links:
