@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from . import contact_store
+from .contact_store import raw_of
 from .errors import NotFoundError, ValidationError
 from .ids import new_id, new_uid
 from .schemas import account_out, source_out, user_out
@@ -51,30 +53,22 @@ def get_user(conn: Connection, user_id: str) -> dict[str, Any]:
 
 
 def find_account(conn: Connection, name: str) -> str | None:
-    return conn.execute(
-        text("SELECT id FROM account WHERE name = :name COLLATE NOCASE"), {"name": name}
-    ).scalar()
+    return contact_store.find_account(raw_of(conn), name)
 
 
 def add_account(conn: Connection, name: Any) -> dict[str, Any]:
+    """A new account; a name another account has (ignoring case) is an error naming it."""
     clean = _name(name)
-    existing = find_account(conn, clean)
-    if existing:
-        raise ValidationError("name", f"account {clean!r} already exists as {existing}")
-    row = {"id": new_id("acc"), "name": clean, "created_at": now_store()}
-    conn.execute(text("INSERT INTO account VALUES (:id, :name, :created_at)"), row)
-    return account_out(row)
+    now = now_store()
+    created = contact_store.insert_account(raw_of(conn), clean, now)
+    if created is None:
+        raise ValidationError("name", f"account {clean!r} already exists as {find_account(conn, clean)}")
+    return account_out({"id": created, "name": clean, "created_at": now})
 
 
 def find_or_create_account(conn: Connection, name: Any, field: str = "accountName") -> str:
     """The id of the account called ``name`` (case-insensitive), created if new."""
-    clean = _name(name, field)
-    existing = find_account(conn, clean)
-    if existing:
-        return existing
-    row = {"id": new_id("acc"), "name": clean, "created_at": now_store()}
-    conn.execute(text("INSERT INTO account VALUES (:id, :name, :created_at)"), row)
-    return row["id"]
+    return contact_store.account_id(raw_of(conn), _name(name, field), now_store())
 
 
 def list_accounts(conn: Connection) -> list[dict[str, Any]]:

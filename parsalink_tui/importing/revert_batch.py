@@ -25,12 +25,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import audit, contact_store
+from ..contact_store import COLUMN_OF, FLAG_COLUMNS
 from ..migrations import fts_values_sql
-from ..schemas import COLUMN_OF
 from ..search_sqlite import short_grams
-from .writer import insert_rows
-
-_FLAGS = ("email_opt_out", "email_bounced")
+from ..sqlite_bulk import insert_rows
 
 
 @dataclass
@@ -130,8 +129,8 @@ def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk:
     if doomed:
         delete_contacts(raw, doomed)
         detail = _revert_detail(uid)
-        insert_rows(raw, "activity (contact_id, action, detail, created_at)",
-                    [(cid, "deleted", detail, now) for _, cid, *_ in doomed])  # fmt: skip
+        insert_rows(raw, audit.ACTIVITY_TARGET,
+                    [audit.encoded_row(cid, "deleted", now, None, detail_json=detail) for _, cid, *_ in doomed])  # fmt: skip
         out.deleted = len(doomed)
     return out, rows[-1][0]
 
@@ -207,7 +206,7 @@ def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, n
     for row in _activity(raw, list(contacts), skip_imported=False):
         history.setdefault(row[1], []).append(row)
     notes, tasks = _latest(raw, "note", list(contacts)), _latest(raw, "task", list(contacts))
-    audit: list[tuple[Any, ...]] = []
+    activity: list[tuple[Any, ...]] = []
     for cid, (pk, _, email, updated_at, created_by) in contacts.items():
         if created_by == uid:
             continue  # created by this job (an in-file duplicate): deleted with the others
@@ -226,10 +225,10 @@ def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, n
         if reasons:
             out.protected.append((cid, email, _join(reasons)))
             continue
-        audit.extend(_restore(raw, pk, cid, mine, uid, now))
+        activity.extend(_restore(raw, pk, cid, mine, uid, now))
         out.restored += 1
-    if audit:
-        insert_rows(raw, "activity (contact_id, action, field, old_value, new_value, detail, created_at)", audit)
+    if activity:
+        insert_rows(raw, audit.ACTIVITY_TARGET, activity)
     return out, ids[-1]
 
 
@@ -238,7 +237,7 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
     """Put back the values the job's audit rows name as old; returns the revert's audit rows."""
     sets: dict[str, Any] = {}
     untagged: set[str] = set()
-    audit = []
+    undone = []
     detail = _revert_detail(uid)
     for _, _, _, field_name, old_value, new_value, _, _ in reversed(mine):
         old = json.loads(old_value) if old_value is not None else None
@@ -247,20 +246,17 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
             untagged |= {name for name in json.loads(new_value or "[]") if name.casefold() not in before}
         elif field_name in COLUMN_OF:
             column = COLUMN_OF[field_name]
-            sets[column] = int(bool(old)) if column in _FLAGS else old
+            sets[column] = int(bool(old)) if column in FLAG_COLUMNS else old
         else:
             continue
-        audit.append((cid, "updated", field_name, new_value, old_value, detail, now))
-    if sets:
-        assignments = ", ".join(f"{column} = ?" for column in sets)
-        raw.execute(f"UPDATE contact SET {assignments}, updated_at = ? WHERE pk = ?", [*sets.values(), now, pk])
-    elif untagged:
-        raw.execute("UPDATE contact SET updated_at = ? WHERE pk = ?", (now, pk))
+        undone.append(audit.encoded_row(cid, "updated", now, None, field_name, new_value, old_value, detail))
+    if sets or untagged:
+        contact_store.update_columns(raw, cid, sets, now)
     if untagged:
         raw.execute(
             "DELETE FROM contact_tag WHERE contact_pk = ? AND tag_id IN "
             "(SELECT id FROM tag WHERE name IN (SELECT value FROM json_each(?)))",
             (pk, _ids_json(sorted(untagged))),
         )
-    audit.reverse()
-    return audit
+    undone.reverse()
+    return undone
