@@ -3,7 +3,8 @@
 The same seed gives the same database (ids, names, dates), so screenshots and snapshot tests
 are stable. Contacts, accounts, tags and their links go in through ``contact_store`` (the one
 place contact rows are written) and the audit rows through ``audit``, in batches of plain
-tuples; a million contacts take about a minute. Demo data only goes into an empty database, so it never mixes with real data.
+tuples; a million contacts take about a minute. Demo data only goes into an empty database, so
+it never mixes with real data.
 """
 
 from __future__ import annotations
