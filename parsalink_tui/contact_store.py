@@ -14,8 +14,8 @@ and ``demo.py``; ``directory.py`` for accounts. What they share, so no two can d
 The audit rows that go with these writes are built and inserted by :mod:`.audit`.
 
 Find-or-create never assumes one writer at a time: ``INSERT … ON CONFLICT DO NOTHING`` against
-the name's unique constraint, then a ``SELECT`` of whichever row won. The one assumption of
-that kind left is ``next_contact_pk`` (see there).
+the unique index of the name's key (``name_key``), then a ``SELECT`` of whichever row won. The
+one assumption of that kind left is ``next_contact_pk`` (see there).
 
 Functions take the DB-API connection of the caller's transaction (``raw_of`` gives it for a
 SQLAlchemy ``Connection``) and speak SQLite's SQL: this module is what a PostgreSQL backend
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DuplicateEmailError
 from .ids import new_id
 from .sqlite_bulk import insert_rows
-from .validation import email_key
+from .validation import email_key, fold_key
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -133,8 +133,8 @@ def update_columns(raw: sqlite3.Connection, contact_id: str, values: Mapping[str
 
 
 def find_account(raw: sqlite3.Connection, name: str) -> str | None:
-    """The id of the account called ``name`` (case-insensitive), or None."""
-    hit = raw.execute("SELECT id FROM account WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
+    """The id of the account called ``name`` ignoring case (by its ``name_key``), or None."""
+    hit = raw.execute("SELECT id FROM account WHERE name_key = ?", (fold_key(name),)).fetchone()
     return None if hit is None else hit[0]
 
 
@@ -145,8 +145,8 @@ def insert_account(
     that name (any case) exists: the unique constraint on the name decides, never a prior read."""
     account = make_id() if make_id else new_id("acc")
     cursor = raw.execute(
-        "INSERT INTO account (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-        (account, name, now),
+        "INSERT INTO account (id, name, name_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name_key) DO NOTHING",
+        (account, name, fold_key(name), now),
     )
     return account if cursor.rowcount == 1 else None
 
@@ -178,9 +178,10 @@ def account_ids(raw: sqlite3.Connection, names: Iterable[str], now: str,
 
 
 def tag_id(raw: sqlite3.Connection, name: str) -> int:
-    """The id of the tag ``name`` (case-insensitive), created if new."""
-    raw.execute("INSERT INTO tag (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
-    return int(raw.execute("SELECT id FROM tag WHERE name = ?", (name,)).fetchone()[0])
+    """The id of the tag ``name`` ignoring case (by its ``name_key``), created if new."""
+    key = fold_key(name)
+    raw.execute("INSERT INTO tag (name, name_key) VALUES (?, ?) ON CONFLICT (name_key) DO NOTHING", (name, key))
+    return int(raw.execute("SELECT id FROM tag WHERE name_key = ?", (key,)).fetchone()[0])
 
 
 def tag_ids(raw: sqlite3.Connection, names: Iterable[str]) -> list[int]:

@@ -13,13 +13,14 @@ from sqlalchemy import Connection, bindparam, text
 
 from . import audit, contact_store
 from .contact_store import COLUMN_OF, raw_of
-from .directory import find_account, find_or_create_account
+from .directory import find_or_create_account
 from .errors import ConflictError, DuplicateEmailError, NotFoundError, ValidationError
 from .ids import new_id
 from .schemas import READ_ONLY_FIELDS, WRITABLE_FIELDS, contact_detail
 from .timeutil import now_store
 from .validation import (
     clean_text,
+    fold_key,
     normalize_email,
     normalize_phone,
     normalize_stage,
@@ -28,7 +29,7 @@ from .validation import (
 
 _SELECT_DETAIL = (
     "SELECT c.*, a.name AS account_name, u.name AS assigned_to_name FROM contact c "
-    "LEFT JOIN account a ON a.id = c.account_id LEFT JOIN user u ON u.id = c.assigned_to "
+    "LEFT JOIN account a ON a.id = c.account_id LEFT JOIN app_user u ON u.id = c.assigned_to "
 )
 _TEXT_LIMITS = {"firstName": 100, "lastName": 100, "title": 200}
 NOTES_LIMIT = 20_000
@@ -138,7 +139,7 @@ def _exists(conn: Connection, table: str, key: str, value: Any, field: str) -> s
     if not isinstance(value, str) or not value:
         raise ValidationError(field, f"must be an id string, not {value!r}")
     if conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": value}).first() is None:
-        raise ValidationError(field, f"no {table} with id {value}")
+        raise ValidationError(field, f"no {table.removeprefix('app_')} with id {value}")
     return value
 
 
@@ -180,7 +181,7 @@ def clean_input(
         elif field == "accountId":
             cols["account_id"] = None if value is None else _exists(conn, "account", "id", value, field)
         elif field == "assignedTo":
-            cols["assigned_to"] = None if value is None else _exists(conn, "user", "id", value, field)
+            cols["assigned_to"] = None if value is None else _exists(conn, "app_user", "id", value, field)
     if "accountName" in data:
         name = data["accountName"]
         if "accountId" in data:
@@ -207,11 +208,12 @@ def _check_same_account(conn: Connection, account_id: str | None, name: Any) -> 
     clean = None if name in (None, "") else clean_text(name, "accountName", max_length=200)
     if account_id is None and clean is None:
         return
-    if account_id is not None and clean is not None and find_account(conn, clean) == account_id:
+    actual = None if account_id is None else conn.execute(
+        text("SELECT name FROM account WHERE id = :id"), {"id": account_id}).scalar()
+    if actual is not None and clean is not None and fold_key(actual) == fold_key(clean):
         return
     if account_id is None:
         raise ValidationError("accountName", f"{clean!r} contradicts accountId null; give one of them, or both matching")
-    actual = conn.execute(text("SELECT name FROM account WHERE id = :id"), {"id": account_id}).scalar()
     raise ValidationError(
         "accountName",
         f"{clean!r} is not the name of account {account_id} ({actual!r}); give one of them, or both matching",
@@ -342,7 +344,7 @@ def restore_contact(conn: Connection, snap: Mapping[str, Any]) -> dict[str, Any]
     """Put back a contact deleted by ``delete_contact``: same id, fields, tags, notes, tasks."""
     row = dict(snap["contact"])
     _check_email_free(conn, row["email"])
-    for ref, table, key in (("account_id", "account", "id"), ("assigned_to", "user", "id"), ("source_uid", "source", "uid")):
+    for ref, table, key in (("account_id", "account", "id"), ("assigned_to", "app_user", "id"), ("source_uid", "source", "uid")):
         if row.get(ref) and conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": row[ref]}).first() is None:
             row[ref] = None
     contact_store.insert_contact(raw_of(conn), row)

@@ -98,7 +98,8 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
         raise ValidationError("contacts", f"must be at least 1, not {contacts!r}")
     rng = random.Random(seed)
     with db.write() as conn:
-        held = [f"{n} {table}{'s' * (n != 1)}" for table in ("contact", "user", "account", "source", "tag")
+        held = [f"{n} {noun}{'s' * (n != 1)}" for noun, table in (("contact", "contact"), ("user", "app_user"),
+                ("account", "account"), ("source", "source"), ("tag", "tag"))
                 if (n := conn.execute(text(f"SELECT count(*) FROM {table}")).scalar())]  # fmt: skip
         if held:
             raise ParsalinkError(
@@ -125,7 +126,7 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
 
         user_ids = [rid("usr", start) for _ in USERS]
         raw.executemany(
-            "INSERT INTO user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
+            "INSERT INTO app_user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
             [(i, n, e, created, e.casefold()) for i, (n, e) in zip(user_ids, USERS)])
         acc_ids = contact_store.account_ids(raw, COMPANIES, created, make_id=lambda: rid("acc", start))
         src_ids = [f"{rng.getrandbits(128):032x}" for _ in SOURCES]

@@ -24,7 +24,7 @@ def _name(value: Any, field: str = "name") -> str:
 
 def find_user_by_email(conn: Connection, email: str) -> str | None:
     """The user holding ``email``'s key (emails are unique case-insensitively), or None."""
-    return conn.execute(text("SELECT id FROM user WHERE email_key = :k"), {"k": email_key(email)}).scalar()
+    return conn.execute(text("SELECT id FROM app_user WHERE email_key = :k"), {"k": email_key(email)}).scalar()
 
 
 def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
@@ -35,24 +35,25 @@ def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
     existing = find_user_by_email(conn, clean_email) if clean_email else None
     if existing:
         raise ValidationError("email", f"{clean_email} already belongs to user {existing}")
-    conn.execute(text("INSERT INTO user (id, name, email, created_at, email_key) "
+    conn.execute(text("INSERT INTO app_user (id, name, email, created_at, email_key) "
                       "VALUES (:id, :name, :email, :created_at, :email_key)"), row)
     return user_out(row)
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT * FROM user ORDER BY name COLLATE NOCASE, id")).mappings()
+    rows = conn.execute(text("SELECT * FROM app_user ORDER BY name COLLATE NOCASE, id")).mappings()
     return [user_out(r) for r in rows]
 
 
 def get_user(conn: Connection, user_id: str) -> dict[str, Any]:
-    row = conn.execute(text("SELECT * FROM user WHERE id = :id"), {"id": user_id}).mappings().first()
+    row = conn.execute(text("SELECT * FROM app_user WHERE id = :id"), {"id": user_id}).mappings().first()
     if row is None:
         raise NotFoundError("user", user_id)
     return user_out(row)
 
 
 def find_account(conn: Connection, name: str) -> str | None:
+    """The id of the account called ``name`` ignoring case (by its name_key), or None."""
     return contact_store.find_account(raw_of(conn), name)
 
 
@@ -67,7 +68,7 @@ def add_account(conn: Connection, name: Any) -> dict[str, Any]:
 
 
 def find_or_create_account(conn: Connection, name: Any, field: str = "accountName") -> str:
-    """The id of the account called ``name`` (case-insensitive), created if new."""
+    """The id of the account called ``name`` (ignoring case), created if new."""
     return contact_store.account_id(raw_of(conn), _name(name, field), now_store())
 
 

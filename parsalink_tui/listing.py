@@ -21,7 +21,7 @@ from .errors import InvalidPageError, ValidationError
 from .schemas import contact_list_item
 from .search_sqlite import search_match
 from .timeutil import parse_iso, to_store
-from .validation import STAGE_VALUES, normalize_stage, normalize_tags, strip_control
+from .validation import STAGE_VALUES, fold_key, normalize_stage, normalize_tags, strip_control
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -41,7 +41,9 @@ _ORDERINGS = {
 ORDERING_CHOICES = tuple(o for name in _ORDERINGS for o in (name, "-" + name))
 
 
-def _int_param(value: Any, name: str, low: int, high: int | None) -> int:
+def int_param(value: Any, name: str, low: int, high: int | None) -> int:
+    """``value`` (an int or its text) as a whole number from ``low`` to ``high``; else a
+    ValidationError naming the parameter ``name`` (a page number, a page size)."""
     if isinstance(value, bool):
         raise ValidationError(name, f"must be a whole number, not {value!r}")
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -140,7 +142,7 @@ def _column_conditions(conn: Connection, f: Filters, params: dict[str, Any], ski
     if f.assigned_to == UNASSIGNED:
         conds.append("c.assigned_to IS NULL")
     elif f.assigned_to:
-        if conn.execute(text("SELECT 1 FROM user WHERE id = :u"), {"u": f.assigned_to}).first() is None:
+        if conn.execute(text("SELECT 1 FROM app_user WHERE id = :u"), {"u": f.assigned_to}).first() is None:
             raise ValidationError("assignedTo", f"no user with id {f.assigned_to}")
         conds.append("c.assigned_to = :assigned_to")
         params["assigned_to"] = f.assigned_to
@@ -160,7 +162,7 @@ def _tag_ids(conn: Connection, f: Filters) -> list[int] | None:
     """Ids of the filter's tags; None when one does not exist (nothing can match)."""
     ids = []
     for name in f.tags:
-        tag_id = conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
+        tag_id = conn.execute(text("SELECT id FROM tag WHERE name_key = :k"), {"k": fold_key(name)}).scalar()
         if tag_id is None:
             return None
         ids.append(tag_id)
@@ -273,8 +275,8 @@ def list_contacts(
     A page past the last is :class:`~parsalink_tui.errors.InvalidPageError` (page 1 of an empty
     list is an empty page).
     """
-    page = _int_param(page, "page", 1, None)
-    limit = _int_param(limit, "limit", 1, MAX_LIMIT)
+    page = int_param(page, "page", 1, None)
+    limit = int_param(limit, "limit", 1, MAX_LIMIT)
     f = make_filters(**filters)
     order = order_clause(ordering)
     count = count_contacts(conn, f)
@@ -342,7 +344,7 @@ def every_match(
     result = conn.execute(
         text(
             "SELECT c.*, a.name AS account_name, u.name AS assigned_to_name, u.email AS assigned_to_email "
-            "FROM contact c LEFT JOIN account a ON a.id = c.account_id LEFT JOIN user u ON u.id = c.assigned_to "
+            "FROM contact c LEFT JOIN account a ON a.id = c.account_id LEFT JOIN app_user u ON u.id = c.assigned_to "
             f"WHERE {where} ORDER BY {order_clause(ordering, sort=not walk)}"
         ),
         params,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +34,8 @@ TESTS = Path(__file__).resolve().parent
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
         if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).as_posix() in ONE_AT_A_TIME:
             item.add_marker(pytest.mark.xdist_group("busy-processes"))
 
@@ -81,3 +86,42 @@ def cli(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
         return invoke(capsys, monkeypatch, db_path, *args, stdin=stdin)
 
     return run
+
+
+# ------------------------------------------------------------------ PostgreSQL
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for this test process (each xdist worker has its own):
+    the URL of its ``parsalink`` database. Skips where the server binaries are missing, and
+    fails instead when ``$CI`` is set: CI must run the PostgreSQL tests."""
+    from .pg_cluster import ClusterUnavailable, missing, start_cluster
+
+    reason = missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs PostgreSQL: {reason}", pytrace=False)
+        pytest.skip(reason)
+    try:
+        url, stop = start_cluster(Path(tempfile.mkdtemp(prefix="parsalink-pg-")))
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield url
+    finally:
+        stop()
+
+
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: str) -> str:
+    """The URL of a new, empty database in the session's cluster (the test role owns it)."""
+    import psycopg
+
+    name = f"t{next(_pg_databases)}"
+    with psycopg.connect(pg_cluster, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_cluster.replace("@/parsalink?", f"@/{name}?", 1)

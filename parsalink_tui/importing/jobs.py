@@ -13,7 +13,8 @@ The settings live as JSON in ``import_job.field_mappings``: ``{"overrides": the 
 field_mappings, "mapping": the effective header → field mapping, "header": the header cells as
 written, "region": the phone region, "format": "csv" or "vcard" (see formats.py), "actor": who
 started the job, as the audit log names them (e.g. "token:tok_…" for the HTTP API; null for the
-local user)}``. Keeping the effective mapping (not just the overrides)
+local user), and once an API token starts the job's revert, "revertActor": that token (see
+revert.py)}``. Keeping the effective mapping (not just the overrides)
 means a resumed job maps exactly as it started; keeping the header means ``import errors`` can
 rebuild the failed rows' CSV after the stored file is deleted when the job ends.
 
@@ -357,8 +358,10 @@ def _issues(conn: Connection, uids: list[str]) -> dict[str, tuple[list[dict[str,
     return out
 
 
-def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
-    """One job; ``with_issues=False`` leaves out the errors and duplicates lists (cheap polling)."""
+def get_job(conn: Connection, uid: str, *, with_issues: bool = True, with_protected: bool = True) -> dict[str, Any]:
+    """One job; ``with_issues=False`` leaves out the errors and duplicates lists (cheap polling)
+    and the revert's protected list; ``with_protected=False`` leaves out only the latter (the
+    HTTP API pages it: :func:`.revert.protected_page`)."""
     row = conn.execute(text(_JOB_SELECT + "WHERE j.uid = :uid"), {"uid": uid}).mappings().first()
     if row is None:
         raise NotFoundError("import job", uid)
@@ -367,7 +370,8 @@ def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str
     from .revert import protected_of
 
     errors, duplicates = _issues(conn, [uid])[uid]
-    return job_out(row, errors, duplicates, protected_of(conn, uid) if row["revert_status"] else None)
+    listed = with_protected and row["revert_status"]
+    return job_out(row, errors, duplicates, protected_of(conn, uid) if listed else None)
 
 
 def list_jobs(conn: Connection, limit: int = RECENT_JOBS, *, with_issues: bool = True) -> list[dict[str, Any]]:
@@ -411,7 +415,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     upload = inspect_upload(filename, data, field_mappings, need_email=False, saved=lookup,
                             saved_required=saved_mapping == "required")  # fmt: skip
     source = upload.source
-    users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
+    users = conn.execute(text("SELECT id, name, email FROM app_user")).mappings().all()
     validate = RowValidator(source.header, upload.mapping, region=region, users=users, plain_tags=source.plain_tags)
     shown = []
     for number, cells in islice(source.records(), max(0, rows)):

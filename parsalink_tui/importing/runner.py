@@ -200,7 +200,7 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
                 {"uid": uid},
             ).one()  # fmt: skip
             data = conn.execute(text("SELECT data FROM import_file WHERE job_uid = :uid"), {"uid": uid}).scalar()
-            users = [dict(user) for user in conn.execute(text("SELECT id, name, email FROM user")).mappings()]
+            users = [dict(user) for user in conn.execute(text("SELECT id, name, email FROM app_user")).mappings()]
         last_row = job.last_row
         if data is None:
             raise ParsalinkError("the uploaded file is no longer stored; start the import again")

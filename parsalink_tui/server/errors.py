@@ -3,6 +3,7 @@
 - ValidationError → 400 ``{"field": ["message"]}`` (a body that is not an object: ``non_field_errors``)
 - NotFoundError → 404 ``{"detail": "Not found."}``; a page past the last → 404 ``"Invalid page."``
 - ConflictError → 412 ``{"detail": …}`` with the contact's current ``ETag``
+- RevertRefused → 409 ``{"detail": …}`` naming why (not complete, already reverted, being reverted)
 - ImportTooLarge → 413 (over 10 MB) or 400 ``{"file": [...]}`` (over the synchronous import's
   row cap); ImportFileTypeRefused → 400 ``{"file": [...]}`` (a vCard sent to the async start
   is told where vCards go); other ImportRefused → 400 ``{"detail": …}``
@@ -58,6 +59,8 @@ def _core_error(request: Request, exc: Exception) -> JSONResponse:
         return detail("Not found.", 404)
     if isinstance(exc, errors.ConflictError):
         return detail(str(exc), 412, {"ETag": etag(exc.version)})
+    if isinstance(exc, errors.RevertRefused):
+        return detail(str(exc), 409)
     if isinstance(exc, errors.ImportFileTypeRefused):
         where = f"; send vCard files to {SYNC_IMPORT_PATH}" if exc.kind == "vcard" else ""
         return field_errors("file", f"{exc}{where}")
