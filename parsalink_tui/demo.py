@@ -127,7 +127,7 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
         user_ids = [rid("usr", start) for _ in USERS]
         raw.executemany(
             "INSERT INTO app_user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
-            [(i, n, e, created, e.casefold()) for i, (n, e) in zip(user_ids, USERS)])
+            [(i, n, e, created, email_key(e)) for i, (n, e) in zip(user_ids, USERS)])
         acc_ids = contact_store.account_ids(raw, COMPANIES, created, make_id=lambda: rid("acc", start))
         src_ids = [f"{rng.getrandbits(128):032x}" for _ in SOURCES]
         src_ids = [f"{s[:8]}-{s[8:12]}-4{s[13:16]}-a{s[17:20]}-{s[20:]}" for s in src_ids]
