@@ -15,13 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from .contact_store import FIELD_OF, FLAG_COLUMNS, raw_of
+from .contact_store import FIELD_OF, FLAG_COLUMNS, run
 from .schemas import activity_out
 from .sqlite_bulk import insert_rows
 
 # The columns of an activity row, in the order of the tuples built here.
 ACTIVITY_COLUMNS = ("contact_id", "action", "field", "old_value", "new_value", "detail", "created_at", "actor")
 ACTIVITY_TARGET = f"activity ({', '.join(ACTIVITY_COLUMNS)})"
+_INSERT = f"INSERT INTO {ACTIVITY_TARGET} VALUES ({', '.join(':' + c for c in ACTIVITY_COLUMNS)})"
 
 # Who is making the changes of the current call: None for the local user (TUI, CLI), else e.g.
 # "token:tok_…" for a request of the HTTP API. Set with acting_as (Service.as_actor); a
@@ -109,9 +110,9 @@ def insert_activity(raw: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> Non
 
 
 def record(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Insert activity rows inside the caller's (SQLAlchemy) transaction."""
+    """Insert activity rows (ACTIVITY_COLUMNS order) inside the caller's SQLAlchemy transaction."""
     if rows:
-        insert_activity(raw_of(conn), rows)
+        run(conn, _INSERT, [dict(zip(ACTIVITY_COLUMNS, row, strict=True)) for row in rows])
 
 
 def list_activity(conn: Connection, contact_id: str) -> list[dict[str, Any]]:

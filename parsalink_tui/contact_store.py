@@ -17,24 +17,29 @@ Find-or-create never assumes one writer at a time: ``INSERT … ON CONFLICT DO N
 the unique index of the name's key (``name_key``), then a ``SELECT`` of whichever row won. The
 one assumption of that kind left is ``next_contact_pk`` (see there).
 
-Functions take the DB-API connection of the caller's transaction (``raw_of`` gives it for a
-SQLAlchemy ``Connection``) and speak SQLite's SQL: this module is what a PostgreSQL backend
-swaps (a sequence for pks, ``COPY`` for the batch insert).
+Connections. The one-row functions take either the caller's SQLAlchemy ``Connection`` (the
+service's writes: their SQL is plain, with named parameters, for any database) or SQLite's
+DB-API connection (the bulk writers: an import batch, demo data, whose per-statement cost
+matters). The bulk functions (``insert_contacts``, ``link_tags`` of many rows) and
+``next_contact_pk`` are SQLite's: what a PostgreSQL backend swaps (``COPY``, a sequence).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
 from .errors import DuplicateEmailError
 from .ids import new_id
 from .sqlite_bulk import insert_rows
 from .validation import email_key, fold_key
 
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
+# Either connection of the caller's transaction (see the module's docstring).
+AnyConnection = Connection | sqlite3.Connection
 
 # API field → contact column, for the writable scalar fields.
 COLUMN_OF: dict[str, str] = {
@@ -68,11 +73,12 @@ _DEFAULTS: dict[str, Any] = {
 _LINKS = "contact_tag (contact_pk, tag_id, position)"
 
 
-def raw_of(conn: Connection) -> sqlite3.Connection:
-    """The DB-API connection under a SQLAlchemy one: the same transaction."""
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    return raw  # type: ignore[return-value]
+def run(conn: AnyConnection, sql: str, params: Mapping[str, Any] | list[Mapping[str, Any]]) -> Any:
+    """Execute ``sql`` (named ``:parameters``; a list of parameter sets: once per set) on either
+    connection; the result has ``fetchone()`` and ``rowcount`` either way."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn.executemany(sql, params) if isinstance(params, list) else conn.execute(sql, params)
+    return conn.execute(text(sql), params)
 
 
 # ---------------------------------------------------------------- contacts
@@ -86,14 +92,14 @@ def new_contact_row(contact_id: str, now: str, values: Mapping[str, Any]) -> dic
     return row
 
 
-def insert_contact(raw: sqlite3.Connection, row: Mapping[str, Any]) -> None:
+def insert_contact(conn: AnyConnection, row: Mapping[str, Any]) -> None:
     """Insert one contact: ``row`` is column → value (a ``new_contact_row``, or a deleted
     contact's columns put back). An email another contact holds is DuplicateEmailError."""
     try:
-        raw.execute(f"INSERT INTO contact ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-    except sqlite3.IntegrityError as exc:
+        run(conn, f"INSERT INTO contact ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})", row)
+    except (IntegrityError, sqlite3.IntegrityError) as exc:
         if "email_key" in str(exc):
-            raise DuplicateEmailError(row["email"], find_by_email(raw, row["email"]) or "?") from None
+            raise DuplicateEmailError(row["email"], find_by_email(conn, row["email"]) or "?") from None
         raise
 
 
@@ -114,62 +120,64 @@ def next_contact_pk(raw: sqlite3.Connection) -> int:
     return int(raw.execute("SELECT coalesce(max(pk), 0) FROM contact").fetchone()[0]) + 1
 
 
-def find_by_email(raw: sqlite3.Connection, email: str) -> str | None:
+def find_by_email(conn: AnyConnection, email: str) -> str | None:
     """The id of the contact holding ``email`` (any case), or None."""
-    hit = raw.execute("SELECT id FROM contact WHERE email_key = ?", (email_key(email),)).fetchone()
+    hit = run(conn, "SELECT id FROM contact WHERE email_key = :k", {"k": email_key(email)}).fetchone()
     return None if hit is None else hit[0]
 
 
-def update_columns(raw: sqlite3.Connection, contact_id: str, values: Mapping[str, Any], now: str) -> None:
+def update_columns(conn: AnyConnection, contact_id: str, values: Mapping[str, Any], now: str) -> None:
     """Set the given columns of a contact (none: only touched) and its ``updated_at``;
     ``email_key`` follows a new ``email``. The version trigger bumps ``version``."""
     if "email" in values:
         values = {**values, "email_key": email_key(values["email"])}
-    sets = "".join(f"{column} = ?, " for column in values)
-    raw.execute(f"UPDATE contact SET {sets}updated_at = ? WHERE id = ?", [*values.values(), now, contact_id])
+    sets = "".join(f"{column} = :{column}, " for column in values)
+    run(
+        conn, f"UPDATE contact SET {sets}updated_at = :now_ WHERE id = :id_", {**values, "now_": now, "id_": contact_id}
+    )
 
 
 # ---------------------------------------------------------------- accounts
 
 
-def find_account(raw: sqlite3.Connection, name: str) -> str | None:
+def find_account(conn: AnyConnection, name: str) -> str | None:
     """The id of the account called ``name`` ignoring case (by its ``name_key``), or None."""
-    hit = raw.execute("SELECT id FROM account WHERE name_key = ?", (fold_key(name),)).fetchone()
+    hit = run(conn, "SELECT id FROM account WHERE name_key = :k", {"k": fold_key(name)}).fetchone()
     return None if hit is None else hit[0]
 
 
-def insert_account(
-    raw: sqlite3.Connection, name: str, now: str, make_id: Callable[[], str] | None = None
-) -> str | None:
+def insert_account(conn: AnyConnection, name: str, now: str, make_id: Callable[[], str] | None = None) -> str | None:
     """Create the account ``name`` (a clean name) and return its id; None when an account of
-    that name (any case) exists: the unique constraint on the name decides, never a prior read."""
+    that name (any case) exists: the unique index of its key decides, never a prior read."""
     account = make_id() if make_id else new_id("acc")
-    cursor = raw.execute(
-        "INSERT INTO account (id, name, name_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name_key) DO NOTHING",
-        (account, name, fold_key(name), now),
+    added = run(
+        conn,
+        "INSERT INTO account (id, name, name_key, created_at) VALUES (:id, :name, :k, :now) "
+        "ON CONFLICT (name_key) DO NOTHING",
+        {"id": account, "name": name, "k": fold_key(name), "now": now},
     )
-    return account if cursor.rowcount == 1 else None
+    return account if added.rowcount == 1 else None
 
 
-def account_id(raw: sqlite3.Connection, name: str, now: str, make_id: Callable[[], str] | None = None) -> str:
-    """The id of the account called ``name`` (case-insensitive), created if new (``make_id``
+def account_id(conn: AnyConnection, name: str, now: str, make_id: Callable[[], str] | None = None) -> str:
+    """The id of the account called ``name`` (ignoring case), created if new (``make_id``
     gives the new id: deterministic demo data)."""
-    created = insert_account(raw, name, now, make_id)
+    created = insert_account(conn, name, now, make_id)
     if created is not None:
         return created
-    found = find_account(raw, name)
+    found = find_account(conn, name)
     assert found is not None  # the conflict's row, in this transaction's view
     return found
 
 
-def account_ids(raw: sqlite3.Connection, names: Iterable[str], now: str,
+def account_ids(conn: AnyConnection, names: Iterable[str], now: str,
                 make_id: Callable[[], str] | None = None) -> list[str]:  # fmt: skip
     """``account_id`` of each name, in order (a name given twice is looked up once)."""
     found: dict[str, str] = {}
     ids = []
     for name in names:
         if name not in found:
-            found[name] = account_id(raw, name, now, make_id)
+            found[name] = account_id(conn, name, now, make_id)
         ids.append(found[name])
     return ids
 
@@ -177,27 +185,31 @@ def account_ids(raw: sqlite3.Connection, names: Iterable[str], now: str,
 # ---------------------------------------------------------------- tags
 
 
-def tag_id(raw: sqlite3.Connection, name: str) -> int:
+def tag_id(conn: AnyConnection, name: str) -> int:
     """The id of the tag ``name`` ignoring case (by its ``name_key``), created if new."""
-    key = fold_key(name)
-    raw.execute("INSERT INTO tag (name, name_key) VALUES (?, ?) ON CONFLICT (name_key) DO NOTHING", (name, key))
-    return int(raw.execute("SELECT id FROM tag WHERE name_key = ?", (key,)).fetchone()[0])
+    key = {"n": name, "k": fold_key(name)}
+    run(conn, "INSERT INTO tag (name, name_key) VALUES (:n, :k) ON CONFLICT (name_key) DO NOTHING", key)
+    return int(run(conn, "SELECT id FROM tag WHERE name_key = :k", key).fetchone()[0])
 
 
-def tag_ids(raw: sqlite3.Connection, names: Iterable[str]) -> list[int]:
+def tag_ids(conn: AnyConnection, names: Iterable[str]) -> list[int]:
     """``tag_id`` of each name, in order."""
-    return [tag_id(raw, name) for name in names]
+    return [tag_id(conn, name) for name in names]
 
 
-def link_tags(raw: sqlite3.Connection, links: list[tuple[int, int, int]]) -> None:
-    """Tag links ``(contact pk, tag id, position in the contact's list)``, in multi-row statements."""
-    insert_rows(raw, _LINKS, links)
+def link_tags(conn: AnyConnection, links: list[tuple[int, int, int]]) -> None:
+    """Tag links ``(contact pk, tag id, position in the contact's list)``; on SQLite's own
+    connection in multi-row statements (an import batch's, demo data's)."""
+    if isinstance(conn, sqlite3.Connection):
+        insert_rows(conn, _LINKS, links)
+    elif links:
+        run(conn, f"INSERT INTO {_LINKS} VALUES (:c, :t, :p)", [{"c": c, "t": t, "p": p} for c, t, p in links])
 
 
-def set_tags(raw: sqlite3.Connection, contact_pk: int, names: list[str]) -> None:
+def set_tags(conn: AnyConnection, contact_pk: int, names: list[str]) -> None:
     """Replace a contact's tags with ``names`` (in that order)."""
-    raw.execute("DELETE FROM contact_tag WHERE contact_pk = ?", (contact_pk,))
-    link_tags(raw, [(contact_pk, tag, position) for position, tag in enumerate(tag_ids(raw, names))])
+    run(conn, "DELETE FROM contact_tag WHERE contact_pk = :c", {"c": contact_pk})
+    link_tags(conn, [(contact_pk, tag, position) for position, tag in enumerate(tag_ids(conn, names))])
 
 
 _TAG_LISTS_LIMIT = 10_000  # distinct tag lists kept; a hostile file cannot grow the cache without bound

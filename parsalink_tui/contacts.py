@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from . import audit, contact_store
-from .contact_store import COLUMN_OF, raw_of
+from .contact_store import COLUMN_OF
 from .directory import find_or_create_account
 from .errors import ConflictError, DuplicateEmailError, NotFoundError, ValidationError
 from .ids import new_id
@@ -60,7 +60,7 @@ def set_tags(conn: Connection, contact_id: str, names: list[str]) -> None:
     pk = conn.execute(text("SELECT pk FROM contact WHERE id = :id"), {"id": contact_id}).scalar()
     if pk is None:
         raise NotFoundError("contact", contact_id)
-    contact_store.set_tags(raw_of(conn), pk, names)
+    contact_store.set_tags(conn, pk, names)
 
 
 # ---------------------------------------------------------------- reading
@@ -124,7 +124,7 @@ def stale_fields(current: Mapping[str, Any], data: Iterable[str], expected: Mapp
 
 
 def find_by_email(conn: Connection, email: str) -> str | None:
-    return contact_store.find_by_email(raw_of(conn), email)
+    return contact_store.find_by_email(conn, email)
 
 
 # ---------------------------------------------------------------- input cleaning
@@ -234,7 +234,7 @@ def create_contact(conn: Connection, data: Any, *, region: str = "US") -> dict[s
     _check_email_free(conn, cols["email"])
     now = now_store()
     row = contact_store.new_contact_row(new_id("cnt"), now, cols)
-    contact_store.insert_contact(raw_of(conn), row)
+    contact_store.insert_contact(conn, row)
     if tags:
         set_tags(conn, row["id"], tags)
     detail = get_contact(conn, row["id"])
@@ -274,7 +274,7 @@ def update_contact(
     activity = []
     for col, value in changed.items():
         activity.append(audit.change_row(contact_id, col, before[col], value, now))
-    contact_store.update_columns(raw_of(conn), contact_id, changed, now)
+    contact_store.update_columns(conn, contact_id, changed, now)
     if tags_changed:
         assert tags is not None
         set_tags(conn, contact_id, tags)
@@ -298,9 +298,8 @@ def set_stages(conn: Connection, stages: Mapping[str, str]) -> dict[str, str]:
     now = now_store()
     moved = [cid for cid, stage in clean.items() if previous[cid] != stage]
     if moved:
-        raw = raw_of(conn)
         for cid in moved:
-            contact_store.update_columns(raw, cid, {"stage": clean[cid]}, now)
+            contact_store.update_columns(conn, cid, {"stage": clean[cid]}, now)
         audit.record(
             conn,
             [audit.change_row(cid, "stage", previous[cid], clean[cid], now) for cid in moved],
@@ -347,7 +346,7 @@ def restore_contact(conn: Connection, snap: Mapping[str, Any]) -> dict[str, Any]
     for ref, table, key in (("account_id", "account", "id"), ("assigned_to", "app_user", "id"), ("source_uid", "source", "uid")):
         if row.get(ref) and conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": row[ref]}).first() is None:
             row[ref] = None
-    contact_store.insert_contact(raw_of(conn), row)
+    contact_store.insert_contact(conn, row)
     set_tags(conn, row["id"], list(snap["tags"]))
     for table in ("note", "task"):
         for item in snap[table + "s"]:

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from . import contact_store
-from .contact_store import raw_of
 from .errors import NotFoundError, ValidationError
 from .ids import new_id, new_uid
 from .schemas import account_out, source_out, user_out
@@ -54,14 +53,14 @@ def get_user(conn: Connection, user_id: str) -> dict[str, Any]:
 
 def find_account(conn: Connection, name: str) -> str | None:
     """The id of the account called ``name`` ignoring case (by its name_key), or None."""
-    return contact_store.find_account(raw_of(conn), name)
+    return contact_store.find_account(conn, name)
 
 
 def add_account(conn: Connection, name: Any) -> dict[str, Any]:
     """A new account; a name another account has (ignoring case) is an error naming it."""
     clean = _name(name)
     now = now_store()
-    created = contact_store.insert_account(raw_of(conn), clean, now)
+    created = contact_store.insert_account(conn, clean, now)
     if created is None:
         raise ValidationError("name", f"account {clean!r} already exists as {find_account(conn, clean)}")
     return account_out({"id": created, "name": clean, "created_at": now})
@@ -69,7 +68,7 @@ def add_account(conn: Connection, name: Any) -> dict[str, Any]:
 
 def find_or_create_account(conn: Connection, name: Any, field: str = "accountName") -> str:
     """The id of the account called ``name`` (ignoring case), created if new."""
-    return contact_store.account_id(raw_of(conn), _name(name, field), now_store())
+    return contact_store.account_id(conn, _name(name, field), now_store())
 
 
 def list_accounts(conn: Connection) -> list[dict[str, Any]]:
