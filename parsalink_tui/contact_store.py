@@ -66,9 +66,9 @@ CONTACT_COLUMNS = (
     "import_job_uid", "created_at", "updated_at",
 )  # fmt: skip
 _CONTACTS = f"contact ({', '.join(CONTACT_COLUMNS)})"
-# What a new contact holds where nothing was given (pk None: SQLite gives the next rowid).
+# What a new contact holds where nothing was given; no pk: the database gives the next one.
 _DEFAULTS: dict[str, Any] = {
-    **dict.fromkeys(CONTACT_COLUMNS), "stage": "new", "email_opt_out": 0, "email_bounced": 0,
+    **dict.fromkeys(CONTACT_COLUMNS[1:]), "stage": "new", "email_opt_out": 0, "email_bounced": 0,
 }  # fmt: skip
 _LINKS = "contact_tag (contact_pk, tag_id, position)"
 
@@ -85,7 +85,7 @@ def run(conn: AnyConnection, sql: str, params: Mapping[str, Any] | list[Mapping[
 
 
 def new_contact_row(contact_id: str, now: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """A new contact's columns (CONTACT_COLUMNS): the defaults, then ``values`` (column →
+    """A new contact's columns (CONTACT_COLUMNS but its pk): the defaults, then ``values`` (column →
     value; ``email`` required), its ``email_key`` and both timestamps ``now``."""
     row = {**_DEFAULTS, "id": contact_id, "created_at": now, "updated_at": now, **values}
     row["email_key"] = email_key(row["email"])
@@ -95,10 +95,15 @@ def new_contact_row(contact_id: str, now: str, values: Mapping[str, Any]) -> dic
 def insert_contact(conn: AnyConnection, row: Mapping[str, Any]) -> None:
     """Insert one contact: ``row`` is column → value (a ``new_contact_row``, or a deleted
     contact's columns put back). An email another contact holds is DuplicateEmailError."""
+    sql = f"INSERT INTO contact ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"
     try:
-        run(conn, f"INSERT INTO contact ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})", row)
+        if isinstance(conn, sqlite3.Connection):
+            run(conn, sql, row)
+        else:  # in a savepoint: after a refused statement PostgreSQL answers nothing else in the transaction
+            with conn.begin_nested():
+                run(conn, sql, row)
     except (IntegrityError, sqlite3.IntegrityError) as exc:
-        if "email_key" in str(exc):
+        if "email_key" in str(getattr(exc, "orig", exc)):  # the database's message, not the statement
             raise DuplicateEmailError(row["email"], find_by_email(conn, row["email"]) or "?") from None
         raise
 

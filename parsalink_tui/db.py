@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -294,6 +295,11 @@ class Database(Backend):
 
     def describe_error(self, exc: BaseException) -> DatabaseFileError | None:
         return describe_sqlite_error(exc, self.path)
+
+    def backup(self, destination: str | os.PathLike[str]) -> dict[str, Any]:
+        from .backup import backup_database
+
+        return backup_database(self, destination)
 
     def search_sql(self):
         from . import search_sqlite

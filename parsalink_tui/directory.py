@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from . import contact_store
+from .backends import sql_for
 from .errors import NotFoundError, ValidationError
 from .ids import new_id, new_uid
 from .schemas import account_out, source_out, user_out
@@ -40,7 +41,7 @@ def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT * FROM app_user ORDER BY name COLLATE NOCASE, id")).mappings()
+    rows = conn.execute(text(f"SELECT * FROM app_user ORDER BY {sql_for(conn).nocase('name')}, id")).mappings()
     return [user_out(r) for r in rows]
 
 
@@ -72,7 +73,7 @@ def find_or_create_account(conn: Connection, name: Any, field: str = "accountNam
 
 
 def list_accounts(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT * FROM account ORDER BY name COLLATE NOCASE, id")).mappings()
+    rows = conn.execute(text(f"SELECT * FROM account ORDER BY {sql_for(conn).nocase('name')}, id")).mappings()
     return [account_out(r) for r in rows]
 
 
@@ -83,7 +84,7 @@ def add_source(conn: Connection, name: Any) -> dict[str, Any]:
 
 
 def list_sources(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT * FROM source ORDER BY name COLLATE NOCASE, uid")).mappings()
+    rows = conn.execute(text(f"SELECT * FROM source ORDER BY {sql_for(conn).nocase('name')}, uid")).mappings()
     return [source_out(r) for r in rows]
 
 

@@ -87,9 +87,7 @@ class Service:
 
     def backup(self, destination: str | os.PathLike[str]) -> dict[str, Any]:
         """A consistent copy of the whole database at ``destination`` (see parsalink_tui/backup.py)."""
-        from .backup import backup_database
-
-        return backup_database(self.db, destination)
+        return self.db.backup(destination)
 
     # Versions: every contact has a version stamp that each write changes (the ETag of the HTTP
     # API, ``--if-match`` of the CLI). It is not part of the reference's JSON shapes, so methods

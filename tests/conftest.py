@@ -32,10 +32,30 @@ ONE_AT_A_TIME = {
 TESTS = Path(__file__).resolve().parent
 
 
+#: The databases a ``both_backends`` test runs on (the ``backend`` its ``service`` is opened on).
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # ``@pytest.mark.both_backends`` (or a module's pytestmark): every test of it that takes
+    # ``service`` runs once on SQLite and once on PostgreSQL; ``sqlite_only`` opts one out.
+    marked = metafunc.definition.get_closest_marker("both_backends")
+    if marked and not metafunc.definition.get_closest_marker("sqlite_only") and "service" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from parsalink_tui.errors import NotPortedError
+
     for item in items:
-        if "pg_cluster" in getattr(item, "fixturenames", ()):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_pg = params.get("backend") == "postgresql"
+        if on_pg or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+        if on_pg and item.get_closest_marker("uses_search"):
+            # Search on PostgreSQL is the pgsearch branch's (backends/pg_search.py): until it is
+            # merged the test must stop on the clear "not ported yet" error, nothing else.
+            item.add_marker(pytest.mark.xfail(raises=NotPortedError, strict=True, reason="search is not ported yet"))
         if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).as_posix() in ONE_AT_A_TIME:
             item.add_marker(pytest.mark.xdist_group("busy-processes"))
 
@@ -65,8 +85,21 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def service(db_path: Path):
-    svc = Service.open(db_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database ``service`` is opened on: "sqlite" unless a ``both_backends`` test asks."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+    """A Service on a fresh database: an SQLite file at ``db_path``, or (``backend`` "postgresql")
+    a new database in the session's PostgreSQL cluster."""
+    if backend == "postgresql":
+        from parsalink_tui.backends.postgres import open_postgres
+
+        svc = Service(open_postgres(request.getfixturevalue("pg_url")))
+    else:
+        svc = Service.open(db_path)
     yield svc
     svc.close()
 

@@ -20,6 +20,7 @@ from .test_cli import fails, ok_json
 FIXTURE_V2 = Path(__file__).resolve().parent / "fixtures" / "schema-v2.db"
 
 
+@pytest.mark.both_backends
 def test_a_second_user_with_the_same_email_any_case_is_refused(service) -> None:
     bob = service.add_user("Bob", "bob@example.com")
     with pytest.raises(ValidationError) as caught:
@@ -29,6 +30,7 @@ def test_a_second_user_with_the_same_email_any_case_is_refused(service) -> None:
     assert [u["name"] for u in service.list_users()] == ["Bob"]
 
 
+@pytest.mark.both_backends
 def test_non_ascii_emails_clash_ignoring_case_too(service) -> None:
     service.add_user("Jörg", "JÖRG@example.com")
     with pytest.raises(ValidationError, match="already belongs to user usr_"):

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, Engine
 
-from ..errors import DatabaseFileError
+from ..errors import DatabaseFileError, NotPortedError
 
 
 class ChangeWatcher(Protocol):
@@ -61,6 +61,11 @@ class Backend(ABC):
         """A one-line :class:`DatabaseFileError` for a storage or connection failure the
         database reported (full disk, damaged file, server gone, ...), or None for anything else."""
 
+    def backup(self, destination: Any) -> dict[str, Any]:
+        """A consistent copy of the whole database at ``destination`` (SQLite: ``backup.py``);
+        ``{path, ...}`` as ``Service.backup`` returns it."""
+        raise NotPortedError("backup")
+
     # -- Places the PostgreSQL port fills in (docs/team.md): today the SQLite code paths do these
     # -- themselves, and PostgreSQL has none of them yet. Each backend module will override them.
     def search_sql(self) -> Any:
@@ -75,6 +80,37 @@ class Backend(ABC):
         """Take the next import job for ``worker`` (SQLite: one at a time per database;
         PostgreSQL: ``FOR UPDATE SKIP LOCKED``), or None when there is none."""
         raise NotImplementedError(f"job claims are not behind the backend interface yet ({self.dialect})")
+
+
+class SqlPieces(ABC):
+    """The few SQL pieces that are written differently per database, for the app's own queries
+    (listing, directory, ...). Each backend module provides one (``backends.sql_for(conn)``
+    finds it from a Connection), so the shared SQL never asks which database it runs on.
+    Everything else is written once, in SQL both read the same (``TRUE``/``FALSE``, ``:named``
+    parameters, ``ON CONFLICT``, ``lower()``, ``count(*)``, ...)."""
+
+    #: Connection.dialect.name of this database.
+    dialect: ClassVar[str]
+
+    @abstractmethod
+    def nocase(self, expr: str) -> str:
+        """``expr`` as a case-insensitive sort key, written as the database's index on it is."""
+
+    @abstractmethod
+    def nulls_first(self, direction: str) -> str:
+        """``direction`` ("ASC"/"DESC") of a nullable sort key, with NULLs ordered as on SQLite:
+        before every value ascending, after them descending."""
+
+    @abstractmethod
+    def unindexed(self, expr: str) -> str:
+        """``expr`` in a form the planner cannot use an index for (a plan hint; may be ``expr``)."""
+
+    @abstractmethod
+    def search_match(self, query: str) -> Any:
+        """Where and how to find ``query`` (None: nothing to search for): an object with
+        ``expr`` (the ``:fts`` parameter), ``rowids()`` (a subquery of matching contact pks),
+        ``has_row(pk)`` (a condition probing one row) and ``index()`` (``(table, contact-pk
+        column, condition)`` to count matches from the index alone). See ``search_sqlite.Match``."""
 
 
 @contextmanager

@@ -80,8 +80,10 @@ CREATE INDEX ix_contact_created ON contact(created_at, id);
 CREATE INDEX ix_contact_updated ON contact(updated_at, id);
 CREATE INDEX ix_contact_stage_created ON contact(stage, created_at, id);
 CREATE INDEX ix_contact_assigned_created ON contact(assigned_to, created_at, id);
--- SQLite orders these COLLATE NOCASE; the ported lastName ordering must use the same expressions.
-CREATE INDEX ix_contact_last_name ON contact(lower(last_name), lower(first_name), id);
+-- SQLite orders these COLLATE NOCASE, by code point, NULLs first: the lastName ordering uses these
+-- expressions (backends.postgres.PostgresSql.nocase), so it walks this index.
+CREATE INDEX ix_contact_last_name ON contact((lower(last_name) COLLATE "C") NULLS FIRST,
+                                             (lower(first_name) COLLATE "C") NULLS FIRST, id);
 CREATE INDEX ix_contact_stage_rank ON contact((CASE stage {STAGE_RANK_WHEN} END), created_at DESC, id DESC);
 CREATE INDEX ix_contact_job ON contact(import_job_uid) WHERE import_job_uid IS NOT NULL;
 

@@ -25,9 +25,9 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
 from ..db import BUSY_TIMEOUT_MS
-from ..errors import DatabaseFileError
+from ..errors import DatabaseFileError, NotPortedError
 from . import pg_schema
-from .base import Backend, explained
+from .base import Backend, SqlPieces, explained
 
 #: pg_advisory_xact_lock key of write(): one writer at a time, as on SQLite.
 WRITER_LOCK = pg_schema.APPLICATION_ID + 1
@@ -158,6 +158,33 @@ class PgChangeWatcher:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class PostgresSql(SqlPieces):
+    """PostgreSQL's pieces. ``nocase`` is ``lower()`` in code point order and ``nulls_first``
+    SQLite's NULL order, as ``ix_contact_last_name`` is built (a lowercase letter outside ASCII
+    sorts as its lowercase form, where SQLite's NOCASE folds ASCII only). The planner takes no
+    hints, so ``unindexed`` changes nothing."""
+
+    dialect = "postgresql"
+
+    def nocase(self, expr: str) -> str:
+        # "C": code point order, as SQLite compares, whatever collation the database was made with.
+        return f'lower({expr}) COLLATE "C"'
+
+    def nulls_first(self, direction: str) -> str:
+        return f"{direction} NULLS {'FIRST' if direction == 'ASC' else 'LAST'}"  # as ix_contact_last_name
+
+    def unindexed(self, expr: str) -> str:
+        return expr
+
+    def search_match(self, query: str) -> Any:
+        # The hook for backends/pg_search.py (trigram + short terms; its own branch): return its
+        # match object here. Until then a clear refusal, never wrong results.
+        raise NotPortedError("search")
+
+
+SQL = PostgresSql()
 
 
 class PostgresDatabase(Backend):

@@ -289,7 +289,7 @@ def settings_of(stored: str | None) -> dict[str, Any]:
 _JOB_SELECT = (
     "SELECT j.uid, j.filename, j.status, j.total_rows, j.processed_rows, j.success_count, "
     "j.error_count, j.duplicate_count, j.error_message, j.created_at, j.started_at, "
-    "j.finished_at, json_extract(j.field_mappings, '$.region') AS region, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
+    "j.finished_at, j.field_mappings, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
     "j.revert_deleted, j.revert_restored, j.reverted_at, "
     "(SELECT count(*) FROM revert_protected p WHERE p.job_uid = j.uid) AS revert_protected_count "
     "FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
@@ -328,7 +328,8 @@ def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
         "createdAt": to_api(row["created_at"]),
         "startedAt": to_api(row["started_at"]),
         "finishedAt": to_api(row["finished_at"]),
-        "region": row["region"],  # extension: the country of numbers written without "+"
+        # extension: the country of numbers written without "+"
+        "region": settings_of(row["field_mappings"]).get("region"),
     }
     if errors is None:
         del out["errors"]

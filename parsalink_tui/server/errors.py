@@ -7,6 +7,7 @@
 - ImportTooLarge → 413 (over 10 MB) or 400 ``{"file": [...]}`` (over the synchronous import's
   row cap); ImportFileTypeRefused → 400 ``{"file": [...]}`` (a vCard sent to the async start
   is told where vCards go); other ImportRefused → 400 ``{"detail": …}``
+- NotPortedError (something PostgreSQL cannot do yet, e.g. search) → 501 ``{"detail": …}``
 - DatabaseFileError (the file went bad under the server: full disk, damaged) → 500 ``{"detail": …}``
 - other ParsalinkError → 400 ``{"detail": …}``
 - FastAPI's request validation → 400 in the same field shape (never its 422 shape)
@@ -70,6 +71,8 @@ def _core_error(request: Request, exc: Exception) -> JSONResponse:
         if exc.kind == "vcard":  # the async endpoint takes CSV only, as the reference says
             return field_errors("file", f"{exc}; split the file, or import it with `parsalink-tui import start`")
         return field_errors("file", f"{exc}; send larger files to {ASYNC_IMPORT_PATH}")
+    if isinstance(exc, errors.NotPortedError):  # team mode (PostgreSQL) cannot do this yet
+        return detail(str(exc), 501)
     if isinstance(exc, errors.DatabaseFileError):
         log.error("database problem on %s %s: %s", request.method, request.url.path, exc)
         return detail(str(exc), 500)
