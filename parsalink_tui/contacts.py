@@ -10,17 +10,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
-from sqlalchemy.exc import IntegrityError
 
-from . import audit
+from . import audit, contact_store
+from .contact_store import COLUMN_OF
 from .directory import find_or_create_account
 from .errors import ConflictError, DuplicateEmailError, NotFoundError, ValidationError
 from .ids import new_id
-from .schemas import COLUMN_OF, READ_ONLY_FIELDS, WRITABLE_FIELDS, contact_detail
+from .schemas import READ_ONLY_FIELDS, WRITABLE_FIELDS, contact_detail
 from .timeutil import now_store
 from .validation import (
     clean_text,
-    email_key,
     fold_key,
     normalize_email,
     normalize_phone,
@@ -56,30 +55,12 @@ def tags_for(conn: Connection, ids: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def tag_ids(conn: Connection, names: list[str], *, create: bool) -> list[int | None]:
-    """Ids for tag names (case-insensitive); new names are created when ``create``."""
-    ids: list[int | None] = []
-    for name in names:
-        key = fold_key(name)
-        if create:
-            conn.execute(text("INSERT INTO tag (name, name_key) VALUES (:n, :k) ON CONFLICT (name_key) DO NOTHING"),
-                         {"n": name, "k": key})
-        ids.append(conn.execute(text("SELECT id FROM tag WHERE name_key = :k"), {"k": key}).scalar())
-    return ids
-
-
 def set_tags(conn: Connection, contact_id: str, names: list[str]) -> None:
     """Replace a contact's tags with ``names`` (in that order)."""
     pk = conn.execute(text("SELECT pk FROM contact WHERE id = :id"), {"id": contact_id}).scalar()
     if pk is None:
         raise NotFoundError("contact", contact_id)
-    conn.execute(text("DELETE FROM contact_tag WHERE contact_pk = :c"), {"c": pk})
-    ids = tag_ids(conn, names, create=True)
-    if ids:
-        conn.execute(
-            text("INSERT INTO contact_tag (contact_pk, tag_id, position) VALUES (:c, :t, :p)"),
-            [{"c": pk, "t": t, "p": p} for p, t in enumerate(ids)],
-        )
+    contact_store.set_tags(conn, pk, names)
 
 
 # ---------------------------------------------------------------- reading
@@ -143,7 +124,7 @@ def stale_fields(current: Mapping[str, Any], data: Iterable[str], expected: Mapp
 
 
 def find_by_email(conn: Connection, email: str) -> str | None:
-    return conn.execute(text("SELECT id FROM contact WHERE email_key = :k"), {"k": email_key(email)}).scalar()
+    return contact_store.find_by_email(conn, email)
 
 
 # ---------------------------------------------------------------- input cleaning
@@ -252,36 +233,13 @@ def create_contact(conn: Connection, data: Any, *, region: str = "US") -> dict[s
     cols, tags = clean_input(conn, data, region=region, partial=False)
     _check_email_free(conn, cols["email"])
     now = now_store()
-    row = {
-        "id": new_id("cnt"), "first_name": None, "last_name": None, "phone": None, "title": None,
-        "stage": "new", "account_id": None, "assigned_to": None, "notes": None,
-        "email_opt_out": 0, "email_bounced": 0, "source_uid": None, "import_job_uid": None,
-        "created_at": now, "updated_at": now,
-    }  # fmt: skip
-    row.update(cols)
-    row["email_key"] = email_key(row["email"])
-    insert_contact_row(conn, row)
+    row = contact_store.new_contact_row(new_id("cnt"), now, cols)
+    contact_store.insert_contact(conn, row)
     if tags:
         set_tags(conn, row["id"], tags)
     detail = get_contact(conn, row["id"])
     audit.record(conn, [audit.activity_row(row["id"], "created", now, detail=detail)])
     return detail
-
-
-def insert_contact_row(conn: Connection, row: dict[str, Any]) -> None:
-    cols = ", ".join(row)
-    marks = ", ".join(f":{k}" for k in row)
-    try:  # in a savepoint: after a refused statement PostgreSQL answers nothing else in the transaction
-        with conn.begin_nested():
-            conn.execute(text(f"INSERT INTO contact ({cols}) VALUES ({marks})"), row)
-    except IntegrityError as exc:
-        if "email_key" in str(exc.orig):
-            raise DuplicateEmailError(row["email"], find_by_email(conn, row["email"]) or "?") from None
-        raise
-
-
-# API field names for the audit log, per column.
-_FIELD_OF = {col: field for field, col in COLUMN_OF.items()}
 
 
 def update_contact(
@@ -315,22 +273,8 @@ def update_contact(
     now = now_store()
     activity = []
     for col, value in changed.items():
-        field = _FIELD_OF[col]
-        old = before[col]
-        if col in ("email_opt_out", "email_bounced"):
-            old, value = bool(old), bool(value)
-        action = "stage_changed" if col == "stage" else "updated"
-        activity.append(audit.activity_row(contact_id, action, now, field=field, old=old, new=value))
-    if "email" in changed:
-        changed["email_key"] = email_key(changed["email"])
-    if changed:
-        sets = ", ".join(f"{c} = :{c}" for c in changed)
-        conn.execute(
-            text(f"UPDATE contact SET {sets}, updated_at = :now WHERE id = :id"),
-            {**changed, "now": now, "id": contact_id},
-        )
-    else:
-        conn.execute(text("UPDATE contact SET updated_at = :now WHERE id = :id"), {"now": now, "id": contact_id})
+        activity.append(audit.change_row(contact_id, col, before[col], value, now))
+    contact_store.update_columns(conn, contact_id, changed, now)
     if tags_changed:
         assert tags is not None
         set_tags(conn, contact_id, tags)
@@ -354,16 +298,11 @@ def set_stages(conn: Connection, stages: Mapping[str, str]) -> dict[str, str]:
     now = now_store()
     moved = [cid for cid, stage in clean.items() if previous[cid] != stage]
     if moved:
-        conn.execute(
-            text("UPDATE contact SET stage = :stage, updated_at = :now WHERE id = :id"),
-            [{"stage": clean[cid], "now": now, "id": cid} for cid in moved],
-        )
+        for cid in moved:
+            contact_store.update_columns(conn, cid, {"stage": clean[cid]}, now)
         audit.record(
             conn,
-            [
-                audit.activity_row(cid, "stage_changed", now, field="stage", old=previous[cid], new=clean[cid])
-                for cid in moved
-            ],
+            [audit.change_row(cid, "stage", previous[cid], clean[cid], now) for cid in moved],
         )
     return previous
 
@@ -407,7 +346,7 @@ def restore_contact(conn: Connection, snap: Mapping[str, Any]) -> dict[str, Any]
     for ref, table, key in (("account_id", "account", "id"), ("assigned_to", "app_user", "id"), ("source_uid", "source", "uid")):
         if row.get(ref) and conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": row[ref]}).first() is None:
             row[ref] = None
-    insert_contact_row(conn, row)
+    contact_store.insert_contact(conn, row)
     set_tags(conn, row["id"], list(snap["tags"]))
     for table in ("note", "task"):
         for item in snap[table + "s"]:

@@ -1,8 +1,10 @@
 """Deterministic, realistic sample data: a sales team, accounts, sources, tags and contacts.
 
 The same seed gives the same database (ids, names, dates), so screenshots and snapshot tests
-are stable. Rows go in by batched ``executemany`` of plain tuples; a million contacts take
-about a minute. Demo data only goes into an empty database, so it never mixes with real data.
+are stable. Contacts, accounts, tags and their links go in through ``contact_store`` (the one
+place contact rows are written) and the audit rows through ``audit``, in batches of plain
+tuples; a million contacts take about a minute. Demo data only goes into an empty database, so
+it never mixes with real data.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from typing import Any
 
 from sqlalchemy import text
 
+from . import audit, contact_store
 from .db import Database
 from .errors import ParsalinkError, ValidationError
 from .ids import ulid
 from .migrations import fts_values_sql
 from .search_sqlite import short_grams
 from .timeutil import to_store
-from .validation import STAGE_VALUES, fold_key
+from .validation import STAGE_VALUES, email_key
 
 # Demo "now": fixed, so the data (and pictures of it) do not depend on the day it was made.
 ANCHOR = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -124,21 +127,20 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
         user_ids = [rid("usr", start) for _ in USERS]
         raw.executemany(
             "INSERT INTO app_user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
-            [(i, n, e, created, e.casefold()) for i, (n, e) in zip(user_ids, USERS)])
-        acc_ids = [rid("acc", start) for _ in COMPANIES]
-        raw.executemany("INSERT INTO account (id, name, name_key, created_at) VALUES (?,?,?,?)",
-                        [(i, n, fold_key(n), created) for i, n in zip(acc_ids, COMPANIES)])
+            [(i, n, e, created, email_key(e)) for i, (n, e) in zip(user_ids, USERS)])
+        acc_ids = contact_store.account_ids(raw, COMPANIES, created, make_id=lambda: rid("acc", start))
         src_ids = [f"{rng.getrandbits(128):032x}" for _ in SOURCES]
         src_ids = [f"{s[:8]}-{s[8:12]}-4{s[13:16]}-a{s[17:20]}-{s[20:]}" for s in src_ids]
         raw.executemany("INSERT INTO source VALUES (?,?,?)", [(i, n, created) for i, n in zip(src_ids, SOURCES)])
-        raw.executemany("INSERT INTO tag (id, name, name_key) VALUES (?,?,?)",
-                        [(i, n, fold_key(n)) for i, n in enumerate(TAGS, 1)])
+        tag_ids = contact_store.tag_ids(raw, TAGS)
         company_domains = [_slug(c) + ".example" for c in COMPANIES]
 
         seen: set[str] = set()
         span = int((ANCHOR - start).total_seconds())
         made = {"contacts": 0, "notes": 0, "tasks": 0}
         offsets = sorted(rng.randrange(span) for _ in range(contacts))
+        first_pk = contact_store.next_contact_pk(raw)
+        actor = audit.current_actor()
         for batch_start in range(0, contacts, BATCH):
             rows, links, note_rows, task_rows, acts = [], [], [], [], []
             for n in range(batch_start, min(contacts, batch_start + BATCH)):
@@ -153,37 +155,32 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
                 created_dt = start + timedelta(seconds=offsets[n], microseconds=rng.randrange(1_000_000))
                 updated_dt = min(ANCHOR, created_dt + timedelta(seconds=rng.randrange(86400 * 60)))
                 cid = rid("cnt", created_dt)
-                pk = n + 1  # the table is empty, so pks are ours to give
+                pk = first_pk + n
                 phone = f"+1{rng.randrange(201, 990)}555{rng.randrange(10000):04d}" if rng.random() < 0.8 else None
                 stage = rng.choices(STAGE_VALUES, STAGE_WEIGHTS)[0]
                 c_at, u_at = to_store(created_dt), to_store(updated_dt)
-                rows.append((
-                    pk, cid, first, last, email, email.casefold(), phone, rng.choice(TITLES), stage,
+                rows.append((  # in contact_store.CONTACT_COLUMNS order
+                    pk, cid, first, last, email, email_key(email), phone, rng.choice(TITLES), stage,
                     acc_ids[acc] if acc is not None else None,
                     rng.choice(user_ids) if rng.random() < 0.9 else None,
                     rng.choice(NOTES) if rng.random() < 0.15 else None,
                     int(rng.random() < 0.04), int(rng.random() < 0.02),
-                    rng.choice(src_ids) if rng.random() < 0.6 else None, c_at, u_at,
+                    rng.choice(src_ids) if rng.random() < 0.6 else None, None, c_at, u_at,
                 ))  # fmt: skip
-                for pos, tag in enumerate(rng.sample(range(1, len(TAGS) + 1), rng.choice((0, 1, 1, 2, 2, 3)))):
-                    links.append((pk, tag, pos))
-                acts.append((cid, "created", c_at))
+                for pos, tag in enumerate(rng.sample(range(len(TAGS)), rng.choice((0, 1, 1, 2, 2, 3)))):
+                    links.append((pk, tag_ids[tag], pos))
+                acts.append(audit.encoded_row(cid, "created", c_at, actor))
                 if rng.random() < 0.1:
                     note_rows.append((rid("nte", updated_dt), cid, rng.choice(NOTES), u_at, u_at))
                 if rng.random() < 0.06:
                     due = (updated_dt + timedelta(days=rng.randrange(1, 30))).date().isoformat()
                     done = int(rng.random() < 0.3)
                     task_rows.append((rid("tsk", updated_dt), cid, rng.choice(TASKS), due, done, u_at if done else None, u_at, u_at))
-            raw.executemany(
-                "INSERT INTO contact (pk, id, first_name, last_name, email, email_key, phone, title, stage, "
-                "account_id, assigned_to, notes, email_opt_out, email_bounced, source_uid, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-            raw.executemany("INSERT INTO contact_tag VALUES (?,?,?)", links)
+            contact_store.insert_contacts(raw, rows)
+            contact_store.link_tags(raw, links)
             raw.executemany("INSERT INTO note VALUES (?,?,?,?,?)", note_rows)
             raw.executemany("INSERT INTO task VALUES (?,?,?,?,?,?,?,?)", task_rows)
-            raw.executemany("INSERT INTO activity (contact_id, action, created_at) VALUES (?,?,?)", acts)
+            audit.insert_activity(raw, acts)
             made["contacts"] += len(rows)
             made["notes"] += len(note_rows)
             made["tasks"] += len(task_rows)

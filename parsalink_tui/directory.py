@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from . import contact_store
 from .backends import sql_for
 from .errors import NotFoundError, ValidationError
 from .ids import new_id, new_uid
 from .schemas import account_out, source_out, user_out
 from .timeutil import now_store
-from .validation import clean_text, email_key, fold_key, normalize_email
+from .validation import clean_text, email_key, normalize_email
 
 
 def _name(value: Any, field: str = "name") -> str:
@@ -53,32 +54,22 @@ def get_user(conn: Connection, user_id: str) -> dict[str, Any]:
 
 def find_account(conn: Connection, name: str) -> str | None:
     """The id of the account called ``name`` ignoring case (by its name_key), or None."""
-    return conn.execute(text("SELECT id FROM account WHERE name_key = :k"), {"k": fold_key(name)}).scalar()
-
-
-def _insert_account(conn: Connection, name: str) -> dict[str, Any] | None:
-    """A new account called ``name``; None when one by that name (ignoring case) exists."""
-    row = {"id": new_id("acc"), "name": name, "name_key": fold_key(name), "created_at": now_store()}
-    added = conn.execute(text("INSERT INTO account (id, name, name_key, created_at) "
-                              "VALUES (:id, :name, :name_key, :created_at) ON CONFLICT (name_key) DO NOTHING"), row)
-    return row if added.rowcount else None
+    return contact_store.find_account(conn, name)
 
 
 def add_account(conn: Connection, name: Any) -> dict[str, Any]:
+    """A new account; a name another account has (ignoring case) is an error naming it."""
     clean = _name(name)
-    row = _insert_account(conn, clean)
-    if row is None:
+    now = now_store()
+    created = contact_store.insert_account(conn, clean, now)
+    if created is None:
         raise ValidationError("name", f"account {clean!r} already exists as {find_account(conn, clean)}")
-    return account_out(row)
+    return account_out({"id": created, "name": clean, "created_at": now})
 
 
 def find_or_create_account(conn: Connection, name: Any, field: str = "accountName") -> str:
     """The id of the account called ``name`` (ignoring case), created if new."""
-    clean = _name(name, field)
-    row = _insert_account(conn, clean)
-    found = row["id"] if row is not None else find_account(conn, clean)
-    assert found is not None  # not inserted: the conflict was with an account of that key
-    return found
+    return contact_store.account_id(conn, _name(name, field), now_store())
 
 
 def list_accounts(conn: Connection) -> list[dict[str, Any]]:

@@ -10,22 +10,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .contact_store import COLUMN_OF
 from .timeutil import to_api
 
-# API field → contact column, for the writable scalar fields.
-COLUMN_OF: dict[str, str] = {
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "email": "email",
-    "phone": "phone",
-    "title": "title",
-    "stage": "stage",
-    "accountId": "account_id",
-    "assignedTo": "assigned_to",
-    "notes": "notes",
-    "emailOptOut": "email_opt_out",
-    "emailBounced": "email_bounced",
-}
 WRITABLE_FIELDS = (*COLUMN_OF, "accountName", "tags")
 # Fields of the contact object a client may send back but cannot set: ignored in a create or
 # update body, as Django REST framework ignores read-only fields, so a contact read with get can

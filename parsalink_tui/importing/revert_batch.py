@@ -25,13 +25,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import audit, contact_store
+from ..contact_store import COLUMN_OF, FLAG_COLUMNS
 from ..migrations import fts_values_sql
-from ..schemas import COLUMN_OF
 from ..search_sqlite import short_grams
+from ..sqlite_bulk import insert_rows
 from ..validation import fold_key
-from .writer import insert_rows
-
-_FLAGS = ("email_opt_out", "email_bounced")
 
 
 @dataclass
@@ -132,8 +131,8 @@ def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk:
     if doomed:
         delete_contacts(raw, doomed)
         detail = _revert_detail(uid)
-        insert_rows(raw, "activity (contact_id, action, detail, created_at, actor)",
-                    [(cid, "deleted", detail, now, actor) for _, cid, *_ in doomed])  # fmt: skip
+        insert_rows(raw, audit.ACTIVITY_TARGET,
+                    [audit.encoded_row(cid, "deleted", now, actor, detail_json=detail) for _, cid, *_ in doomed])  # fmt: skip
         out.deleted = len(doomed)
     return out, rows[-1][0]
 
@@ -210,7 +209,7 @@ def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, n
     for row in _activity(raw, list(contacts), skip_imported=False):
         history.setdefault(row[1], []).append(row)
     notes, tasks = _latest(raw, "note", list(contacts)), _latest(raw, "task", list(contacts))
-    audit: list[tuple[Any, ...]] = []
+    activity: list[tuple[Any, ...]] = []
     for cid, (pk, _, email, updated_at, created_by) in contacts.items():
         if created_by == uid:
             continue  # created by this job (an in-file duplicate): deleted with the others
@@ -229,11 +228,10 @@ def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, n
         if reasons:
             out.protected.append((cid, email, _join(reasons)))
             continue
-        audit.extend(_restore(raw, pk, cid, mine, uid, now, actor))
+        activity.extend(_restore(raw, pk, cid, mine, uid, now, actor))
         out.restored += 1
-    if audit:
-        insert_rows(raw, "activity (contact_id, action, field, old_value, new_value, detail, created_at, actor)",
-                    audit)  # fmt: skip
+    if activity:
+        insert_rows(raw, audit.ACTIVITY_TARGET, activity)
     return out, ids[-1]
 
 
@@ -242,7 +240,7 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
     """Put back the values the job's audit rows name as old; returns the revert's audit rows."""
     sets: dict[str, Any] = {}
     untagged: set[str] = set()
-    audit = []
+    undone = []
     detail = _revert_detail(uid)
     for _, _, _, field_name, old_value, new_value, _, _ in reversed(mine):
         old = json.loads(old_value) if old_value is not None else None
@@ -251,20 +249,17 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
             untagged |= {key for name in json.loads(new_value or "[]") if (key := fold_key(name)) not in before}
         elif field_name in COLUMN_OF:
             column = COLUMN_OF[field_name]
-            sets[column] = int(bool(old)) if column in _FLAGS else old
+            sets[column] = int(bool(old)) if column in FLAG_COLUMNS else old
         else:
             continue
-        audit.append((cid, "updated", field_name, new_value, old_value, detail, now, actor))
-    if sets:
-        assignments = ", ".join(f"{column} = ?" for column in sets)
-        raw.execute(f"UPDATE contact SET {assignments}, updated_at = ? WHERE pk = ?", [*sets.values(), now, pk])
-    elif untagged:
-        raw.execute("UPDATE contact SET updated_at = ? WHERE pk = ?", (now, pk))
+        undone.append(audit.encoded_row(cid, "updated", now, actor, field_name, new_value, old_value, detail))
+    if sets or untagged:
+        contact_store.update_columns(raw, cid, sets, now)
     if untagged:
         raw.execute(
             "DELETE FROM contact_tag WHERE contact_pk = ? AND tag_id IN "
             "(SELECT id FROM tag WHERE name_key IN (SELECT value FROM json_each(?)))",
             (pk, _ids_json(sorted(untagged))),
         )
-    audit.reverse()
-    return audit
+    undone.reverse()
+    return undone

@@ -1,10 +1,9 @@
 """Writing one batch of an import: contacts, tags, audit rows, row issues and the job's counters,
 all in the caller's ``Database.write()`` transaction, so a batch is committed whole or not at all.
 
-This is the SQLite fast path the architecture keeps in one module (a server backend would
-replace it with Core inserts). Rows go in as multi-row ``INSERT … VALUES (…), (…)`` statements of
-up to SQLite's variable limit (~7x cheaper per row than ``executemany``, which steps and
-re-binds one row at a time). The search indexes get the batch in one statement each: the
+Contacts, accounts, tags and their links are written through :mod:`..contact_store` (the one
+place contact rows are written), audit rows through :mod:`..audit`; rows go in as multi-row
+``INSERT … VALUES (…), (…)`` statements (:mod:`..sqlite_bulk`). The search indexes get the batch in one statement each: the
 batch's pk range is parked in ``search_bulk`` while its contacts go in, so the insert triggers
 skip them (SQLite 3.40's FTS5 flushes its pending data at the end of every statement that
 writes to it: a statement per 500 contacts would write a search segment per statement); the
@@ -33,25 +32,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Any
 
-from ..ids import new_id, new_ids
+from .. import audit, contact_store
+from ..contact_store import NameIds
+from ..ids import new_ids
 from ..migrations import fts_values_sql
 from ..search_sqlite import short_grams_json
+from ..sqlite_bulk import insert_rows
 from ..timeutil import now_store
-from ..validation import fold_key
 from .rows import CleanRow
 from .search_merge import automerge_off
 
-_CONTACT_COLUMNS = (
-    "pk", "id", "first_name", "last_name", "email", "email_key", "phone", "title", "stage",
-    "account_id", "assigned_to", "notes", "email_opt_out", "email_bounced", "source_uid",
-    "import_job_uid", "created_at", "updated_at",
-)  # fmt: skip
-_COLS = ", ".join(_CONTACT_COLUMNS)
-_INSERT_CONTACTS = f"contact ({_COLS})"
 # Contacts go in with multi-row VALUES while their pk range is parked in search_bulk (see
 # migrations.NOT_PARKED), so the search triggers skip them; then one statement per index adds
 # the batch: SQLite 3.40's FTS5 flushes its pending data at the end of every statement that
@@ -65,11 +58,6 @@ _TRIGRAM_RANGE = (
 # The short-term words of the batch's contacts, pks lo, lo+1, …: a JSON array in pk order,
 # joined from the rows' JSON string literals (CleanRow.grams).
 _SHORT_RANGE = "INSERT INTO contact_short (rowid, g) SELECT ?1 + key, value FROM json_each(?2)"
-_ACTIVITY_ROWS = "activity (contact_id, action, detail, created_at, actor)"
-_INSERT_ACTIVITY = (
-    "INSERT INTO activity (contact_id, action, field, old_value, new_value, detail, created_at, actor) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _ADVANCE_JOB = (
     "UPDATE import_job SET processed_rows = processed_rows + ?, success_count = success_count + ?, "
     "error_count = error_count + ?, duplicate_count = duplicate_count + ?, last_row = ?, "
@@ -82,14 +70,7 @@ _EXISTING = (
     f"SELECT {', '.join('c.' + name for name in _EXISTING_NAMES)} "
     "FROM json_each(?) AS k CROSS JOIN contact AS c ON c.email_key = k.value"
 )
-_FIELD_OF = {
-    "first_name": "firstName", "last_name": "lastName", "phone": "phone", "title": "title",
-    "account_id": "accountId", "assigned_to": "assignedTo", "notes": "notes",
-    "email_opt_out": "emailOptOut", "email_bounced": "emailBounced",
-}  # fmt: skip
-_TAG_LISTS_LIMIT = 10_000  # distinct tag lists cached per job; a hostile file cannot grow it without bound
 _POSITIONS = range(1 << 30)  # a tag's position in its row's list (zip stops at the shorter)
-ROWS_PER_STATEMENT = 500
 
 
 class LostJob(Exception):
@@ -131,47 +112,13 @@ class BatchWriter:
         self.worker = worker
         self.source_uid = source_uid
         self.update = on_duplicate == "update"
-        self._accounts: dict[str, str] = {}
-        self._tags: dict[str, int] = {}
-        self._tag_lists: dict[tuple[str, ...], list[int]] = {}  # a row's tags → their ids, in order
+        self._ids = NameIds()
         # '{"importJob": "<uid>", "filename": "<name>", "row": ' + n + '}', built once.
         self._detail_prefix = json.dumps({"importJob": job_uid, "filename": filename, "row": 0})[:-2]
 
-    # -- ids for names --------------------------------------------------------------------------
-    def _account_id(self, raw: sqlite3.Connection, name: str, now: str) -> str:
-        found = self._accounts.get(name)
-        if found is None:
-            key = fold_key(name)
-            raw.execute("INSERT INTO account (id, name, name_key, created_at) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (name_key) DO NOTHING", (new_id("acc"), name, key, now))
-            found = raw.execute("SELECT id FROM account WHERE name_key = ?", (key,)).fetchone()[0]
-            self._accounts[name] = found
-        return found
-
-    def _tag_id(self, raw: sqlite3.Connection, name: str) -> int:
-        found = self._tags.get(name)
-        if found is None:
-            key = fold_key(name)
-            raw.execute("INSERT INTO tag (name, name_key) VALUES (?, ?) ON CONFLICT (name_key) DO NOTHING", (name, key))
-            found = raw.execute("SELECT id FROM tag WHERE name_key = ?", (key,)).fetchone()[0]
-            self._tags[name] = found
-        return found
-
-    def _tag_ids(self, raw: sqlite3.Connection, names: list[str]) -> list[int]:
-        """Ids of a row's tags; a file repeats few tag lists, so each is resolved once."""
-        key = tuple(names)
-        found = self._tag_lists.get(key)
-        if found is None:
-            if len(self._tag_lists) >= _TAG_LISTS_LIMIT:
-                self._tag_lists.clear()
-            found = self._tag_lists[key] = [self._tag_id(raw, name) for name in names]
-        return found
-
     def forget_ids(self) -> None:
         """Drop cached ids (after a rolled-back batch, they may name rows that do not exist)."""
-        self._accounts.clear()
-        self._tags.clear()
-        self._tag_lists.clear()
+        self._ids.forget()
 
     # -- one batch ------------------------------------------------------------------------------
     def write(self, raw: sqlite3.Connection, batch: Batch) -> BatchResult:
@@ -201,37 +148,36 @@ class BatchWriter:
 
         contacts: list[tuple[Any, ...]] = []
         grams: list[str] = []
-        imported: list[tuple[str, str, str, str, str | None]] = []  # the "imported" audit rows
+        imported: list[tuple[Any, ...]] = []  # the "imported" audit rows
         links: list[tuple[int, int, int]] = []
-        # Explicit pks (we hold the write lock, so max(pk) cannot move): the tag links need them.
-        pk = raw.execute("SELECT coalesce(max(pk), 0) FROM contact").fetchone()[0]
+        ids, encoded, actor = self._ids, audit.encoded_row, self.actor
+        # Explicit pks: the tag links and the search rows need them.
+        pk = contact_store.next_contact_pk(raw) - 1
         for key, row in pending.items():
             pk += 1
-            account = self._account_id(raw, row.account_name, now) if row.account_name else None
-            contacts.append((
+            account = ids.account(raw, row.account_name, now) if row.account_name else None
+            contacts.append((  # in contact_store.CONTACT_COLUMNS order
                 pk, id_of[key], row.first_name, row.last_name, row.email, row.key, row.phone,
                 row.title, row.stage, account, row.assigned_to, row.notes, row.email_opt_out,
                 row.email_bounced, self.source_uid, self.job_uid, now, now,
             ))  # fmt: skip
             grams.append(row.grams)
-            imported.append((id_of[key], "imported", f"{self._detail_prefix}{row.row}}}", now, self.actor))
+            imported.append(encoded(id_of[key], "imported", now, actor, detail_json=f"{self._detail_prefix}{row.row}}}"))
             if row.tags:
-                links.extend(zip(repeat(pk), self._tag_ids(raw, row.tags), _POSITIONS))
+                links.extend(zip(repeat(pk), ids.tags(raw, row.tags), _POSITIONS))
         if contacts:
             parked = (contacts[0][0], contacts[-1][0])
             raw.execute(_PARK_RANGE, parked)
-            insert_rows(raw, _INSERT_CONTACTS, contacts)
+            contact_store.insert_contacts(raw, contacts)
             with automerge_off(raw):  # merged after the job (search_merge)
                 raw.execute(_TRIGRAM_RANGE, parked)
                 raw.execute(_SHORT_RANGE, (parked[0], "[" + ",".join(grams) + "]"))
             raw.execute(_UNPARK_RANGE, parked)
-            insert_rows(raw, _ACTIVITY_ROWS, imported)
+            audit.insert_activity(raw, imported)
         if links:
-            insert_rows(raw, "contact_tag (contact_pk, tag_id, position)", links)
+            contact_store.link_tags(raw, links)
         if merges:
-            audit = self._merge_existing(raw, merges, existing, now)
-            if audit:
-                raw.executemany(_INSERT_ACTIVITY, audit)
+            audit.insert_activity(raw, self._merge_existing(raw, merges, existing, now))
         issues = [
             (self.job_uid, row, "error", message, None, None, json.dumps(cells, ensure_ascii=False))
             for row, message, cells in batch.errors
@@ -274,7 +220,7 @@ class BatchWriter:
         by_id = {record["id"]: record for record in existing.values()}
         current = {cid: dict(by_id[cid]) for _, cid in merges}
         changed: dict[str, dict[str, Any]] = {}
-        audit: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
         tag_rows = raw.execute(
             f"SELECT c.id, t.name, ct.position FROM contact c JOIN contact_tag ct ON ct.contact_pk = c.pk "
             f"JOIN tag t ON t.id = ct.tag_id "
@@ -295,16 +241,17 @@ class BatchWriter:
             values = {
                 "first_name": row.first_name, "last_name": row.last_name, "phone": row.phone,
                 "title": row.title, "assigned_to": row.assigned_to, "notes": row.notes,
-                "account_id": self._account_id(raw, row.account_name, now) if row.account_name else None,
+                "account_id": self._ids.account(raw, row.account_name, now) if row.account_name else None,
             }  # fmt: skip
             for column, value in values.items():
                 if value is not None and not record[column]:
-                    audit.append(_audit(cid, column, record[column], value, detail, now, self.actor))
+                    rows.append(audit.change_row(cid, column, record[column], value, now, detail_json=detail,
+                                                 actor=self.actor))  # fmt: skip
                     record[column] = value
                     changed.setdefault(cid, {})[column] = value
             for column, value in (("email_opt_out", row.email_opt_out), ("email_bounced", row.email_bounced)):
                 if value and not record[column]:
-                    audit.append(_audit(cid, column, False, True, detail, now, self.actor))
+                    rows.append(audit.change_row(cid, column, False, True, now, detail_json=detail, actor=self.actor))
                     record[column] = 1
                     changed.setdefault(cid, {})[column] = 1
             have = {name.casefold() for name in tags[cid]}
@@ -315,67 +262,21 @@ class BatchWriter:
                     added[cid].append(tag)
                     tag_detail[cid] = detail
         for cid, columns in changed.items():
-            sets = ", ".join(f"{column} = ?" for column in columns)
-            raw.execute(f"UPDATE contact SET {sets}, updated_at = ? WHERE id = ?", [*columns.values(), now, cid])
+            contact_store.update_columns(raw, cid, columns, now)
         links: list[tuple[int, int, int]] = []
         for cid, names in added.items():
             if not names:
                 continue
             start = next_position[cid]
             contact_pk = current[cid]["pk"]
-            links.extend((contact_pk, self._tag_id(raw, name), start + offset) for offset, name in enumerate(names))
+            links.extend((contact_pk, self._ids.tag(raw, name), start + offset) for offset, name in enumerate(names))
             if cid not in changed:
-                raw.execute("UPDATE contact SET updated_at = ? WHERE id = ?", (now, cid))
-            audit.append(
-                (
-                    cid,
-                    "updated",
-                    "tags",
-                    json.dumps(old_tags[cid], ensure_ascii=False),
-                    json.dumps(tags[cid], ensure_ascii=False),
-                    tag_detail[cid],
-                    now,
-                    self.actor,
-                )
-            )
+                contact_store.update_columns(raw, cid, {}, now)
+            rows.append(audit.activity_row(cid, "updated", now, field="tags", old=old_tags[cid], new=tags[cid],
+                                           detail_json=tag_detail[cid], actor=self.actor))  # fmt: skip
         if links:
-            insert_rows(raw, "contact_tag (contact_pk, tag_id, position)", links)
-        return audit
-
-
-def insert_rows(raw: sqlite3.Connection, target: str, rows: list[tuple[Any, ...]]) -> None:
-    """``INSERT INTO target VALUES (…), (…), …``, up to ROWS_PER_STATEMENT rows a statement.
-
-    Statements of few sizes repeat, so sqlite3's statement cache compiles each only once: one
-    statement per batch would be compiled anew for every batch size (~40 ms for 5000 rows).
-    The rows left after the full-size statements go in power-of-two sizes (256, 128, …, 1)
-    rather than one statement of the exact remainder, whose size would differ in nearly every
-    batch: each such statement was compiled anew and stayed in the cache (~0.8 MB each for the
-    staging table's 19 columns, ~10-20 MB over a 10 MB import).
-    """
-    width = len(rows[0])
-    per_statement = max(1, min(ROWS_PER_STATEMENT, _variable_limit(raw) // width))
-    start, total = 0, len(rows)
-    while start < total:
-        size = min(per_statement, total - start)
-        if size < per_statement:
-            size = 1 << (size.bit_length() - 1)  # the largest power of two that fits
-        chunk = rows[start : start + size]
-        raw.execute(_values_sql(target, width, size), list(chain.from_iterable(chunk)))
-        start += size
-
-
-def _variable_limit(raw: sqlite3.Connection) -> int:
-    try:
-        return raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    except AttributeError:  # Python < 3.11 has no getlimit; SQLite's compiled default since 3.32
-        return 32766
-
-
-@lru_cache(maxsize=64)
-def _values_sql(target: str, width: int, count: int) -> str:
-    group = "(" + ", ".join("?" * width) + ")"
-    return f"INSERT INTO {target} VALUES " + ", ".join([group] * count)
+            contact_store.link_tags(raw, links)
+        return rows
 
 
 def _merge_pending(target: CleanRow, row: CleanRow) -> None:
@@ -391,9 +292,3 @@ def _merge_pending(target: CleanRow, row: CleanRow) -> None:
     if extra:
         target.tags = [*target.tags, *extra]
 
-
-def _audit(cid: str, column: str, old: Any, new: Any, detail: str, now: str, actor: str | None) -> tuple[Any, ...]:
-    if column in ("email_opt_out", "email_bounced"):
-        old, new = bool(old), bool(new)
-    return (cid, "updated", _FIELD_OF[column], json.dumps(old, ensure_ascii=False),
-            json.dumps(new, ensure_ascii=False), detail, now, actor)  # fmt: skip
