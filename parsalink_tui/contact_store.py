@@ -73,10 +73,16 @@ _DEFAULTS: dict[str, Any] = {
 _LINKS = "contact_tag (contact_pk, tag_id, position)"
 
 
+def _is_dbapi(conn: AnyConnection) -> bool:
+    """A DB-API connection (SQLite's own, as the bulk writers hold it, or anything wrapping one),
+    rather than an SQLAlchemy Connection."""
+    return not isinstance(conn, Connection)
+
+
 def run(conn: AnyConnection, sql: str, params: Mapping[str, Any] | list[Mapping[str, Any]]) -> Any:
     """Execute ``sql`` (named ``:parameters``; a list of parameter sets: once per set) on either
     connection; the result has ``fetchone()`` and ``rowcount`` either way."""
-    if isinstance(conn, sqlite3.Connection):
+    if _is_dbapi(conn):
         return conn.executemany(sql, params) if isinstance(params, list) else conn.execute(sql, params)
     return conn.execute(text(sql), params)
 
@@ -97,7 +103,7 @@ def insert_contact(conn: AnyConnection, row: Mapping[str, Any]) -> None:
     contact's columns put back). An email another contact holds is DuplicateEmailError."""
     sql = f"INSERT INTO contact ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"
     try:
-        if isinstance(conn, sqlite3.Connection):
+        if _is_dbapi(conn):
             run(conn, sql, row)
         else:  # in a savepoint: after a refused statement PostgreSQL answers nothing else in the transaction
             with conn.begin_nested():
@@ -205,7 +211,7 @@ def tag_ids(conn: AnyConnection, names: Iterable[str]) -> list[int]:
 def link_tags(conn: AnyConnection, links: list[tuple[int, int, int]]) -> None:
     """Tag links ``(contact pk, tag id, position in the contact's list)``; on SQLite's own
     connection in multi-row statements (an import batch's, demo data's)."""
-    if isinstance(conn, sqlite3.Connection):
+    if _is_dbapi(conn):
         insert_rows(conn, _LINKS, links)
     elif links:
         run(conn, f"INSERT INTO {_LINKS} VALUES (:c, :t, :p)", [{"c": c, "t": t, "p": p} for c, t, p in links])
