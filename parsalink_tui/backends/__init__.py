@@ -1,0 +1,41 @@
+"""The database backends: ``open_database(target)`` picks one from the target it is given.
+
+A ``postgresql://`` or ``postgres://`` URL (``--db`` or ``$PARSALINK_DB``) is a PostgreSQL
+database (``backends.postgres``, psycopg 3, the ``postgres`` extra); anything else is an SQLite
+file path as it always was (``backends.sqlite``). The interface both implement: ``backends.base``.
+Nothing here imports psycopg until a URL asks for it: SQLite users need not have it installed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from ..errors import DatabaseFileError
+
+if TYPE_CHECKING:
+    from .base import Backend
+
+#: Set to 1 to open PostgreSQL through the app (--db / $PARSALINK_DB) while the port is unfinished.
+EXPERIMENTAL_ENV = "PARSALINK_EXPERIMENTAL_PG"
+NOT_FINISHED = (
+    "PostgreSQL (team mode) is not finished yet: the app's queries do not run on it; use an SQLite "
+    f"file for --db / $PARSALINK_DB (docs/team.md; developers: {EXPERIMENTAL_ENV}=1)"
+)
+
+
+def open_database(target: str | os.PathLike[str] | None = None) -> Backend:
+    """Open (creating and migrating as needed) the database ``target`` names; ``None`` resolves
+    through ``config.resolve_db_target`` ($PARSALINK_DB, else the per-user SQLite file)."""
+    from ..config import resolve_db_target
+
+    resolved = resolve_db_target(target)
+    if isinstance(resolved, str):
+        if os.environ.get(EXPERIMENTAL_ENV) != "1":
+            raise DatabaseFileError(NOT_FINISHED)
+        from .postgres import open_postgres
+
+        return open_postgres(resolved)
+    from .sqlite import open_sqlite
+
+    return open_sqlite(resolved)

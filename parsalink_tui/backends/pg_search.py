@@ -1,0 +1,139 @@
+"""Substring search over name, email and phone, PostgreSQL flavour (``pg_trgm``).
+
+The same answers as ``search_sqlite`` (the rule: ``search_terms`` and docs/team-search.md):
+
+- ``contact.search_text``: first name + " " + last name (trimmed of spaces, as SQLite's
+  ``trim``), a line break, the email — folded as SQLite's FTS5 folds (``text_fold``; the SQL
+  function :data:`FOLD_FUNCTION` and Python's :func:`~.text_fold.fold` use the one table). A text
+  term (never holding a line break) is found in it by ``LIKE`` exactly when it is a substring of
+  the name, "first last" or the email.
+- ``contact.search_phone``: the phone's digits, as SQLite indexes them (no "+", no extension).
+- Both are generated columns (``STORED``): PostgreSQL keeps them in step on every INSERT,
+  UPDATE and COPY, so no trigger or write path can forget them, and DELETE needs nothing.
+- A GIN ``gin_trgm_ops`` index on each serves terms of 3+ characters; terms of 1–2 characters
+  read the same columns without an index (measured: bench/bench_pg_search.py, docs/team-search.md).
+
+``pg_trgm`` must be installed in the database (``CREATE EXTENSION pg_trgm``, once, by a role
+allowed to): :func:`install` tries and otherwise says what to run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..search_terms import search_term
+from .text_fold import fold, fold_pairs
+
+TRIGRAM_MIN = 3  # pg_trgm finds a term in its index when it has a trigram: 3+ characters
+
+
+FOLD_BLOCK = 128  # characters per translate(): its cost grows with the length of its list
+
+
+def _fold_function() -> str:
+    """PL/pgSQL for :func:`~.text_fold.fold`. ASCII text (most names and emails) is lower()
+    under "C", which folds A-Z only, as FTS5. Otherwise, when a character FTS5 folds is there
+    (one regular expression, compiled once per session), translate() each block of the table
+    that has one: translate() compares every character with its whole list, so one list of
+    1,031 cost ~0.5 ms a row; blocks of 128 keep a row with a capital "Ø" or "Σ" at ~0.1 ms.
+    Folding twice changes nothing (every fold is its own fold), so the blocks' order is free."""
+    pairs = sorted(fold_pairs())
+    assert not any("'" in a + b for a, b in pairs)
+    every = "".join(a for a, _ in pairs)
+    steps = []
+    for i in range(0, len(pairs), FOLD_BLOCK):
+        block = pairs[i : i + FOLD_BLOCK]
+        source, target = "".join(a for a, _ in block), "".join(b for _, b in block)
+        steps.append(f"        IF x ~ '[{source}]' THEN x := translate(x, '{source}', '{target}'); END IF;")
+    body = "\n".join(steps)
+    return f"""CREATE OR REPLACE FUNCTION parsalink_search_fold(t text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fold$
+DECLARE x text := lower(t COLLATE "C");
+BEGIN
+    IF octet_length(x) = char_length(x) OR x !~ '[{every}]' THEN
+        RETURN x;
+    END IF;
+{body}
+    RETURN x;
+END $fold$"""
+
+
+FOLD_FUNCTION = _fold_function()
+
+# What search reads of a contact (generated columns; add them to the contact table).
+SEARCH_TEXT_SQL = (
+    "parsalink_search_fold(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''), ' ') || E'\\n' || email)"
+)
+SEARCH_PHONE_SQL = "replace(split_part(phone, ';', 1), '+', '')"
+
+EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
+# After FOLD_FUNCTION and EXTENSION, on a table ``contact`` with first_name, last_name, email, phone.
+DDL = (
+    f"ALTER TABLE contact ADD COLUMN search_text text GENERATED ALWAYS AS ({SEARCH_TEXT_SQL}) STORED",
+    f"ALTER TABLE contact ADD COLUMN search_phone text GENERATED ALWAYS AS ({SEARCH_PHONE_SQL}) STORED",
+    "CREATE INDEX ix_contact_search_trgm ON contact USING gin (search_text gin_trgm_ops)",
+    "CREATE INDEX ix_contact_phone_trgm ON contact USING gin (search_phone gin_trgm_ops)",
+)
+
+
+class MissingExtension(Exception):
+    """pg_trgm is not installed and this role may not install it."""
+
+
+def install(conn: Any) -> None:
+    """Create the fold function and make sure pg_trgm is there (psycopg connection, in the
+    caller's transaction). Without the extension and without the right to create it, a
+    one-line :class:`MissingExtension` naming what an administrator must run."""
+    import psycopg
+
+    have = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone()
+    if have is None:
+        try:
+            conn.execute("SAVEPOINT parsalink_trgm")
+            conn.execute(EXTENSION)
+            conn.execute("RELEASE SAVEPOINT parsalink_trgm")
+        except psycopg.Error as exc:  # InsufficientPrivilege, or contrib (pg_trgm) not installed
+            conn.execute("ROLLBACK TO SAVEPOINT parsalink_trgm")
+            raise MissingExtension(
+                "search needs PostgreSQL's pg_trgm extension: as a database owner or superuser run "
+                f"CREATE EXTENSION pg_trgm; ({type(exc).__name__})"
+            ) from None
+    conn.execute(FOLD_FUNCTION)
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE (backslash is the escape), with ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_condition(query: str, alias: str = "c", param: str = "search") -> tuple[str, dict[str, str]] | None:
+    """A WHERE condition over contact ``alias`` matching what SQLite's search matches for
+    ``query``, and its parameters (psycopg/SQLAlchemy named style ``%(search)s``); None when
+    the query has nothing to search for (no filter). Whether an index serves it depends on
+    the term's length (see the module docstring); the answer does not."""
+    term = search_term(query)
+    if term is None:
+        return None
+    column = f"{alias}.search_phone" if term.phone else f"{alias}.search_text"
+    text = term.text if term.phone else fold(_unicode61_term(term.text))
+    if not text:
+        return "false", {}
+    if len(text) >= TRIGRAM_MIN:
+        return f"{column} LIKE %({param})s", {param: like_pattern(text)}
+    # strpos, not LIKE: the same test, which the trigram index cannot serve, so the planner
+    # does not pick a scan of the whole index (measured slower than scanning the table).
+    return f"strpos({column}, %({param})s) > 0", {param: text}
+
+
+# unicode61 separators that str.split() keeps (SQLite's Unicode data is older than Python's:
+# U+180E MONGOLIAN VOWEL SEPARATOR was a space). SQLite's 1-2 character terms are tokenized
+# by unicode61, so there one is dropped from the term; 3+ character terms keep it (trigram).
+_UNICODE61_SEPARATORS = "\u180e"
+
+
+def _unicode61_term(text: str) -> str:
+    if len(text) >= TRIGRAM_MIN or not any(ch in _UNICODE61_SEPARATORS for ch in text):
+        return text
+    return "".join(ch for ch in text if ch not in _UNICODE61_SEPARATORS)
