@@ -1,7 +1,7 @@
 """Substring search over name, email and phone, SQLite flavour (two FTS5 indexes).
 
-A PostgreSQL backend would swap this module for one using ``pg_trgm``; nothing else knows how
-search is done. Semantics (documented in docs/listing.md):
+What a query looks for is ``search_terms`` (shared with ``backends.pg_search``, the PostgreSQL
+flavour); nothing else knows how search is done. Semantics (docs/listing.md, docs/team-search.md):
 
 - case-insensitive substring of first name, last name, "first last", email or phone;
 - a phone-like query (digits with only ``+ - ( ) .`` and spaces) matches the phone's digits

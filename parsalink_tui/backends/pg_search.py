@@ -35,7 +35,7 @@ def _fold_function() -> str:
     under "C", which folds A-Z only, as FTS5. Otherwise, when a character FTS5 folds is there
     (one regular expression, compiled once per session), translate() each block of the table
     that has one: translate() compares every character with its whole list, so one list of
-    1,031 cost ~0.5 ms a row; blocks of 128 keep a row with a capital "Ø" or "Σ" at ~0.1 ms.
+    1,031 cost 0.3-0.5 ms a row; blocks of 128 keep a row with a capital "Ø" or "Σ" at ~12 µs.
     Folding twice changes nothing (every fold is its own fold), so the blocks' order is free."""
     pairs = sorted(fold_pairs())
     assert not any("'" in a + b for a, b in pairs)
