@@ -83,18 +83,16 @@ class MissingExtension(Exception):
 
 def install(conn: Any) -> None:
     """Create the fold function and make sure pg_trgm is there (psycopg connection, in the
-    caller's transaction). Without the extension and without the right to create it, a
+    caller's transaction or, in autocommit, statement by statement). Without the extension and without the right to create it, a
     one-line :class:`MissingExtension` naming what an administrator must run."""
     import psycopg
 
     have = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone()
     if have is None:
         try:
-            conn.execute("SAVEPOINT parsalink_trgm")
-            conn.execute(EXTENSION)
-            conn.execute("RELEASE SAVEPOINT parsalink_trgm")
+            with conn.transaction():  # a savepoint inside the caller's transaction, else its own
+                conn.execute(EXTENSION)
         except psycopg.Error as exc:  # InsufficientPrivilege, or contrib (pg_trgm) not installed
-            conn.execute("ROLLBACK TO SAVEPOINT parsalink_trgm")
             raise MissingExtension(
                 "search needs PostgreSQL's pg_trgm extension: as a database owner or superuser run "
                 f"CREATE EXTENSION pg_trgm; ({type(exc).__name__})"

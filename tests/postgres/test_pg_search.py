@@ -126,7 +126,15 @@ def pg_conn(pg: str, stored):
 
 
 def sqlite_ids(svc, term: str) -> set[str]:
-    return {c["id"] for c in svc.list_contacts(search=term, limit=100)["results"]}
+    """Every contact the SQLite app's list finds for ``term`` (all pages)."""
+    ids: set[str] = set()
+    page = 1
+    while True:
+        listed = svc.list_contacts(search=term, limit=100, page=page)
+        ids |= {c["id"] for c in listed["results"]}
+        if listed["next"] is None:
+            return ids
+        page += 1
 
 
 def pg_ids(conn, term: str) -> set[str]:
@@ -229,3 +237,47 @@ def test_without_the_extension_and_the_right_to_create_it_a_clear_error(pg: str)
 )
 def test_like_pattern_takes_wildcards_literally(text: str, pattern: str) -> None:
     assert pg_search.like_pattern(text) == pattern
+
+
+POOL = "aAbBeEéÉèßẞsSσΣςİiIıøØkKµμǅǆ%_\\'\" -.😀👩‍💻Ꭰꭰ"
+
+
+def test_random_names_and_terms_agree(pg: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Many random contacts and terms (substrings of what is stored, their case changed), seeded:
+    PostgreSQL and the SQLite app find the same ids for every one."""
+    import random
+
+    from parsalink_tui.service import Service
+
+    rng = random.Random(20261203)
+    word = lambda n: "".join(rng.choice(POOL) for _ in range(n)).strip() or "x"
+    people = [
+        (word(rng.randint(1, 8)), word(rng.randint(1, 8)), f"p{n}.{rng.choice(['ab', 'Ab', 'zz'])}@ex{n % 7}.com",
+         rng.choice([None, f"+1415555{n:04d}", f"+1415555{n:04d};ext={rng.randint(1, 99)}"]))
+        for n in range(150)
+    ]  # fmt: skip
+    svc = Service.open(tmp_path_factory.mktemp("random") / "random.db")  # 150: lists of 2 pages
+    try:
+        create_people(svc, people)
+        rows = [tuple(r) for r in _rows(svc)]
+        with psycopg.connect(pg, autocommit=True) as owner:
+            owner.execute("CREATE DATABASE random_terms")
+        with psycopg.connect(pg.replace("/parsalink?", "/random_terms?"), autocommit=True) as conn:
+            _make_table(conn)
+            with conn.cursor().copy("COPY contact (pk, id, first_name, last_name, email, phone) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+            fields = [f for _, _, first, last, email, phone in rows
+                      for f in (first, last, f"{first} {last}", email, phone) if f]  # fmt: skip
+            terms = []
+            for _ in range(400):
+                source = rng.choice(fields)
+                start = rng.randrange(len(source))
+                term = source[start : start + rng.randint(1, 5)]
+                terms.append("".join(ch.upper() if rng.random() < 0.3 else ch for ch in term))
+            terms += [word(rng.randint(1, 4)) for _ in range(100)]
+            wrong = [t for t in terms if pg_ids(conn, t) != sqlite_ids(svc, t)]
+            assert wrong == []
+            assert sum(1 for t in terms[:50] if sqlite_ids(svc, t)) > 25  # the terms do find contacts
+    finally:
+        svc.close()
