@@ -132,10 +132,8 @@ def copy_rows(conn, rows: list[tuple]) -> None:
 
 def setup(conn, variant: str) -> None:
     """The search structures of ``variant`` on an empty or loaded contact table."""
-    conn.execute(pg_search.FOLD_FUNCTION)
     conn.execute(SHORT_TERMS_FUNCTION)
-    for ddl in pg_search.DDL:
-        conn.execute(ddl)
+    conn.execute(pg_search.DDL)
     if variant == "a":
         for ddl in TERM_TABLE[:2]:
             conn.execute(ddl)

@@ -14,7 +14,7 @@ The same answers as ``search_sqlite`` (the rule: ``search_terms`` and docs/team-
   read the same columns without an index (measured: bench/bench_pg_search.py, docs/team-search.md).
 
 ``pg_trgm`` must be installed in the database (``CREATE EXTENSION pg_trgm``, once, by a role
-allowed to): :func:`install` tries and otherwise says what to run.
+allowed to): :func:`install` tries and otherwise says what to run; then :data:`DDL`.
 """
 
 from __future__ import annotations
@@ -68,13 +68,20 @@ SEARCH_PHONE_SQL = "replace(split_part(phone, ';', 1), '+', '')"
 
 EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
 
-# After FOLD_FUNCTION and EXTENSION, on a table ``contact`` with first_name, last_name, email, phone.
+# The search part of the schema, one script for the contact table (first_name, last_name, email,
+# phone): run it in the schema's transaction after :func:`install` (which turns a missing
+# extension into a clear message; once pg_trgm is there, IF NOT EXISTS needs no privilege).
 DDL = (
-    f"ALTER TABLE contact ADD COLUMN search_text text GENERATED ALWAYS AS ({SEARCH_TEXT_SQL}) STORED",
-    f"ALTER TABLE contact ADD COLUMN search_phone text GENERATED ALWAYS AS ({SEARCH_PHONE_SQL}) STORED",
-    "CREATE INDEX ix_contact_search_trgm ON contact USING gin (search_text gin_trgm_ops)",
-    "CREATE INDEX ix_contact_phone_trgm ON contact USING gin (search_phone gin_trgm_ops)",
-)
+    ";\n".join((
+        EXTENSION,
+        FOLD_FUNCTION,
+        f"ALTER TABLE contact ADD COLUMN search_text text GENERATED ALWAYS AS ({SEARCH_TEXT_SQL}) STORED",
+        f"ALTER TABLE contact ADD COLUMN search_phone text GENERATED ALWAYS AS ({SEARCH_PHONE_SQL}) STORED",
+        "CREATE INDEX ix_contact_search_trgm ON contact USING gin (search_text gin_trgm_ops)",
+        "CREATE INDEX ix_contact_phone_trgm ON contact USING gin (search_phone gin_trgm_ops)",
+    ))
+    + ";\n"
+)  # fmt: skip
 
 
 class MissingExtension(Exception):
@@ -82,9 +89,9 @@ class MissingExtension(Exception):
 
 
 def install(conn: Any) -> None:
-    """Create the fold function and make sure pg_trgm is there (psycopg connection, in the
-    caller's transaction or, in autocommit, statement by statement). Without the extension and without the right to create it, a
-    one-line :class:`MissingExtension` naming what an administrator must run."""
+    """Make sure pg_trgm is in the database (psycopg connection; in the caller's transaction, or
+    its own in autocommit). Without it and without the right to create it, a one-line
+    :class:`MissingExtension` naming what an administrator must run."""
     import psycopg
 
     have = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone()
@@ -97,7 +104,6 @@ def install(conn: Any) -> None:
                 "search needs PostgreSQL's pg_trgm extension: as a database owner or superuser run "
                 f"CREATE EXTENSION pg_trgm; ({type(exc).__name__})"
             ) from None
-    conn.execute(FOLD_FUNCTION)
 
 
 def like_pattern(text: str) -> str:

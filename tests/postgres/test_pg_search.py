@@ -108,8 +108,7 @@ def _make_table(conn) -> None:
         "last_name text, email text NOT NULL, phone text)"
     )
     pg_search.install(conn)
-    for ddl in pg_search.DDL:
-        conn.execute(ddl)
+    conn.execute(pg_search.DDL)
 
 
 @pytest.fixture(scope="module")
