@@ -19,6 +19,25 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_path(APP_NAME)) / "parsalink.db"
 
 
+#: What ``--db`` / ``$PARSALINK_DB`` start with to name a PostgreSQL database (libpq's URL forms).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(value: str | os.PathLike[str]) -> bool:
+    return isinstance(value, str) and value.startswith(POSTGRES_SCHEMES)
+
+
+def resolve_db_target(cli_value: str | os.PathLike[str] | None) -> Path | str:
+    """As :func:`resolve_db_path`, but a PostgreSQL URL (from ``--db`` or ``$PARSALINK_DB``)
+    comes back as the string it is, for libpq to read (credentials, host, ``sslmode``...)."""
+    if cli_value is not None and is_postgres_url(cli_value):
+        return cli_value
+    env = os.environ.get(DB_ENV)
+    if cli_value is None and env and is_postgres_url(env):
+        return env
+    return resolve_db_path(cli_value)
+
+
 def resolve_db_path(cli_value: str | os.PathLike[str] | None) -> Path:
     """``--db`` wins, then ``$PARSALINK_DB``, then the per-user default.
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
-from .directory import find_account, find_or_create_account
+from .directory import find_or_create_account
 from .errors import ConflictError, DuplicateEmailError, NotFoundError, ValidationError
 from .ids import new_id
 from .schemas import COLUMN_OF, READ_ONLY_FIELDS, WRITABLE_FIELDS, contact_detail
@@ -21,6 +21,7 @@ from .timeutil import now_store
 from .validation import (
     clean_text,
     email_key,
+    fold_key,
     normalize_email,
     normalize_phone,
     normalize_stage,
@@ -29,7 +30,7 @@ from .validation import (
 
 _SELECT_DETAIL = (
     "SELECT c.*, a.name AS account_name, u.name AS assigned_to_name FROM contact c "
-    "LEFT JOIN account a ON a.id = c.account_id LEFT JOIN user u ON u.id = c.assigned_to "
+    "LEFT JOIN account a ON a.id = c.account_id LEFT JOIN app_user u ON u.id = c.assigned_to "
 )
 _TEXT_LIMITS = {"firstName": 100, "lastName": 100, "title": 200}
 NOTES_LIMIT = 20_000
@@ -59,9 +60,11 @@ def tag_ids(conn: Connection, names: list[str], *, create: bool) -> list[int | N
     """Ids for tag names (case-insensitive); new names are created when ``create``."""
     ids: list[int | None] = []
     for name in names:
+        key = fold_key(name)
         if create:
-            conn.execute(text("INSERT INTO tag (name) VALUES (:n) ON CONFLICT (name) DO NOTHING"), {"n": name})
-        ids.append(conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar())
+            conn.execute(text("INSERT INTO tag (name, name_key) VALUES (:n, :k) ON CONFLICT (name_key) DO NOTHING"),
+                         {"n": name, "k": key})
+        ids.append(conn.execute(text("SELECT id FROM tag WHERE name_key = :k"), {"k": key}).scalar())
     return ids
 
 
@@ -155,7 +158,7 @@ def _exists(conn: Connection, table: str, key: str, value: Any, field: str) -> s
     if not isinstance(value, str) or not value:
         raise ValidationError(field, f"must be an id string, not {value!r}")
     if conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": value}).first() is None:
-        raise ValidationError(field, f"no {table} with id {value}")
+        raise ValidationError(field, f"no {table.removeprefix('app_')} with id {value}")
     return value
 
 
@@ -197,7 +200,7 @@ def clean_input(
         elif field == "accountId":
             cols["account_id"] = None if value is None else _exists(conn, "account", "id", value, field)
         elif field == "assignedTo":
-            cols["assigned_to"] = None if value is None else _exists(conn, "user", "id", value, field)
+            cols["assigned_to"] = None if value is None else _exists(conn, "app_user", "id", value, field)
     if "accountName" in data:
         name = data["accountName"]
         if "accountId" in data:
@@ -224,11 +227,12 @@ def _check_same_account(conn: Connection, account_id: str | None, name: Any) -> 
     clean = None if name in (None, "") else clean_text(name, "accountName", max_length=200)
     if account_id is None and clean is None:
         return
-    if account_id is not None and clean is not None and find_account(conn, clean) == account_id:
+    actual = None if account_id is None else conn.execute(
+        text("SELECT name FROM account WHERE id = :id"), {"id": account_id}).scalar()
+    if actual is not None and clean is not None and fold_key(actual) == fold_key(clean):
         return
     if account_id is None:
         raise ValidationError("accountName", f"{clean!r} contradicts accountId null; give one of them, or both matching")
-    actual = conn.execute(text("SELECT name FROM account WHERE id = :id"), {"id": account_id}).scalar()
     raise ValidationError(
         "accountName",
         f"{clean!r} is not the name of account {account_id} ({actual!r}); give one of them, or both matching",
@@ -267,8 +271,9 @@ def create_contact(conn: Connection, data: Any, *, region: str = "US") -> dict[s
 def insert_contact_row(conn: Connection, row: dict[str, Any]) -> None:
     cols = ", ".join(row)
     marks = ", ".join(f":{k}" for k in row)
-    try:
-        conn.execute(text(f"INSERT INTO contact ({cols}) VALUES ({marks})"), row)
+    try:  # in a savepoint: after a refused statement PostgreSQL answers nothing else in the transaction
+        with conn.begin_nested():
+            conn.execute(text(f"INSERT INTO contact ({cols}) VALUES ({marks})"), row)
     except IntegrityError as exc:
         if "email_key" in str(exc.orig):
             raise DuplicateEmailError(row["email"], find_by_email(conn, row["email"]) or "?") from None
@@ -399,7 +404,7 @@ def restore_contact(conn: Connection, snap: Mapping[str, Any]) -> dict[str, Any]
     """Put back a contact deleted by ``delete_contact``: same id, fields, tags, notes, tasks."""
     row = dict(snap["contact"])
     _check_email_free(conn, row["email"])
-    for ref, table, key in (("account_id", "account", "id"), ("assigned_to", "user", "id"), ("source_uid", "source", "uid")):
+    for ref, table, key in (("account_id", "account", "id"), ("assigned_to", "app_user", "id"), ("source_uid", "source", "uid")):
         if row.get(ref) and conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v"), {"v": row[ref]}).first() is None:
             row[ref] = None
     insert_contact_row(conn, row)

@@ -17,12 +17,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from .errors import DatabaseFileError
+from .backends.base import Backend, explained
+from .errors import DatabaseFileError, NewerSchemaError
 from .migrations import APPLICATION_ID, LATEST, migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -139,10 +141,7 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> None:
     if app_id != APPLICATION_ID and not (app_id == 0 and tables == 0):
         raise DatabaseFileError(f"{path} is not a parsalink database (it holds other data)")
     if version > LATEST:
-        raise DatabaseFileError(
-            f"{path} was written by a newer parsalink-tui (schema {version}, this app knows "
-            f"up to {LATEST}); upgrade parsalink-tui to open it"
-        )
+        raise NewerSchemaError(path, version, LATEST)
     # Read the first row of every table: a table whose root page is damaged is then refused
     # here, before anything is written, instead of taking writes elsewhere in the file. A few
     # page reads per table; damage deeper in a big table is found by the query that reads it
@@ -234,19 +233,6 @@ def describe_sqlite_error(exc: BaseException, path: Path) -> DatabaseFileError |
     return None
 
 
-@contextmanager
-def _explained(path: Path) -> Iterator[None]:
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        yield
-    except (sqlite3.DatabaseError, DBAPIError) as exc:
-        clear = describe_sqlite_error(exc, path)
-        if clear is None:
-            raise
-        raise clear from exc
-
-
 class ChangeWatcher:
     """Says whether another connection (this process's or another's) committed since last asked.
 
@@ -270,12 +256,14 @@ class ChangeWatcher:
         self._conn.close()
 
 
-class Database:
-    """An open, migrated database: an SQLAlchemy engine plus read/write transaction helpers.
+class Database(Backend):
+    """An open, migrated SQLite database: an SQLAlchemy engine plus read/write transaction helpers.
 
     Storage failures inside a transaction (full disk, damaged file, ...) leave it as a
     :class:`DatabaseFileError` with a one-line message, after the rollback.
     """
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path, engine: Engine) -> None:
         self.path = path
@@ -286,17 +274,37 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A deferred transaction: a consistent snapshot that never blocks writers (WAL)."""
-        with _explained(self.path), self.engine.connect() as conn, conn.begin():
+        with explained(self.describe_error), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """``BEGIN IMMEDIATE``: take the write lock up front (waiting up to the busy timeout),
         so two writers never deadlock upgrading a read lock; commits on success."""
-        with _explained(self.path), self.engine.connect() as conn:
+        with explained(self.describe_error), self.engine.connect() as conn:
             conn.execution_options(immediate=True)
             with conn.begin():
                 yield conn
+
+    @property
+    def display_name(self) -> str:
+        return str(self.path)
+
+    def watch_changes(self) -> ChangeWatcher:
+        return ChangeWatcher(self.path)
+
+    def describe_error(self, exc: BaseException) -> DatabaseFileError | None:
+        return describe_sqlite_error(exc, self.path)
+
+    def backup(self, destination: str | os.PathLike[str]) -> dict[str, Any]:
+        from .backup import backup_database
+
+        return backup_database(self, destination)
+
+    def search_sql(self):
+        from . import search_sqlite
+
+        return search_sqlite
 
     def close(self) -> None:
         self.engine.dispose()

@@ -19,7 +19,7 @@ from .ids import ulid
 from .migrations import fts_values_sql
 from .search_sqlite import short_grams
 from .timeutil import to_store
-from .validation import STAGE_VALUES
+from .validation import STAGE_VALUES, fold_key
 
 # Demo "now": fixed, so the data (and pictures of it) do not depend on the day it was made.
 ANCHOR = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -95,7 +95,8 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
         raise ValidationError("contacts", f"must be at least 1, not {contacts!r}")
     rng = random.Random(seed)
     with db.write() as conn:
-        held = [f"{n} {table}{'s' * (n != 1)}" for table in ("contact", "user", "account", "source", "tag")
+        held = [f"{n} {noun}{'s' * (n != 1)}" for noun, table in (("contact", "contact"), ("user", "app_user"),
+                ("account", "account"), ("source", "source"), ("tag", "tag"))
                 if (n := conn.execute(text(f"SELECT count(*) FROM {table}")).scalar())]  # fmt: skip
         if held:
             raise ParsalinkError(
@@ -122,14 +123,16 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
 
         user_ids = [rid("usr", start) for _ in USERS]
         raw.executemany(
-            "INSERT INTO user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
+            "INSERT INTO app_user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
             [(i, n, e, created, e.casefold()) for i, (n, e) in zip(user_ids, USERS)])
         acc_ids = [rid("acc", start) for _ in COMPANIES]
-        raw.executemany("INSERT INTO account VALUES (?,?,?)", [(i, n, created) for i, n in zip(acc_ids, COMPANIES)])
+        raw.executemany("INSERT INTO account (id, name, name_key, created_at) VALUES (?,?,?,?)",
+                        [(i, n, fold_key(n), created) for i, n in zip(acc_ids, COMPANIES)])
         src_ids = [f"{rng.getrandbits(128):032x}" for _ in SOURCES]
         src_ids = [f"{s[:8]}-{s[8:12]}-4{s[13:16]}-a{s[17:20]}-{s[20:]}" for s in src_ids]
         raw.executemany("INSERT INTO source VALUES (?,?,?)", [(i, n, created) for i, n in zip(src_ids, SOURCES)])
-        raw.executemany("INSERT INTO tag (id, name) VALUES (?,?)", list(enumerate(TAGS, 1)))
+        raw.executemany("INSERT INTO tag (id, name, name_key) VALUES (?,?,?)",
+                        [(i, n, fold_key(n)) for i, n in enumerate(TAGS, 1)])
         company_domains = [_slug(c) + ".example" for c in COMPANIES]
 
         seen: set[str] = set()

@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from .backends import sql_for
 from .errors import NotFoundError, ValidationError
 from .ids import new_id, new_uid
 from .schemas import account_out, source_out, user_out
 from .timeutil import now_store
-from .validation import clean_text, email_key, normalize_email
+from .validation import clean_text, email_key, fold_key, normalize_email
 
 
 def _name(value: Any, field: str = "name") -> str:
@@ -22,7 +23,7 @@ def _name(value: Any, field: str = "name") -> str:
 
 def find_user_by_email(conn: Connection, email: str) -> str | None:
     """The user holding ``email``'s key (emails are unique case-insensitively), or None."""
-    return conn.execute(text("SELECT id FROM user WHERE email_key = :k"), {"k": email_key(email)}).scalar()
+    return conn.execute(text("SELECT id FROM app_user WHERE email_key = :k"), {"k": email_key(email)}).scalar()
 
 
 def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
@@ -33,52 +34,55 @@ def add_user(conn: Connection, name: Any, email: Any = None) -> dict[str, Any]:
     existing = find_user_by_email(conn, clean_email) if clean_email else None
     if existing:
         raise ValidationError("email", f"{clean_email} already belongs to user {existing}")
-    conn.execute(text("INSERT INTO user (id, name, email, created_at, email_key) "
+    conn.execute(text("INSERT INTO app_user (id, name, email, created_at, email_key) "
                       "VALUES (:id, :name, :email, :created_at, :email_key)"), row)
     return user_out(row)
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT * FROM user ORDER BY name COLLATE NOCASE, id")).mappings()
+    rows = conn.execute(text(f"SELECT * FROM app_user ORDER BY {sql_for(conn).nocase('name')}, id")).mappings()
     return [user_out(r) for r in rows]
 
 
 def get_user(conn: Connection, user_id: str) -> dict[str, Any]:
-    row = conn.execute(text("SELECT * FROM user WHERE id = :id"), {"id": user_id}).mappings().first()
+    row = conn.execute(text("SELECT * FROM app_user WHERE id = :id"), {"id": user_id}).mappings().first()
     if row is None:
         raise NotFoundError("user", user_id)
     return user_out(row)
 
 
 def find_account(conn: Connection, name: str) -> str | None:
-    return conn.execute(
-        text("SELECT id FROM account WHERE name = :name COLLATE NOCASE"), {"name": name}
-    ).scalar()
+    """The id of the account called ``name`` ignoring case (by its name_key), or None."""
+    return conn.execute(text("SELECT id FROM account WHERE name_key = :k"), {"k": fold_key(name)}).scalar()
+
+
+def _insert_account(conn: Connection, name: str) -> dict[str, Any] | None:
+    """A new account called ``name``; None when one by that name (ignoring case) exists."""
+    row = {"id": new_id("acc"), "name": name, "name_key": fold_key(name), "created_at": now_store()}
+    added = conn.execute(text("INSERT INTO account (id, name, name_key, created_at) "
+                              "VALUES (:id, :name, :name_key, :created_at) ON CONFLICT (name_key) DO NOTHING"), row)
+    return row if added.rowcount else None
 
 
 def add_account(conn: Connection, name: Any) -> dict[str, Any]:
     clean = _name(name)
-    existing = find_account(conn, clean)
-    if existing:
-        raise ValidationError("name", f"account {clean!r} already exists as {existing}")
-    row = {"id": new_id("acc"), "name": clean, "created_at": now_store()}
-    conn.execute(text("INSERT INTO account VALUES (:id, :name, :created_at)"), row)
+    row = _insert_account(conn, clean)
+    if row is None:
+        raise ValidationError("name", f"account {clean!r} already exists as {find_account(conn, clean)}")
     return account_out(row)
 
 
 def find_or_create_account(conn: Connection, name: Any, field: str = "accountName") -> str:
-    """The id of the account called ``name`` (case-insensitive), created if new."""
+    """The id of the account called ``name`` (ignoring case), created if new."""
     clean = _name(name, field)
-    existing = find_account(conn, clean)
-    if existing:
-        return existing
-    row = {"id": new_id("acc"), "name": clean, "created_at": now_store()}
-    conn.execute(text("INSERT INTO account VALUES (:id, :name, :created_at)"), row)
-    return row["id"]
+    row = _insert_account(conn, clean)
+    found = row["id"] if row is not None else find_account(conn, clean)
+    assert found is not None  # not inserted: the conflict was with an account of that key
+    return found
 
 
 def list_accounts(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT * FROM account ORDER BY name COLLATE NOCASE, id")).mappings()
+    rows = conn.execute(text(f"SELECT * FROM account ORDER BY {sql_for(conn).nocase('name')}, id")).mappings()
     return [account_out(r) for r in rows]
 
 
@@ -89,7 +93,7 @@ def add_source(conn: Connection, name: Any) -> dict[str, Any]:
 
 
 def list_sources(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT * FROM source ORDER BY name COLLATE NOCASE, uid")).mappings()
+    rows = conn.execute(text(f"SELECT * FROM source ORDER BY {sql_for(conn).nocase('name')}, uid")).mappings()
     return [source_out(r) for r in rows]
 
 

@@ -106,6 +106,24 @@ class DatabaseFileError(ParsalinkError):
     """The database file cannot be used (not ours, corrupt, read-only, newer schema)."""
 
 
+class NewerSchemaError(DatabaseFileError):
+    """The database was written by a newer app: the same words for every backend."""
+
+    def __init__(self, where: object, version: int, known: int) -> None:
+        self.version = version
+        super().__init__(
+            f"{where} was written by a newer parsalink-tui (schema {version}, this app knows "
+            f"up to {known}); upgrade parsalink-tui to open it"
+        )
+
+
+class NotPortedError(DatabaseFileError):
+    """Something team mode (PostgreSQL) cannot do yet: one line naming it, never wrong results."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is not ported to PostgreSQL yet (team mode is unfinished; docs/team.md)")
+
+
 class ImportRefused(ParsalinkError):
     """An import was refused before any job was created."""
 
@@ -129,3 +147,8 @@ class ImportTooLarge(ImportRefused):
         self.limit = limit
         self.kind = kind
         super().__init__(message)
+
+
+class RevertRefused(ParsalinkError):
+    """An import job cannot be reverted: it is not complete, it was already reverted, or a live
+    worker is reverting it right now (the HTTP API answers 409)."""

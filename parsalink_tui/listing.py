@@ -2,8 +2,9 @@
 
 Every filter maps to an indexed column (see the migrations): stage and assignee have
 (col, created_at, id) indexes, tags filter through ``EXISTS`` on the link table, search through
-the trigram index. A page is picked by an index-only subquery (``rowid IN (… LIMIT/OFFSET)``)
-so deep pages do not fetch the rows they skip.
+the search index. A page is picked by an index-only subquery (``pk IN (… LIMIT/OFFSET)``)
+so deep pages do not fetch the rows they skip. What is written differently per database (the
+case-insensitive sort key, plan hints, search) comes from ``backends.sql_for(conn)``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection, text
 
+from .backends import sql_for
+from .backends.base import SqlPieces
 from .contacts import tags_for
 from .errors import InvalidPageError, ValidationError
 from .schemas import contact_list_item
-from .search_sqlite import search_match
 from .timeutil import parse_iso, to_store
-from .validation import STAGE_VALUES, normalize_stage, normalize_tags, strip_control
+from .validation import STAGE_VALUES, fold_key, normalize_stage, normalize_tags, strip_control
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -35,13 +37,15 @@ _STAGE_RANK = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enum
 _ORDERINGS = {
     "createdAt": "c.created_at {d}, c.id {d}",
     "updatedAt": "c.updated_at {d}, c.id {d}",
-    "lastName": "c.last_name COLLATE NOCASE {d}, c.first_name COLLATE NOCASE {d}, c.id {d}",
+    "lastName": "{last} {n}, {first} {n}, c.id {d}",  # SqlPieces.nocase, nulls_first
     "stage": _STAGE_RANK + " {d}, c.created_at {r}, c.id {r}",
 }
 ORDERING_CHOICES = tuple(o for name in _ORDERINGS for o in (name, "-" + name))
 
 
-def _int_param(value: Any, name: str, low: int, high: int | None) -> int:
+def int_param(value: Any, name: str, low: int, high: int | None) -> int:
+    """``value`` (an int or its text) as a whole number from ``low`` to ``high``; else a
+    ValidationError naming the parameter ``name`` (a page number, a page size)."""
     if isinstance(value, bool):
         raise ValidationError(name, f"must be a whole number, not {value!r}")
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -140,7 +144,7 @@ def _column_conditions(conn: Connection, f: Filters, params: dict[str, Any], ski
     if f.assigned_to == UNASSIGNED:
         conds.append("c.assigned_to IS NULL")
     elif f.assigned_to:
-        if conn.execute(text("SELECT 1 FROM user WHERE id = :u"), {"u": f.assigned_to}).first() is None:
+        if conn.execute(text("SELECT 1 FROM app_user WHERE id = :u"), {"u": f.assigned_to}).first() is None:
             raise ValidationError("assignedTo", f"no user with id {f.assigned_to}")
         conds.append("c.assigned_to = :assigned_to")
         params["assigned_to"] = f.assigned_to
@@ -160,7 +164,7 @@ def _tag_ids(conn: Connection, f: Filters) -> list[int] | None:
     """Ids of the filter's tags; None when one does not exist (nothing can match)."""
     ids = []
     for name in f.tags:
-        tag_id = conn.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
+        tag_id = conn.execute(text("SELECT id FROM tag WHERE name_key = :k"), {"k": fold_key(name)}).scalar()
         if tag_id is None:
             return None
         ids.append(tag_id)
@@ -177,12 +181,14 @@ PROBE_COST = 600
 def where_clause(
     conn: Connection, f: Filters, params: dict[str, Any], *, skip_stage: bool = False, sets: str = DRIVE
 ) -> str:
-    """SQL conditions over alias ``c`` for ``f``; ``1`` when there are none, ``0`` for no match.
+    """SQL conditions over alias ``c`` for ``f``; ``TRUE`` when there are none, ``FALSE`` for no match.
 
-    Search and tag filters are sets of contact pks. How they are written steers SQLite's plan:
+    Search and tag filters are sets of contact pks. How they are written steers SQLite's plan
+    (PostgreSQL's planner picks its own, whichever form it is given):
     ``DRIVE`` (``c.pk IN (…)``) lets a set drive the query — right when it is small;
-    ``MEMBER`` (``+c.pk IN (…)``) builds the set once and tests rows that an index walk yields
-    — right for counting alongside an indexed column, without touching table rows;
+    ``MEMBER`` (``+c.pk IN (…)``: ``SqlPieces.unindexed``) builds the set once and tests rows
+    that an index walk yields — right for counting alongside an indexed column, without
+    touching table rows;
     ``PROBE`` (``EXISTS``) tests tag links row by row — right when walking the ordering index
     and stopping after a page; ``EACH`` probes the search index row by row as well — right
     when nearly every row matches (a one-letter search), so the walk is short and building
@@ -191,22 +197,23 @@ def where_clause(
     conds = _column_conditions(conn, f, params, skip_stage)
     tag_ids = _tag_ids(conn, f)
     if tag_ids is None:
-        return "0"
-    lhs = "+c.pk" if sets == MEMBER else "c.pk"
+        return "FALSE"
+    sql = sql_for(conn)
+    lhs = sql.unindexed("c.pk") if sets == MEMBER else "c.pk"
     for n, tag_id in enumerate(tag_ids):
         params[f"tag{n}"] = tag_id
         if sets in (PROBE, EACH):
             conds.append(f"EXISTS (SELECT 1 FROM contact_tag ct WHERE ct.contact_pk = c.pk AND ct.tag_id = :tag{n})")
         else:
             conds.append(f"{lhs} IN (SELECT contact_pk FROM contact_tag WHERE tag_id = :tag{n})")
-    match = search_match(f.search) if f.search else None
+    match = sql.search_match(f.search) if f.search else None
     if match is not None:
         params["fts"] = match.expr
         if sets == EACH:
             conds.append(match.has_row("c.pk"))
         else:
-            conds.append(f"{'c.pk' if sets == DRIVE else '+c.pk'} IN ({match.rowids()})")
-    return " AND ".join(conds) or "1"
+            conds.append(f"{'c.pk' if sets == DRIVE else sql.unindexed('c.pk')} IN ({match.rowids()})")
+    return " AND ".join(conds) or "TRUE"
 
 
 def count_contacts(conn: Connection, f: Filters, *, skip_stage: bool = False) -> int:
@@ -218,14 +225,15 @@ def count_contacts(conn: Connection, f: Filters, *, skip_stage: bool = False) ->
     """
     params: dict[str, Any] = {}
     has_columns = bool(_column_conditions(conn, f, {}, skip_stage))
-    match = search_match(f.search) if f.search else None
+    match = sql_for(conn).search_match(f.search) if f.search else None
     if not has_columns and (match or f.tags):
         tag_ids = _tag_ids(conn, f)
         if tag_ids is None:
             return 0
         if match:
             params["fts"] = match.expr
-            source, key, conds = match.table, "rowid", [f"{match.table} MATCH :fts"]
+            source, key, cond = match.index()
+            conds = [cond]
         else:
             params["tag0"] = tag_ids[0]
             source, key, conds = "contact_tag", "contact_pk", ["tag_id = :tag0"]
@@ -238,16 +246,24 @@ def count_contacts(conn: Connection, f: Filters, *, skip_stage: bool = False) ->
     return conn.execute(text(f"SELECT count(*) FROM contact c WHERE {where}"), params).scalar() or 0
 
 
-def order_clause(ordering: str | None, *, sort: bool = False) -> str:
-    """ORDER BY terms; ``sort`` prefixes a unary ``+`` so SQLite sorts the matches instead of
-    walking the ordering index (faster when the filters match few rows)."""
+def check_ordering(ordering: str | None) -> str:
+    """The ordering's name (default ``-createdAt``); a ValidationError naming ``ordering`` if unknown."""
     name = ordering or "-createdAt"
     if not isinstance(name, str) or name not in ORDERING_CHOICES:
         raise ValidationError("ordering", f"must be one of {', '.join(ORDERING_CHOICES)}, not {name!r}")
+    return name
+
+
+def order_clause(sql: SqlPieces, ordering: str | None, *, sort: bool = False) -> str:
+    """ORDER BY terms; ``sort`` keeps the ordering index out of the plan (SQLite: a unary ``+``)
+    so the matches are sorted instead of walking the index (faster when they are few)."""
+    name = check_ordering(ordering)
     desc = name.startswith("-")
     template = _ORDERINGS[name.lstrip("-")]
-    terms = template.format(d="DESC" if desc else "ASC", r="ASC" if desc else "DESC")
-    return "+" + terms if sort else terms
+    d = "DESC" if desc else "ASC"
+    terms = template.format(d=d, r="ASC" if desc else "DESC", n=sql.nulls_first(d),
+                            last=sql.nocase("c.last_name"), first=sql.nocase("c.first_name"))  # fmt: skip
+    return sql.unindexed(terms) if sort else terms
 
 
 def _link(page: int, limit: int, f: Filters, ordering: str | None) -> str:
@@ -273,10 +289,11 @@ def list_contacts(
     A page past the last is :class:`~parsalink_tui.errors.InvalidPageError` (page 1 of an empty
     list is an empty page).
     """
-    page = _int_param(page, "page", 1, None)
-    limit = _int_param(limit, "limit", 1, MAX_LIMIT)
+    page = int_param(page, "page", 1, None)
+    limit = int_param(limit, "limit", 1, MAX_LIMIT)
     f = make_filters(**filters)
-    order = order_clause(ordering)
+    sql = sql_for(conn)
+    order = order_clause(sql, ordering)
     count = count_contacts(conn, f)
     offset = (page - 1) * limit
     if offset >= count and page > 1:  # as Django REST framework's paginator: a 404, not []
@@ -293,12 +310,12 @@ def list_contacts(
         each = f.search is not None and (offset + limit) * total * PROBE_COST < count * count
         page_params: dict[str, Any] = {"limit": limit, "offset": offset}
         page_where = where_clause(conn, f, page_params, sets=(EACH if each else PROBE) if walk else DRIVE)
-        inner_order = order_clause(ordering, sort=not walk)
+        inner_order = order_clause(sql, ordering, sort=not walk)
         rows = conn.execute(
             text(
                 "SELECT c.*, a.name AS account_name FROM contact c "
                 "LEFT JOIN account a ON a.id = c.account_id "
-                f"WHERE c.rowid IN (SELECT c.rowid FROM contact c WHERE {page_where} ORDER BY {inner_order} "
+                f"WHERE c.pk IN (SELECT c.pk FROM contact c WHERE {page_where} ORDER BY {inner_order} "
                 f"LIMIT :limit OFFSET :offset) ORDER BY {order}"
             ),
             page_params,
@@ -342,8 +359,8 @@ def every_match(
     result = conn.execute(
         text(
             "SELECT c.*, a.name AS account_name, u.name AS assigned_to_name, u.email AS assigned_to_email "
-            "FROM contact c LEFT JOIN account a ON a.id = c.account_id LEFT JOIN user u ON u.id = c.assigned_to "
-            f"WHERE {where} ORDER BY {order_clause(ordering, sort=not walk)}"
+            "FROM contact c LEFT JOIN account a ON a.id = c.account_id LEFT JOIN app_user u ON u.id = c.assigned_to "
+            f"WHERE {where} ORDER BY {order_clause(sql_for(conn), ordering, sort=not walk)}"
         ),
         params,
     ).mappings()
@@ -362,6 +379,8 @@ def contact_position(conn: Connection, contact_id: str, *, ordering: str | None 
     found = conn.execute(text(f"SELECT 1 FROM contact c WHERE c.id = :target AND {where}"), params).first()
     if found is None:
         return None
-    ranked = f"SELECT c.id AS cid, row_number() OVER (ORDER BY {order_clause(ordering)}) - 1 AS pos FROM contact c"
-    position = conn.execute(text(f"SELECT pos FROM ({ranked} WHERE {where}) WHERE cid = :target"), params).scalar()
+    order = order_clause(sql_for(conn), ordering)
+    ranked = f"SELECT c.id AS cid, row_number() OVER (ORDER BY {order}) - 1 AS pos FROM contact c"
+    position = conn.execute(text(f"SELECT pos FROM ({ranked} WHERE {where}) AS ranked WHERE cid = :target"),
+                            params).scalar()  # fmt: skip
     return None if position is None else int(position)

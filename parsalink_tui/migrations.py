@@ -1,15 +1,17 @@
 """The schema's migration chain (SQLite DDL), applied in order on open.
 
 Each step is one transaction that also bumps ``PRAGMA user_version``, so a file is always at
-exactly one version. Never edit a released step: add a new one. ``models.py`` mirrors the
-result for SQLModel; ``tests/test_db.py::test_models_match_the_migrated_schema`` checks the two
-agree. Why the schema looks as it does: docs/architecture.md, "Data model".
+exactly one version. Never edit a released step: add a new one. These steps are the one
+definition of the schema (nothing mirrors it). Why the schema looks as it does:
+docs/architecture.md, "Data model"; each version's changes: docs/database.md.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+
+from .validation import fold_key
 
 # 'PSLK': marks a file as a parsalink database (PRAGMA application_id).
 APPLICATION_ID = 0x50534C4B
@@ -396,7 +398,56 @@ CREATE TABLE saved_mapping (
 );
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)]
+# Version 6: groundwork for a PostgreSQL backend (issue 13), whose SQL must mean the same.
+# - user → app_user: "user" is a reserved word in PostgreSQL (SELECT * FROM user there returns
+#   the session user). SQLite (3.26+) rewrites the foreign key that names it (contact.assigned_to,
+#   still ON DELETE SET NULL); the email key's unique index is remade under the new name.
+# - account.name_key, tag.name_key: the name folded as validation.fold_key folds (casefold of the
+#   NFC text, SQL pl_casefold), with unique indexes. Every lookup or find-or-create by name is
+#   `name_key = :k` (find-or-create: INSERT … ON CONFLICT (name_key) DO NOTHING, then SELECT),
+#   a plain indexed "=" on both databases, instead of SQLite's COLLATE NOCASE, which folds ASCII
+#   only and which PostgreSQL lacks. The name columns keep their NOCASE UNIQUE (SQLite cannot
+#   drop it without rebuilding the tables); names equal to NOCASE are equal to casefold too, so
+#   it never refuses a name the key allows. Ordering by name (COLLATE NOCASE) is not a lookup and
+#   stays as it was.
+#   Names that casefold alike but differ to NOCASE ("Straße Bau" / "STRASSE BAU") were two rows
+#   up to version 5; no contact loses anything:
+#   - accounts all stay (V3's rule for user emails): the oldest (created_at, id) takes the key,
+#     the others keep a NULL key, their name and their contacts. An account's id is data that
+#     contacts (accountId) and API clients hold, so merging would change contacts behind their
+#     owners' backs; a lookup by the name finds the oldest from now on.
+#   - tags are merged into the oldest (lowest id): a tag is nothing but its name (its id never
+#     leaves the database), and a tag without a key could never be found by a tags filter, so
+#     its contacts would silently drop out of every filter for it. The newer tag's contact links
+#     move to the oldest (a contact that had both keeps one link, at the earlier position), then
+#     the emptied tag row goes; its spelling is the one thing not kept.
+V6 = """
+ALTER TABLE user RENAME TO app_user;
+DROP INDEX ux_user_email_key;
+CREATE UNIQUE INDEX ux_app_user_email_key ON app_user(email_key) WHERE email_key IS NOT NULL;
+
+ALTER TABLE account ADD COLUMN name_key TEXT;
+UPDATE account SET name_key = pl_casefold(name);
+UPDATE account SET name_key = NULL WHERE id IN (
+    SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY name_key ORDER BY created_at, id) AS n FROM account)
+     WHERE n > 1);
+CREATE UNIQUE INDEX ux_account_name_key ON account(name_key);
+
+ALTER TABLE tag ADD COLUMN name_key TEXT;
+UPDATE tag SET name_key = pl_casefold(name);
+CREATE TEMP TABLE v6_tag_merge AS SELECT old_id, new_id FROM (
+    SELECT id AS old_id, min(id) OVER (PARTITION BY name_key) AS new_id FROM tag) WHERE old_id <> new_id;
+INSERT INTO contact_tag (contact_pk, tag_id, position)
+    SELECT ct.contact_pk, m.new_id, ct.position FROM contact_tag AS ct JOIN v6_tag_merge AS m ON m.old_id = ct.tag_id
+     WHERE true
+    ON CONFLICT (contact_pk, tag_id) DO UPDATE SET position = min(position, excluded.position);
+DELETE FROM contact_tag WHERE tag_id IN (SELECT old_id FROM v6_tag_merge);
+DELETE FROM tag WHERE id IN (SELECT old_id FROM v6_tag_merge);
+DROP TABLE v6_tag_merge;
+CREATE UNIQUE INDEX ux_tag_name_key ON tag(name_key);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)]
 LATEST = MIGRATIONS[-1][0]
 
 
@@ -407,8 +458,10 @@ def migrate(conn: sqlite3.Connection) -> int:
     ``BEGIN IMMEDIATE … COMMIT`` and is rolled back whole if it fails.
     """
     start = conn.execute("PRAGMA user_version").fetchone()[0]
-    # Steps may fold text as the app does (validation.email_key): SQLite's lower() is ASCII-only.
-    conn.create_function("pl_casefold", 1, lambda value: value.casefold() if isinstance(value, str) else value)
+    # Steps fold text as the app does (validation.fold_key): SQLite's lower() is ASCII-only. For
+    # emails (NFC already: email-validator normalizes them) it is the str.casefold V4 shipped with.
+    conn.create_function("pl_casefold", 1, lambda value: fold_key(value) if isinstance(value, str) else value,
+                         deterministic=True)
     for version, script in MIGRATIONS:
         if version <= start:
             continue

@@ -38,6 +38,10 @@ class Match(NamedTuple):
         """A subquery of the matching contact pks (the tables' rowids are contact pks)."""
         return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH :{param}"
 
+    def index(self, param: str = "fts") -> tuple[str, str, str]:
+        """(table, its contact-pk column, condition): counting the matches from the index alone."""
+        return self.table, "rowid", f"{self.table} MATCH :{param}"
+
     def has_row(self, pk: str, param: str = "fts") -> str:
         """A condition true when contact ``pk`` matches, probing the index for that one row."""
         return f"EXISTS (SELECT 1 FROM {self.table} WHERE {self.table} MATCH :{param} AND rowid = {pk})"

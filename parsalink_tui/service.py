@@ -13,7 +13,8 @@ from typing import Any, BinaryIO
 
 from . import audit, conditional, contacts, directory, listing, notes_tasks, tokens
 from .config import default_region
-from .db import Database, open_database
+from .backends import open_database
+from .backends.base import Backend
 from .errors import ImportRefused
 from .validation import check_region
 
@@ -21,7 +22,7 @@ from .validation import check_region
 class Service:
     """Contact, note, task, user, account and source operations on one database."""
 
-    def __init__(self, db: Database, *, region: str | None = None) -> None:
+    def __init__(self, db: Backend, *, region: str | None = None) -> None:
         self.db = db
         self.region = region or default_region()
         self._token_uses = tokens.LastUsedRecorder(db)
@@ -31,15 +32,16 @@ class Service:
         return cls(open_database(path), region=region)
 
     def watch_changes(self) -> Any:
-        """A :class:`~parsalink_tui.db.ChangeWatcher`: ``changed()`` is true after any commit."""
-        from .db import ChangeWatcher
-
-        return ChangeWatcher(self.db.path)
+        """A :class:`~parsalink_tui.backends.base.ChangeWatcher`: ``changed()`` is true after any
+        other connection's commit."""
+        return self.db.watch_changes()
 
     def close(self) -> None:
+        from .importing.revert_runner import stop_reverts
         from .importing.runner import stop_worker
 
         stop_worker(self.db)
+        stop_reverts(self.db)
         self._token_uses.close()
         self.db.close()
 
@@ -85,9 +87,7 @@ class Service:
 
     def backup(self, destination: str | os.PathLike[str]) -> dict[str, Any]:
         """A consistent copy of the whole database at ``destination`` (see parsalink_tui/backup.py)."""
-        from .backup import backup_database
-
-        return backup_database(self.db, destination)
+        return self.db.backup(destination)
 
     # Versions: every contact has a version stamp that each write changes (the ETag of the HTTP
     # API, ``--if-match`` of the CLI). It is not part of the reference's JSON shapes, so methods
@@ -374,12 +374,13 @@ class Service:
         except ValueError as exc:
             raise ImportRefused(f"region: {exc}") from None
 
-    def get_import_job(self, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
-        """The job in the reference's shape; ``with_issues=False`` omits errors/duplicates (cheap polls)."""
+    def get_import_job(self, uid: str, *, with_issues: bool = True, with_protected: bool = True) -> dict[str, Any]:
+        """The job in the reference's shape; ``with_issues=False`` omits errors/duplicates (cheap polls);
+        ``with_protected=False`` omits the revert's list of protected contacts (see revert_protected)."""
         from .importing import jobs
 
         with self.db.read() as conn:
-            return jobs.get_job(conn, uid, with_issues=with_issues)
+            return jobs.get_job(conn, uid, with_issues=with_issues, with_protected=with_protected)
 
     def list_import_jobs(self, *, with_issues: bool = True) -> list[dict[str, Any]]:
         """The last 50 jobs, most recent first; ``with_issues=False`` omits errors/duplicates."""
@@ -409,6 +410,23 @@ class Service:
 
         revert_job(self.db, uid, progress=progress, stop=stop)
         return self.get_import_job(uid)
+
+    def start_revert(self, uid: str) -> dict[str, Any]:
+        """:meth:`revert_import` in a background thread of this process (importing/revert_runner.py):
+        the revert is claimed here (RevertRefused, NotFoundError when it cannot be) and the job is
+        returned as it stands, without its protected list; poll :meth:`get_import_job`."""
+        from .importing.revert_runner import start_revert
+
+        start_revert(self.db, uid)
+        return self.get_import_job(uid, with_protected=False)
+
+    def revert_protected(self, uid: str, page: Any = 1, limit: Any = listing.DEFAULT_LIMIT) -> dict[str, Any]:
+        """One page ``{count, next, previous, results: [{id, email, reason}]}`` of the contacts the
+        revert of ``uid`` left alone (changed after the import); NotFoundError if it never started."""
+        from .importing.revert import protected_page
+
+        with self.db.read() as conn:
+            return protected_page(conn, uid, page, limit)
 
     def resume_imports(self) -> None:
         """Start (or wake) this process's worker thread: runs queued jobs and resumes jobs whose

@@ -27,6 +27,7 @@ __all__ = [
     "STAGE_VALUES",
     "clean_text",
     "email_key",
+    "fold_key",
     "nfc",
     "normalize_email",
     "normalize_phone",
@@ -131,9 +132,17 @@ def normalize_email(value: str) -> str:
     return normalized
 
 
+def fold_key(text: str) -> str:
+    """The key a name or address is matched by, ignoring case beyond ASCII: ``str.casefold`` of
+    its NFC form, so "Straße", "STRASSE" and "strasse" share one. The stored keys (emails of
+    contacts and users, names of accounts and tags) are all made here, and the migrations fold
+    with it too (SQL ``pl_casefold``); a lookup is then a plain indexed ``=`` on any database."""
+    return nfc(text).casefold()
+
+
 def email_key(normalized_email: str) -> str:
     """The uniqueness key of an address: emails are unique case-insensitively (not just ASCII)."""
-    return normalized_email.casefold()
+    return fold_key(normalized_email)
 
 
 def phone_regions() -> list[str]:
@@ -255,7 +264,7 @@ def normalize_tags(value: str | list[str] | None) -> list[str]:
             too_long = f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}…"
             raise ValidationError("tags", too_long)
         _refuse_surrogates(tag, "tags")
-        key = tag.casefold()
+        key = fold_key(tag)
         if key not in seen:
             seen.add(key)
             tags.append(tag)

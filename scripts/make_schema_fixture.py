@@ -4,6 +4,7 @@ Run it once per release that changes the schema, *at* that release, and commit b
 
     python scripts/make_schema_fixture.py            # writes schema-v{LATEST}.db/.json
     python scripts/make_schema_fixture.py --force    # overwrite an existing one (before release only)
+    python scripts/make_schema_fixture.py --contacts 60   # fewer demo contacts: a smaller file
 
 tests/hardening/test_schema_upgrade.py opens a copy of every fixture with the current app (which
 migrates it to LATEST) and checks every row of every table against the manifest, so a migration
@@ -13,7 +14,10 @@ for the files users have on disk.
 The database holds deterministic demo data (a few hundred contacts with accounts, users, tags,
 notes, tasks and "created" activity) plus changes made through the service so the audit log has
 every kind of row (field updates, tag changes, stage changes, a deleted contact), and one extra
-source no import ever used. No import jobs: their tables are there, empty.
+source no import ever used, and contacts whose company is named in another case than its
+account ("FIXTURE HOLDINGS" for "Fixture Holdings", "STRASSE BAU" next to "Straße Bau": the same
+name to casefold but not to SQLite's ASCII-only NOCASE, so versions up to 5 made two accounts).
+No import jobs: their tables are there, empty.
 """
 
 from __future__ import annotations
@@ -61,13 +65,13 @@ def digest_rows(conn: sqlite3.Connection, table: str, columns: list[str]) -> dic
     return {"rows": len(rows), "sha256": hashlib.sha256(_rows_json(rows).encode()).hexdigest()}
 
 
-def build(path: Path) -> dict[str, Any]:
+def build(path: Path, contacts: int = CONTACTS) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from parsalink_tui.demo import fill_demo
     from parsalink_tui.service import Service
 
     svc = Service.open(path)
-    fill_demo(svc.db, contacts=CONTACTS, seed=SEED)
+    fill_demo(svc.db, contacts=contacts, seed=SEED)
     listed = svc.list_contacts(limit=100, ordering="createdAt")["results"]
     ids = [c["id"] for c in listed]
     users = svc.list_users()
@@ -85,6 +89,10 @@ def build(path: Path) -> dict[str, Any]:
                                "phone": "+44 20 7946 0958", "title": "Head of Procurement", "stage": "engaged",
                                "accountName": "Fixture Holdings", "tags": ["fixture", "vip"],
                                "notes": "Made by scripts/make_schema_fixture.py"})
+    # Company names in other cases than their account's (lookups of mixed-case names).
+    for n, company in enumerate(("FIXTURE HOLDINGS", "Straße Bau", "STRASSE BAU")):
+        svc.create_contact({"firstName": "Case", "lastName": f"Probe {n}", "email": f"case.probe{n}@fixture.example",
+                            "accountName": company, "assignedTo": users[n % len(users)]["id"], "tags": ["Fixture"]})
     svc.delete_contact(ids[40])  # its activity rows stay, its notes and tasks go
     source = svc.add_source("Fixture Source (no imports)")
     samples = [svc.get_contact(cid) for cid in (ids[0], ids[13], ids[33], made["id"])]
@@ -103,7 +111,7 @@ def build(path: Path) -> dict[str, Any]:
         "schema_version": version,
         "application_id": app_id,
         "made_by": "scripts/make_schema_fixture.py",
-        "demo": {"contacts": CONTACTS, "seed": SEED},
+        "demo": {"contacts": contacts, "seed": SEED},
         "tables": tables,
         "samples": samples,
         "search_counts": probes,
@@ -116,6 +124,7 @@ def build(path: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="overwrite an existing fixture for this version")
+    parser.add_argument("--contacts", type=int, default=CONTACTS, help=f"demo contacts (default {CONTACTS}; 41 at least)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from parsalink_tui.migrations import LATEST
@@ -125,7 +134,7 @@ def main() -> None:
         sys.exit(f"{target} exists; released fixtures are never regenerated (use --force before release)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "fixture.db"
-        manifest = build(work)
+        manifest = build(work, args.contacts)
         leftovers = sorted(p.name for p in Path(tmp).iterdir() if p.name != "fixture.db")
         assert not leftovers, leftovers  # closed cleanly: no -wal/-shm to ship
         assert manifest["schema_version"] == LATEST

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,8 +32,30 @@ ONE_AT_A_TIME = {
 TESTS = Path(__file__).resolve().parent
 
 
+#: The databases a ``both_backends`` test runs on (the ``backend`` its ``service`` is opened on).
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # ``@pytest.mark.both_backends`` (or a module's pytestmark): every test of it that takes
+    # ``service`` runs once on SQLite and once on PostgreSQL; ``sqlite_only`` opts one out.
+    marked = metafunc.definition.get_closest_marker("both_backends")
+    if marked and not metafunc.definition.get_closest_marker("sqlite_only") and "service" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from parsalink_tui.errors import NotPortedError
+
     for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_pg = params.get("backend") == "postgresql"
+        if on_pg or "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+        if on_pg and item.get_closest_marker("uses_search"):
+            # Search on PostgreSQL is the pgsearch branch's (backends/pg_search.py): until it is
+            # merged the test must stop on the clear "not ported yet" error, nothing else.
+            item.add_marker(pytest.mark.xfail(raises=NotPortedError, strict=True, reason="search is not ported yet"))
         if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).as_posix() in ONE_AT_A_TIME:
             item.add_marker(pytest.mark.xdist_group("busy-processes"))
 
@@ -60,8 +85,21 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def service(db_path: Path):
-    svc = Service.open(db_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database ``service`` is opened on: "sqlite" unless a ``both_backends`` test asks."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+    """A Service on a fresh database: an SQLite file at ``db_path``, or (``backend`` "postgresql")
+    a new database in the session's PostgreSQL cluster."""
+    if backend == "postgresql":
+        from parsalink_tui.backends.postgres import open_postgres
+
+        svc = Service(open_postgres(request.getfixturevalue("pg_url")))
+    else:
+        svc = Service.open(db_path)
     yield svc
     svc.close()
 
@@ -81,3 +119,42 @@ def cli(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
         return invoke(capsys, monkeypatch, db_path, *args, stdin=stdin)
 
     return run
+
+
+# ------------------------------------------------------------------ PostgreSQL
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for this test process (each xdist worker has its own):
+    the URL of its ``parsalink`` database. Skips where the server binaries are missing, and
+    fails instead when ``$CI`` is set: CI must run the PostgreSQL tests."""
+    from .pg_cluster import ClusterUnavailable, missing, start_cluster
+
+    reason = missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs PostgreSQL: {reason}", pytrace=False)
+        pytest.skip(reason)
+    try:
+        url, stop = start_cluster(Path(tempfile.mkdtemp(prefix="parsalink-pg-")))
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield url
+    finally:
+        stop()
+
+
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: str) -> str:
+    """The URL of a new, empty database in the session's cluster (the test role owns it)."""
+    import psycopg
+
+    name = f"t{next(_pg_databases)}"
+    with psycopg.connect(pg_cluster, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_cluster.replace("@/parsalink?", f"@/{name}?", 1)

@@ -8,6 +8,8 @@ from parsalink_tui.errors import ConflictError, ItemConflictError
 
 from .conftest import make_contact
 
+pytestmark = pytest.mark.both_backends  # every test taking `service`: on SQLite and on PostgreSQL
+
 
 def test_update_where_applies_only_fields_still_as_expected(service):
     c = make_contact(service, title="Mine", phone="+14155550100")

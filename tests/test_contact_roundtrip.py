@@ -20,6 +20,7 @@ def test_every_field_of_the_contact_object_is_writable_or_read_only() -> None:
     assert not set(WRITABLE_FIELDS) & set(READ_ONLY_FIELDS)
 
 
+@pytest.mark.both_backends
 def test_a_contact_read_with_get_updates_as_it_is(service) -> None:
     user = service.add_user("Alex", "alex@example.com")
     made = make_contact(service, accountName="TechCorp", assignedTo=user["id"], tags=["warm"])
@@ -31,6 +32,7 @@ def test_a_contact_read_with_get_updates_as_it_is(service) -> None:
     assert [a["field"] for a in service.list_activity(made["id"]) if a["action"] == "updated"] == ["title"]
 
 
+@pytest.mark.both_backends
 def test_read_only_fields_are_ignored_not_applied(service) -> None:
     made = make_contact(service)
     sent = {"id": "cnt_other", "createdAt": "2000-01-01T00:00:00Z", "updatedAt": "2000-01-01T00:00:00Z",
@@ -42,6 +44,7 @@ def test_read_only_fields_are_ignored_not_applied(service) -> None:
     assert created["id"] != "cnt_other" and created["createdAt"] != "2000-01-01T00:00:00Z"
 
 
+@pytest.mark.both_backends
 def test_account_id_with_a_matching_name_any_case_is_fine(service) -> None:
     made = make_contact(service, accountName="TechCorp")
     same = service.update_contact(made["id"], {"accountId": made["accountId"], "accountName": "techcorp"})
@@ -55,6 +58,7 @@ def test_account_id_with_a_matching_name_any_case_is_fine(service) -> None:
 
 
 @pytest.mark.parametrize("pair", ["other-name", "null-id", "null-name"])
+@pytest.mark.both_backends
 def test_a_contradiction_between_account_id_and_name_is_an_error(service, pair: str) -> None:
     made = make_contact(service, accountName="TechCorp")
     service.add_account("Globex")
@@ -68,6 +72,7 @@ def test_a_contradiction_between_account_id_and_name_is_an_error(service, pair: 
 
 
 @pytest.mark.parametrize("create", [True, False], ids=["create", "update"])
+@pytest.mark.both_backends
 def test_a_key_neither_writable_nor_read_only_is_an_error_naming_it(service, create: bool) -> None:
     made = make_contact(service)
     body = {"fristName": "Sara", "firstName": "Sara", "email": "sara@example.com"}

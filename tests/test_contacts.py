@@ -9,6 +9,8 @@ from parsalink_tui.schemas import DETAIL_FIELDS
 
 from .conftest import make_contact
 
+pytestmark = pytest.mark.both_backends  # every test taking `service`: on SQLite and on PostgreSQL
+
 
 def test_create_returns_reference_shape_with_defaults(service):
     user = service.add_user("Alex Johnson", "alex@example.com")
@@ -88,6 +90,17 @@ def test_emails_are_unique_case_insensitively_and_name_the_existing_contact(serv
     assert first["id"] in str(err.value)
 
 
+def test_a_duplicate_email_only_the_database_catches_names_the_existing_contact(service, monkeypatch):
+    # As when another writer adds the address between the check and the insert: the unique
+    # email_key constraint refuses it, and the message still names the contact that has it.
+    first = make_contact(service)
+    monkeypatch.setattr("parsalink_tui.contacts._check_email_free", lambda *args, **kwargs: None)
+    with pytest.raises(DuplicateEmailError) as err:
+        make_contact(service, email="SARAH.kim@example.com")
+    assert err.value.existing_id == first["id"]
+    assert service.list_contacts()["count"] == 1
+
+
 def test_control_characters_are_stripped_but_note_newlines_kept(service):
     c = make_contact(service, firstName="Sa\x1b[31mrah\x07", title="VP\tSales", notes="line 1\r\nline 2\x00")
     assert c["firstName"] == "Sa[31mrah"
@@ -159,6 +172,7 @@ def test_delete_removes_notes_and_tasks_but_keeps_audit(service):
     assert actions == ["created", "note_added", "task_added", "deleted"]
 
 
+@pytest.mark.uses_search
 def test_restore_puts_back_contact_with_notes_tasks_and_tags(service):
     c = make_contact(service, tags=["x", "y"], accountName="Acme")
     note = service.add_note(c["id"], "n1")

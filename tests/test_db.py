@@ -161,18 +161,6 @@ def test_failed_migration_step_rolls_back_whole(tmp_path, monkeypatch):
     conn.close()
 
 
-def test_models_match_the_migrated_schema(tmp_path):
-    """models.py (SQLModel) and the migration chain describe the same columns."""
-    from parsalink_tui import models
-
-    Service.open(tmp_path / "s.db").close()
-    conn = sqlite3.connect(tmp_path / "s.db")
-    for table in models.SQLModel.metadata.sorted_tables:
-        columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table.name}")')}
-        assert columns == {c.name for c in table.columns}, table.name
-    conn.close()
-
-
 def test_core_does_not_import_textual():
     """House rule 1 (docs/architecture.md): nothing outside tui/ imports textual."""
     import pathlib

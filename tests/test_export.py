@@ -75,6 +75,7 @@ def test_round_trip_into_a_fresh_database_with_the_same_users(service, tmp_path,
         fresh.close()
 
 
+@pytest.mark.both_backends
 def test_json_is_the_get_shape_of_every_match(service):
     seed(service)
     data = json.loads(exported(service, fmt="json", ordering="lastName"))
@@ -83,6 +84,7 @@ def test_json_is_the_get_shape_of_every_match(service):
     assert exported(service, fmt="json", tags="no-such-tag") == b"[]\n"
 
 
+@pytest.mark.both_backends
 def test_csv_cells_are_guarded_and_the_file_is_marked(service):
     from parsalink_tui.csv_guard import MARKER
 
@@ -115,6 +117,7 @@ def test_every_filter_and_ordering_of_the_list_and_not_one_page(service, tmp_pat
     assert len(json.loads(exported(service, fmt="json"))) == 2500
 
 
+@pytest.mark.both_backends
 def test_bad_parameters_are_refused_before_anything_is_written(service):
     out = io.BytesIO()
     for options in ({"stage": "hot"}, {"ordering": "email"}, {"fmt": "xml"}, {"fmt": "vcard", "vcard_version": 2},
@@ -150,6 +153,7 @@ class _Sink(io.RawIOBase):
         return len(data)
 
 
+@pytest.mark.both_backends
 def test_vcard_lines_are_folded_at_75_octets_without_splitting_characters(service):
     service.create_contact({"firstName": "Long", "email": "long@example.com", "notes": "é" * 300 + "日本" * 50})
     data = exported(service, fmt="vcard")

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from parsalink_tui.errors import InvalidPageError, ValidationError
 from parsalink_tui.schemas import LIST_FIELDS
 
+pytestmark = pytest.mark.both_backends  # every test taking `service`: on SQLite and on PostgreSQL
+
 
 @pytest.fixture(autouse=True, params=["sort-matches", "walk-index"])
 def plan(request, monkeypatch):
@@ -52,6 +54,7 @@ def test_default_list_is_newest_first_in_reference_shape(service, people):
     assert result["results"][4]["createdAt"] == "2025-01-15T10:30:00Z"
 
 
+@pytest.mark.uses_search
 def test_pagination_links_keep_filters(service, people):
     p1 = service.list_contacts(limit=2, tags="warm,enterprise", stage=None)
     assert p1["count"] == 1
@@ -101,6 +104,7 @@ def test_assigned_to_filter(service, people):
         ("50%_", []),
     ],
 )
+@pytest.mark.uses_search
 def test_search_is_substring_of_name_email_phone(service, people, query, expected):
     assert names(service.list_contacts(search=query)) == sorted(expected, key=["Émile", "Ann", "Bob", "Jane", "John"].index)
 
@@ -120,6 +124,7 @@ def test_created_after_and_before(service, people):
     assert names(service.list_contacts(created_after="2025-01-15T11:30:01+01:00", created_before="2025-02-01")) == []
 
 
+@pytest.mark.uses_search
 def test_filters_combine(service, people):
     r = service.list_contacts(stage="engaged", tags="warm", search="smith", assigned_to=people["alex"])
     assert names(r) == ["John"]
@@ -137,6 +142,19 @@ def test_filters_combine(service, people):
     ],
 )
 def test_ordering(service, people, ordering, expected):
+    assert names(service.list_contacts(ordering=ordering)) == expected
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [  # a missing name sorts before every name, ascending (SQLite's NULL order), on both databases
+        ("lastName", ["Bea", "Cher", "Al", "ann", "Ann"]),
+        ("-lastName", ["Ann", "ann", "Al", "Cher", "Bea"]),
+    ],
+)
+def test_last_name_ordering_with_missing_names_and_mixed_case(service, ordering, expected):
+    for n, (first, last) in enumerate([("Ann", "zeta"), ("ann", "Berg"), ("Al", "berg"), ("Cher", None), ("Bea", "")]):
+        service.create_contact({"firstName": first, "lastName": last, "email": f"m{n}@example.com"})
     assert names(service.list_contacts(ordering=ordering)) == expected
 
 
@@ -179,6 +197,7 @@ def test_stage_counts_ignore_the_stage_filter(service, people):
     assert counts == {"new": 1, "contacted": 0, "engaged": 1, "proposal_sent": 0, "negotiation": 0, "customer": 0, "inactive": 0}
 
 
+@pytest.mark.sqlite_only("checks SQLite's FTS5 index itself")
 def test_search_index_follows_updates_and_deletes(service, people):
     jid = people["ids"]["John"]
     service.update_contact(jid, {"lastName": "Doe", "phone": "+15550001111"})
@@ -199,6 +218,7 @@ def test_contact_position_is_the_place_in_the_list(service, people, ordering):
     assert [service.contact_position(cid, ordering=ordering, tags=["warm"]) for cid in warm] == [0, 1]
 
 
+@pytest.mark.uses_search
 def test_contact_position_is_none_outside_the_list(service, people):
     ids = people["ids"]
     assert service.contact_position(ids["Bob"], stage="new") is None  # does not match

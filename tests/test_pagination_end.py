@@ -12,6 +12,8 @@ from parsalink_tui.errors import InvalidPageError, NotFoundError
 from .conftest import make_contact
 from .test_cli import fails, ok_json
 
+pytestmark = pytest.mark.both_backends  # every test taking `service`: on SQLite and on PostgreSQL
+
 
 def _five(service) -> None:
     for n in range(5):
@@ -29,6 +31,7 @@ def test_a_page_past_the_last_is_an_invalid_page_error(service) -> None:
     assert isinstance(exc, NotFoundError)  # a 404 for the HTTP layer, like every NotFoundError
 
 
+@pytest.mark.uses_search
 def test_filters_count_toward_the_last_page(service) -> None:
     _five(service)
     with pytest.raises(InvalidPageError, match="the last page is 1"):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from .conftest import make_contact
 from .import_helpers import run_csv_import
 
@@ -14,6 +16,7 @@ def found(service, term: str) -> set[str]:
     return {c["email"] for c in service.list_contacts(search=term, limit=100)["results"]}
 
 
+@pytest.mark.both_backends
 def test_an_extension_is_kept_on_create_and_update(service) -> None:
     made = make_contact(service, phone="555-987-6543 x123")
     assert made["phone"] == "+15559876543;ext=123"

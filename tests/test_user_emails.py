@@ -20,6 +20,7 @@ from .test_cli import fails, ok_json
 FIXTURE_V2 = Path(__file__).resolve().parent / "fixtures" / "schema-v2.db"
 
 
+@pytest.mark.both_backends
 def test_a_second_user_with_the_same_email_any_case_is_refused(service) -> None:
     bob = service.add_user("Bob", "bob@example.com")
     with pytest.raises(ValidationError) as caught:
@@ -29,6 +30,7 @@ def test_a_second_user_with_the_same_email_any_case_is_refused(service) -> None:
     assert [u["name"] for u in service.list_users()] == ["Bob"]
 
 
+@pytest.mark.both_backends
 def test_non_ascii_emails_clash_ignoring_case_too(service) -> None:
     service.add_user("Jörg", "JÖRG@example.com")
     with pytest.raises(ValidationError, match="already belongs to user usr_"):
@@ -64,10 +66,10 @@ def test_upgrading_a_file_with_shared_user_emails_loses_nothing(tmp_path: Path) 
     before = sqlite3.connect(db).execute("SELECT id, name, email, created_at FROM user ORDER BY id").fetchall()
     svc = Service.open(db)
     try:
-        after = sqlite3.connect(db).execute("SELECT id, name, email, created_at FROM user ORDER BY id").fetchall()
+        after = sqlite3.connect(db).execute("SELECT id, name, email, created_at FROM app_user ORDER BY id").fetchall()
         assert after == before  # every user, with the email as it was
         assert changed_tables(db, manifest(FIXTURE_V2)) == ["user"]  # the rest as the fixture holds it
-        keys = dict(sqlite3.connect(db).execute("SELECT id, email_key FROM user WHERE id LIKE 'usr_dup%' OR id LIKE 'usr_jorg%'"))
+        keys = dict(sqlite3.connect(db).execute("SELECT id, email_key FROM app_user WHERE id LIKE 'usr_dup%' OR id LIKE 'usr_jorg%'"))
         assert keys == {"usr_dup_a": "bob@shared.example", "usr_dup_b": None, "usr_dup_c": None,
                         "usr_jorg_1": "jörg@shared.example", "usr_jorg_2": None}  # the oldest holds the key
         assert {u["id"]: u["email"] for u in svc.list_users()}["usr_dup_c"] == "BOB@SHARED.EXAMPLE"

@@ -8,6 +8,8 @@ from parsalink_tui.errors import ConflictError
 
 from .conftest import make_contact
 
+pytestmark = pytest.mark.both_backends  # every test taking `service`: on SQLite and on PostgreSQL
+
 
 def test_every_write_changes_the_version_and_a_no_op_does_not(service):
     c, v1 = service.create_contact(

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from ..errors import DatabaseFileError
 
 if TYPE_CHECKING:
-    from .base import Backend
+    from sqlalchemy import Connection
+
+    from .base import Backend, SqlPieces
 
 #: Set to 1 to open PostgreSQL through the app (--db / $PARSALINK_DB) while the port is unfinished.
 EXPERIMENTAL_ENV = "PARSALINK_EXPERIMENTAL_PG"
@@ -39,3 +41,12 @@ def open_database(target: str | os.PathLike[str] | None = None) -> Backend:
     from .sqlite import open_sqlite
 
     return open_sqlite(resolved)
+
+
+def sql_for(conn: Connection) -> SqlPieces:
+    """The SQL pieces of the database ``conn`` is connected to (see ``base.SqlPieces``)."""
+    if conn.dialect.name == "postgresql":
+        from .postgres import SQL
+    else:
+        from .sqlite import SQL
+    return SQL

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection
 
 from ..errors import ParsalinkError, ValidationError
-from ..listing import count_contacts, every_match, make_filters, order_clause
+from ..listing import check_ordering, count_contacts, every_match, make_filters
 from ..validation import strip_control
 
 FORMATS = ("csv", "vcard", "json")
@@ -99,7 +99,7 @@ def export_contacts(
     called after each chunk. Bad parameters raise before anything is written.
     """
     f = make_filters(**filters)
-    order_clause(ordering)  # a bad ordering is refused before the first byte
+    check_ordering(ordering)  # a bad ordering is refused before the first byte
     writer = writer_for(fmt, out, vcard_version=vcard_version)
     total = count_contacts(conn, f)
     done = 0

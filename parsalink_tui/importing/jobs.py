@@ -13,7 +13,8 @@ The settings live as JSON in ``import_job.field_mappings``: ``{"overrides": the 
 field_mappings, "mapping": the effective header → field mapping, "header": the header cells as
 written, "region": the phone region, "format": "csv" or "vcard" (see formats.py), "actor": who
 started the job, as the audit log names them (e.g. "token:tok_…" for the HTTP API; null for the
-local user)}``. Keeping the effective mapping (not just the overrides)
+local user), and once an API token starts the job's revert, "revertActor": that token (see
+revert.py)}``. Keeping the effective mapping (not just the overrides)
 means a resumed job maps exactly as it started; keeping the header means ``import errors`` can
 rebuild the failed rows' CSV after the stored file is deleted when the job ends.
 
@@ -288,7 +289,7 @@ def settings_of(stored: str | None) -> dict[str, Any]:
 _JOB_SELECT = (
     "SELECT j.uid, j.filename, j.status, j.total_rows, j.processed_rows, j.success_count, "
     "j.error_count, j.duplicate_count, j.error_message, j.created_at, j.started_at, "
-    "j.finished_at, json_extract(j.field_mappings, '$.region') AS region, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
+    "j.finished_at, j.field_mappings, s.name AS source_name, j.revert_status, j.revert_total, j.revert_processed, "
     "j.revert_deleted, j.revert_restored, j.reverted_at, "
     "(SELECT count(*) FROM revert_protected p WHERE p.job_uid = j.uid) AS revert_protected_count "
     "FROM import_job j LEFT JOIN source s ON s.uid = j.source_uid "
@@ -327,7 +328,8 @@ def job_out(row: Mapping[str, Any], errors: list[dict[str, Any]] | None,
         "createdAt": to_api(row["created_at"]),
         "startedAt": to_api(row["started_at"]),
         "finishedAt": to_api(row["finished_at"]),
-        "region": row["region"],  # extension: the country of numbers written without "+"
+        # extension: the country of numbers written without "+"
+        "region": settings_of(row["field_mappings"]).get("region"),
     }
     if errors is None:
         del out["errors"]
@@ -357,8 +359,10 @@ def _issues(conn: Connection, uids: list[str]) -> dict[str, tuple[list[dict[str,
     return out
 
 
-def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str, Any]:
-    """One job; ``with_issues=False`` leaves out the errors and duplicates lists (cheap polling)."""
+def get_job(conn: Connection, uid: str, *, with_issues: bool = True, with_protected: bool = True) -> dict[str, Any]:
+    """One job; ``with_issues=False`` leaves out the errors and duplicates lists (cheap polling)
+    and the revert's protected list; ``with_protected=False`` leaves out only the latter (the
+    HTTP API pages it: :func:`.revert.protected_page`)."""
     row = conn.execute(text(_JOB_SELECT + "WHERE j.uid = :uid"), {"uid": uid}).mappings().first()
     if row is None:
         raise NotFoundError("import job", uid)
@@ -367,7 +371,8 @@ def get_job(conn: Connection, uid: str, *, with_issues: bool = True) -> dict[str
     from .revert import protected_of
 
     errors, duplicates = _issues(conn, [uid])[uid]
-    return job_out(row, errors, duplicates, protected_of(conn, uid) if row["revert_status"] else None)
+    listed = with_protected and row["revert_status"]
+    return job_out(row, errors, duplicates, protected_of(conn, uid) if listed else None)
 
 
 def list_jobs(conn: Connection, limit: int = RECENT_JOBS, *, with_issues: bool = True) -> list[dict[str, Any]]:
@@ -411,7 +416,7 @@ def preview(conn: Connection, path: str | os.PathLike[str], field_mappings: Any 
     upload = inspect_upload(filename, data, field_mappings, need_email=False, saved=lookup,
                             saved_required=saved_mapping == "required")  # fmt: skip
     source = upload.source
-    users = conn.execute(text("SELECT id, name, email FROM user")).mappings().all()
+    users = conn.execute(text("SELECT id, name, email FROM app_user")).mappings().all()
     validate = RowValidator(source.header, upload.mapping, region=region, users=users, plain_tags=source.plain_tags)
     shown = []
     for number, cells in islice(source.records(), max(0, rows)):

@@ -1,7 +1,7 @@
 """Reverting a complete import job: a job of its own, run in batches like an import.
 
-``revert_job`` claims the revert inside ``BEGIN IMMEDIATE`` (refusing a job that is not
-complete, one already reverted, or one whose revert a live worker is running), then works in
+``revert_job`` claims the revert inside ``BEGIN IMMEDIATE`` (:func:`claim`, refusing a job that is
+not complete, one already reverted, or one whose revert a live worker is running), then works in
 short transactions of about :data:`BATCH_SECONDS` each, so the TUI and the API never wait long
 for the write lock: first the existing contacts the job merged into (``--on-duplicate update``:
 their filled fields, flags and added tags are put back), then the contacts it created (deleted).
@@ -13,18 +13,27 @@ worker's pid is dead, or its heartbeat is older than ``runner.STALE_SECONDS``) t
 over and goes on from the cursors, so nothing is done twice or skipped. The job's status stays
 ``complete``; the revert is in ``revert_*`` columns and ``reverted_at`` (schema V5), shown in the
 job's JSON as the extension fields ``revertedAt`` and ``revert`` (see :func:`revert_out`).
+
+The claim and the batches can run in different threads (:func:`claim`, then :func:`run_claim`):
+the HTTP API claims in the request, so a refusal is its answer, and runs the batches in the
+background (see :mod:`.revert_runner`). Whoever started the revert (``audit.current_actor()`` at
+the first claim, e.g. an API token) is kept in the job's settings as ``revertActor``, and every
+audit row of the revert names them, whichever process takes it over after a crash.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 
+from ..audit import current_actor
 from ..db import Database
-from ..errors import NotFoundError, ParsalinkError
+from ..errors import InvalidPageError, NotFoundError, RevertRefused
+from ..listing import DEFAULT_LIMIT, MAX_LIMIT, int_param
 from ..timeutil import now_store, to_api
 from .revert_batch import Outcome, created_batch, merged_batch
 from .runner import _job_settings, _live_here, _lock, _stale_before, new_worker_id, worker_alive
@@ -34,10 +43,6 @@ BATCH_SECONDS = 0.3
 FIRST_BATCH = 500
 MAX_BATCH = 20_000
 MIN_BATCH = 50
-
-
-class RevertRefused(ParsalinkError):
-    """The job cannot be reverted (not complete, already reverted, being reverted)."""
 
 
 # ---------------------------------------------------------------- the job's JSON
@@ -71,15 +76,69 @@ def protected_of(conn: Any, uid: str) -> list[dict[str, Any]]:
     return [{"id": cid, "email": email, "reason": reason} for cid, email, reason in rows]
 
 
+def protected_page(conn: Any, uid: str, page: Any = 1, limit: Any = DEFAULT_LIMIT) -> dict[str, Any]:
+    """One page of the contacts the revert of ``uid`` left alone, in the contact list's shape
+    ``{count, next, previous, results}`` (links as ``?page=N&limit=L``), ordered by id; ``page``
+    and ``limit`` are checked as the list checks them (limit up to MAX_LIMIT). NotFoundError for
+    an unknown job or one never reverted; InvalidPageError past the last page."""
+    page = int_param(page, "page", 1, None)
+    limit = int_param(limit, "limit", 1, MAX_LIMIT)
+    started = conn.execute(text("SELECT revert_status FROM import_job WHERE uid = :u"), {"u": uid}).first()
+    if started is None:
+        raise NotFoundError("import job", uid)
+    if started.revert_status is None:
+        raise NotFoundError("revert of import job", uid)
+    count = conn.execute(text("SELECT count(*) FROM revert_protected WHERE job_uid = :u"), {"u": uid}).scalar_one()
+    offset = (page - 1) * limit
+    if offset >= count and page > 1:  # as Django REST framework's paginator: a 404, not []
+        raise InvalidPageError(page, last_page=max(1, -(-count // limit)))
+    rows = conn.execute(
+        text("SELECT contact_id, email, reason FROM revert_protected WHERE job_uid = :u "
+             "ORDER BY contact_id LIMIT :limit OFFSET :offset"),
+        {"u": uid, "limit": limit, "offset": offset},
+    )  # fmt: skip
+    return {
+        "count": count,
+        "next": f"?page={page + 1}&limit={limit}" if offset + limit < count else None,
+        "previous": f"?page={page - 1}&limit={limit}" if page > 1 else None,
+        "results": [{"id": cid, "email": email, "reason": reason} for cid, email, reason in rows],
+    }
+
+
 # ---------------------------------------------------------------- claiming
 
 
-def _claim(db: Database, uid: str, worker: str) -> tuple[str, str]:
-    """Start or take over the revert of ``uid``; returns (finished_at, on_duplicate)."""
+@dataclass(frozen=True)
+class Claim:
+    """A revert this process has claimed: run it with :func:`run_claim` (which ends the claim)."""
+
+    uid: str
+    worker: str
+    finished_at: str
+    on_duplicate: str
+    actor: str | None  # who started the revert (e.g. "token:tok_…"): its audit rows name them
+
+
+def claim(db: Database, uid: str) -> Claim:
+    """Start or take over the revert of ``uid`` for a new worker of this process (RevertRefused,
+    NotFoundError). The worker counts as live from here on: hand the claim to :func:`run_claim`."""
+    worker = new_worker_id()
+    with _lock:
+        _live_here.add(worker)
+    try:
+        return _claim(db, uid, worker)
+    except BaseException:
+        with _lock:
+            _live_here.discard(worker)
+        raise
+
+
+def _claim(db: Database, uid: str, worker: str) -> Claim:
     with db.write() as conn:
         job = conn.execute(
             text("SELECT status, finished_at, on_duplicate, revert_status, revert_worker, revert_heartbeat, "
-                 "reverted_at FROM import_job WHERE uid = :u"),
+                 "reverted_at, json_extract(field_mappings, '$.revertActor') AS revert_actor "
+                 "FROM import_job WHERE uid = :u"),
             {"u": uid},
         ).first()  # fmt: skip
         if job is None:
@@ -95,6 +154,7 @@ def _claim(db: Database, uid: str, worker: str) -> tuple[str, str]:
                                                               _stale_before()):  # fmt: skip
             raise RevertRefused(f"import job {uid} is being reverted right now (by {job.revert_worker})")
         now = now_store()
+        actor = job.revert_actor
         if job.revert_status is None:
             created = conn.execute(
                 text("SELECT count(*) FROM contact WHERE import_job_uid = :u"), {"u": uid}
@@ -105,17 +165,22 @@ def _claim(db: Database, uid: str, worker: str) -> tuple[str, str]:
                     text("SELECT count(DISTINCT existing_id) FROM import_issue WHERE job_uid = :u AND kind = 'duplicate'"),
                     {"u": uid},
                 ).scalar_one()
+            # Who started the revert is kept in the job's settings (as an import's actor is), so
+            # a revert taken over after a crash, by any process, still names them.
+            actor = current_actor()
             conn.execute(
                 text("UPDATE import_job SET revert_status = 'processing', revert_total = :total, "
-                     "revert_worker = :me, revert_heartbeat = :now WHERE uid = :u"),
-                {"total": created + merged, "me": worker, "now": now, "u": uid},
+                     "revert_worker = :me, revert_heartbeat = :now, field_mappings = CASE WHEN :actor IS NULL "
+                     "THEN field_mappings ELSE json_set(coalesce(field_mappings, '{}'), '$.revertActor', :actor) END "
+                     "WHERE uid = :u"),
+                {"total": created + merged, "me": worker, "now": now, "u": uid, "actor": actor},
             )  # fmt: skip
         else:  # a revert whose worker died: go on from its cursors
             conn.execute(
                 text("UPDATE import_job SET revert_worker = :me, revert_heartbeat = :now WHERE uid = :u"),
                 {"me": worker, "now": now, "u": uid},
             )
-        return job.finished_at, job.on_duplicate
+        return Claim(uid, worker, job.finished_at, job.on_duplicate, actor)
 
 
 # ---------------------------------------------------------------- running
@@ -146,19 +211,28 @@ def revert_job(db: Database, uid: str, *, progress: Callable[[dict[str, Any]], N
     protected}``; ``stop()`` returning true ends the run after a batch (the revert stays
     ``processing`` and a later call finishes it).
     """
-    worker = new_worker_id()
-    with _lock:
-        _live_here.add(worker)
+    run_claim(db, claim(db, uid), progress=progress, stop=stop)
+
+
+def run_claim(db: Database, claimed: Claim, *, progress: Callable[[dict[str, Any]], None] | None = None,
+              stop: Callable[[], bool] | None = None) -> None:  # fmt: skip
+    """Run a claimed revert to the end (or until ``stop()``), as :func:`revert_job` does; the
+    claim's worker stops counting as live when this returns or raises."""
     try:
-        finished_at, on_duplicate = _claim(db, uid, worker)
-        _run(db, uid, worker, finished_at, on_duplicate, progress, stop)
+        _run(db, claimed, progress, stop)
     finally:
-        with _lock:
-            _live_here.discard(worker)
+        let_go(claimed)
 
 
-def _run(db: Database, uid: str, worker: str, finished_at: str, on_duplicate: str,
-         progress: Callable[[dict[str, Any]], None] | None, stop: Callable[[], bool] | None) -> None:  # fmt: skip
+def let_go(claimed: Claim) -> None:
+    """The claim's worker stops counting as live: the next claim of the revert takes it over."""
+    with _lock:
+        _live_here.discard(claimed.worker)
+
+
+def _run(db: Database, claimed: Claim, progress: Callable[[dict[str, Any]], None] | None,
+         stop: Callable[[], bool] | None) -> None:  # fmt: skip
+    uid, worker, actor = claimed.uid, claimed.worker, claimed.actor
     pace = _Pace()
     with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw:
         conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()
@@ -169,7 +243,7 @@ def _run(db: Database, uid: str, worker: str, finished_at: str, on_duplicate: st
         ).fetchone()
         merge_cursor, pk_cursor = state[0], state[1]
         counts = dict(zip(("total", "processed", "deleted", "restored"), state[2:], strict=True))
-        merging = on_duplicate == "update" and merge_cursor != "\uffff"
+        merging = claimed.on_duplicate == "update" and merge_cursor != "\uffff"
         while True:
             if stop is not None and stop():
                 return
@@ -179,12 +253,12 @@ def _run(db: Database, uid: str, worker: str, finished_at: str, on_duplicate: st
                 out: Outcome
                 was_merging = merging
                 if merging:
-                    out, next_cursor = merged_batch(raw, uid, merge_cursor, pace.limit, now)
+                    out, next_cursor = merged_batch(raw, uid, merge_cursor, pace.limit, now, actor)
                     if not out.processed:
                         merging, next_cursor = False, "\uffff"  # done: a resumed run skips this phase
                     merge_cursor = next_cursor
                 else:
-                    out, pk_cursor = created_batch(raw, uid, finished_at, pk_cursor, pace.limit, now)
+                    out, pk_cursor = created_batch(raw, uid, claimed.finished_at, pk_cursor, pace.limit, now, actor)
                 if out.protected:
                     raw.executemany(
                         "INSERT OR IGNORE INTO revert_protected (job_uid, contact_id, email, reason) VALUES (?, ?, ?, ?)",

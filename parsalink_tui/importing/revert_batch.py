@@ -28,6 +28,7 @@ from typing import Any
 from ..migrations import fts_values_sql
 from ..schemas import COLUMN_OF
 from ..search_sqlite import short_grams
+from ..validation import fold_key
 from .writer import insert_rows
 
 _FLAGS = ("email_opt_out", "email_bounced")
@@ -104,9 +105,10 @@ _CREATED = (
 
 
 def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk: int, limit: int,
-                  now: str) -> tuple[Outcome, int]:  # fmt: skip
+                  now: str, actor: str | None) -> tuple[Outcome, int]:  # fmt: skip
     """Delete the next ``limit`` contacts the job created (pk > ``after_pk``) unless changed since;
-    returns the outcome and the last pk looked at (``after_pk`` when none was left)."""
+    returns the outcome and the last pk looked at (``after_pk`` when none was left). The audit
+    rows name ``actor`` (who started the revert; None for the local user)."""
     rows = raw.execute(_CREATED, (uid, after_pk, limit)).fetchall()
     out = Outcome(processed=len(rows))
     if not rows:
@@ -130,8 +132,8 @@ def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk:
     if doomed:
         delete_contacts(raw, doomed)
         detail = _revert_detail(uid)
-        insert_rows(raw, "activity (contact_id, action, detail, created_at)",
-                    [(cid, "deleted", detail, now) for _, cid, *_ in doomed])  # fmt: skip
+        insert_rows(raw, "activity (contact_id, action, detail, created_at, actor)",
+                    [(cid, "deleted", detail, now, actor) for _, cid, *_ in doomed])  # fmt: skip
         out.deleted = len(doomed)
     return out, rows[-1][0]
 
@@ -188,9 +190,10 @@ _MERGED = (
 )
 
 
-def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, now: str) -> tuple[Outcome, str]:
+def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, now: str,
+                 actor: str | None) -> tuple[Outcome, str]:  # fmt: skip
     """Undo the job's update-mode merges into the next ``limit`` existing contacts (ids after
-    ``after_id``); returns the outcome and the last id looked at."""
+    ``after_id``); returns the outcome and the last id looked at. Audit rows name ``actor``."""
     ids = [row[0] for row in raw.execute(_MERGED, (uid, after_id, limit))]
     out = Outcome(processed=len(ids))
     if not ids:
@@ -226,15 +229,16 @@ def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, n
         if reasons:
             out.protected.append((cid, email, _join(reasons)))
             continue
-        audit.extend(_restore(raw, pk, cid, mine, uid, now))
+        audit.extend(_restore(raw, pk, cid, mine, uid, now, actor))
         out.restored += 1
     if audit:
-        insert_rows(raw, "activity (contact_id, action, field, old_value, new_value, detail, created_at)", audit)
+        insert_rows(raw, "activity (contact_id, action, field, old_value, new_value, detail, created_at, actor)",
+                    audit)  # fmt: skip
     return out, ids[-1]
 
 
 def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, ...]], uid: str,
-             now: str) -> list[tuple[Any, ...]]:  # fmt: skip
+             now: str, actor: str | None) -> list[tuple[Any, ...]]:  # fmt: skip
     """Put back the values the job's audit rows name as old; returns the revert's audit rows."""
     sets: dict[str, Any] = {}
     untagged: set[str] = set()
@@ -243,14 +247,14 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
     for _, _, _, field_name, old_value, new_value, _, _ in reversed(mine):
         old = json.loads(old_value) if old_value is not None else None
         if field_name == "tags":
-            before = {name.casefold() for name in old or []}
-            untagged |= {name for name in json.loads(new_value or "[]") if name.casefold() not in before}
+            before = {fold_key(name) for name in old or []}
+            untagged |= {key for name in json.loads(new_value or "[]") if (key := fold_key(name)) not in before}
         elif field_name in COLUMN_OF:
             column = COLUMN_OF[field_name]
             sets[column] = int(bool(old)) if column in _FLAGS else old
         else:
             continue
-        audit.append((cid, "updated", field_name, new_value, old_value, detail, now))
+        audit.append((cid, "updated", field_name, new_value, old_value, detail, now, actor))
     if sets:
         assignments = ", ".join(f"{column} = ?" for column in sets)
         raw.execute(f"UPDATE contact SET {assignments}, updated_at = ? WHERE pk = ?", [*sets.values(), now, pk])
@@ -259,7 +263,7 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
     if untagged:
         raw.execute(
             "DELETE FROM contact_tag WHERE contact_pk = ? AND tag_id IN "
-            "(SELECT id FROM tag WHERE name IN (SELECT value FROM json_each(?)))",
+            "(SELECT id FROM tag WHERE name_key IN (SELECT value FROM json_each(?)))",
             (pk, _ids_json(sorted(untagged))),
         )
     audit.reverse()

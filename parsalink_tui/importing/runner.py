@@ -44,6 +44,7 @@ from ..timeutil import now_store, now_utc, to_store
 from .jobs import settings_of
 from .formats import open_source
 from .rows import RowError, RowValidator
+from .search_merge import merge_after_job
 from .validate_process import ValidationProcess, ValidationProcessFailed, worth_a_process
 from .writer import Batch, BatchWriter, LostJob, Stopped
 
@@ -188,7 +189,8 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
     The batches share one connection, kept for the job, so its enlarged page cache stays warm;
     each batch is its own ``BEGIN IMMEDIATE`` transaction, like ``Database.write()``. The
     validation process of a big file starts before the records are counted (its start-up
-    overlaps the count) and is always ended before this returns or raises.
+    overlaps the count) and is always ended before this returns or raises. Once the job is
+    complete, the search segments its batches left unmerged are merged (search_merge).
     """
     last_row = 0
     child: ValidationProcess | None = None
@@ -200,7 +202,7 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
                 {"uid": uid},
             ).one()  # fmt: skip
             data = conn.execute(text("SELECT data FROM import_file WHERE job_uid = :uid"), {"uid": uid}).scalar()
-            users = [dict(user) for user in conn.execute(text("SELECT id, name, email FROM user")).mappings()]
+            users = [dict(user) for user in conn.execute(text("SELECT id, name, email FROM app_user")).mappings()]
         last_row = job.last_row
         if data is None:
             raise ParsalinkError("the uploaded file is no longer stored; start the import again")
@@ -242,6 +244,7 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
                 last_row = batch.last_row
             with conn.begin():  # on this connection: its commit must not run the checkpoint
                 _finish(conn, uid, worker, "complete")
+            merge_after_job(conn, raw, stop)  # the search segments the batches left unmerged
         return "complete"
     except (Stopped, LostJob):
         raise

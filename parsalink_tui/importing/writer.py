@@ -41,7 +41,9 @@ from ..ids import new_id, new_ids
 from ..migrations import fts_values_sql
 from ..search_sqlite import short_grams_json
 from ..timeutil import now_store
+from ..validation import fold_key
 from .rows import CleanRow
+from .search_merge import automerge_off
 
 _CONTACT_COLUMNS = (
     "pk", "id", "first_name", "last_name", "email", "email_key", "phone", "title", "stage",
@@ -139,20 +141,19 @@ class BatchWriter:
     def _account_id(self, raw: sqlite3.Connection, name: str, now: str) -> str:
         found = self._accounts.get(name)
         if found is None:
-            hit = raw.execute("SELECT id FROM account WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
-            if hit is None:
-                found = new_id("acc")
-                raw.execute("INSERT INTO account (id, name, created_at) VALUES (?, ?, ?)", (found, name, now))
-            else:
-                found = hit[0]
+            key = fold_key(name)
+            raw.execute("INSERT INTO account (id, name, name_key, created_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (name_key) DO NOTHING", (new_id("acc"), name, key, now))
+            found = raw.execute("SELECT id FROM account WHERE name_key = ?", (key,)).fetchone()[0]
             self._accounts[name] = found
         return found
 
     def _tag_id(self, raw: sqlite3.Connection, name: str) -> int:
         found = self._tags.get(name)
         if found is None:
-            raw.execute("INSERT INTO tag (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
-            found = raw.execute("SELECT id FROM tag WHERE name = ?", (name,)).fetchone()[0]
+            key = fold_key(name)
+            raw.execute("INSERT INTO tag (name, name_key) VALUES (?, ?) ON CONFLICT (name_key) DO NOTHING", (name, key))
+            found = raw.execute("SELECT id FROM tag WHERE name_key = ?", (key,)).fetchone()[0]
             self._tags[name] = found
         return found
 
@@ -220,8 +221,9 @@ class BatchWriter:
             parked = (contacts[0][0], contacts[-1][0])
             raw.execute(_PARK_RANGE, parked)
             insert_rows(raw, _INSERT_CONTACTS, contacts)
-            raw.execute(_TRIGRAM_RANGE, parked)
-            raw.execute(_SHORT_RANGE, (parked[0], "[" + ",".join(grams) + "]"))
+            with automerge_off(raw):  # merged after the job (search_merge)
+                raw.execute(_TRIGRAM_RANGE, parked)
+                raw.execute(_SHORT_RANGE, (parked[0], "[" + ",".join(grams) + "]"))
             raw.execute(_UNPARK_RANGE, parked)
             insert_rows(raw, _ACTIVITY_ROWS, imported)
         if links:

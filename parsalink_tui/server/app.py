@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from ..service import Service
-from . import contacts, errors, export, imports
+from . import contacts, errors, export, imports, reverts
 from .limits import BODY_TIMEOUT_SECONDS, BodyLimits
 
 # Handlers run in a thread pool; each holds a database connection while it runs. Fewer threads
@@ -23,8 +23,9 @@ DESCRIPTION = """The ParsaLink contacts API, served by `parsalink-tui serve` ove
 Every endpoint takes `Authorization: Bearer <token>` (`parsalink-tui tokens create --name NAME`).
 Errors follow Django REST framework: 400 `{"field": ["message"]}`, 404 `{"detail": "Not found."}`.
 Extensions: the `ordering` list parameter, `ETag`/`If-Match` on contacts, and the synchronous
-`POST /api/crm/contacts/import/` for small CSV and vCard files, and
-`GET /api/contacts/export/` (the whole filtered view as CSV, vCard or JSON).
+`POST /api/crm/contacts/import/` for small CSV and vCard files,
+`GET /api/contacts/export/` (the whole filtered view as CSV, vCard or JSON), and
+`POST /api/crm/contacts/import-jobs/{uid}/revert/` (undo a complete import).
 """
 
 
@@ -50,5 +51,6 @@ def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) 
     app.include_router(export.router)  # before contacts: /api/contacts/{id}/ would take "export"
     app.include_router(contacts.router)
     app.include_router(imports.router)
+    app.include_router(reverts.router)
     app.add_middleware(BodyLimits, body_timeout=body_timeout)
     return app

@@ -33,7 +33,7 @@ def _with_etag(contact: dict[str, Any], version: int, status: int = 200) -> JSON
     return JSONResponse(contact, status_code=status, headers={"ETag": etag(version)})
 
 
-def _page_link(request: Request, link: str | None, page: int) -> str | None:
+def page_link(request: Request, link: str | None, page: int) -> str | None:
     """The absolute URL of ``page`` when the core has a link to it: this request's URL with the
     page replaced and every other parameter kept, as DRF builds it (page 1 drops ``page``)."""
     if link is None:
@@ -60,8 +60,8 @@ def list_contacts(
     number = int(params["page"])  # the core accepted it
     if not body["results"] and number > max(1, math.ceil(body["count"] / int(params["limit"]))):
         raise InvalidPage()
-    body["next"] = _page_link(request, body["next"], number + 1)
-    body["previous"] = _page_link(request, body["previous"], number - 1)
+    body["next"] = page_link(request, body["next"], number + 1)
+    body["previous"] = page_link(request, body["previous"], number - 1)
     return JSONResponse(body)
 
 

@@ -3,9 +3,11 @@
 - ValidationError → 400 ``{"field": ["message"]}`` (a body that is not an object: ``non_field_errors``)
 - NotFoundError → 404 ``{"detail": "Not found."}``; a page past the last → 404 ``"Invalid page."``
 - ConflictError → 412 ``{"detail": …}`` with the contact's current ``ETag``
+- RevertRefused → 409 ``{"detail": …}`` naming why (not complete, already reverted, being reverted)
 - ImportTooLarge → 413 (over 10 MB) or 400 ``{"file": [...]}`` (over the synchronous import's
   row cap); ImportFileTypeRefused → 400 ``{"file": [...]}`` (a vCard sent to the async start
   is told where vCards go); other ImportRefused → 400 ``{"detail": …}``
+- NotPortedError (something PostgreSQL cannot do yet, e.g. search) → 501 ``{"detail": …}``
 - DatabaseFileError (the file went bad under the server: full disk, damaged) → 500 ``{"detail": …}``
 - other ParsalinkError → 400 ``{"detail": …}``
 - FastAPI's request validation → 400 in the same field shape (never its 422 shape)
@@ -58,6 +60,8 @@ def _core_error(request: Request, exc: Exception) -> JSONResponse:
         return detail("Not found.", 404)
     if isinstance(exc, errors.ConflictError):
         return detail(str(exc), 412, {"ETag": etag(exc.version)})
+    if isinstance(exc, errors.RevertRefused):
+        return detail(str(exc), 409)
     if isinstance(exc, errors.ImportFileTypeRefused):
         where = f"; send vCard files to {SYNC_IMPORT_PATH}" if exc.kind == "vcard" else ""
         return field_errors("file", f"{exc}{where}")
@@ -67,6 +71,8 @@ def _core_error(request: Request, exc: Exception) -> JSONResponse:
         if exc.kind == "vcard":  # the async endpoint takes CSV only, as the reference says
             return field_errors("file", f"{exc}; split the file, or import it with `parsalink-tui import start`")
         return field_errors("file", f"{exc}; send larger files to {ASYNC_IMPORT_PATH}")
+    if isinstance(exc, errors.NotPortedError):  # team mode (PostgreSQL) cannot do this yet
+        return detail(str(exc), 501)
     if isinstance(exc, errors.DatabaseFileError):
         log.error("database problem on %s %s: %s", request.method, request.url.path, exc)
         return detail(str(exc), 500)

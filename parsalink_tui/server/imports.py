@@ -90,8 +90,9 @@ async def import_now(request: Request, service: Service = Authed) -> JSONRespons
 @router.get("/import-jobs/{job_uid}/", response_model=None,
             responses={200: {"model": ImportJob}, 401: {"model": Detail}, 404: {"model": Detail}})  # fmt: skip
 def get_import_job(job_uid: str, service: Service = Authed) -> JSONResponse:
-    """One import job, as ``parsalink-tui import status`` prints it."""
-    return JSONResponse(service.get_import_job(job_uid))
+    """One import job, as ``parsalink-tui import status`` prints it, except that a reverted job's
+    protected contacts are paged under ``…/revert/protected/`` (``revert.protectedCount`` says how many)."""
+    return JSONResponse(service.get_import_job(job_uid, with_protected=False))
 
 
 @router.get("/import-jobs/", response_model=None, responses={200: {"model": list[ImportJob]}, 401: {"model": Detail}})

@@ -87,6 +87,18 @@ class ImportQueued(SQLModel):
     filename: str
 
 
+class RevertState(SQLModel):
+    """Extension: the revert of a job (``POST …/import-jobs/{uid}/revert/``), as it runs and once done."""
+
+    status: Literal["processing", "complete"]
+    total: int = Field(description="Contacts to look at: those the job created, and those it merged into")
+    processed: int
+    progressPercent: int
+    deleted: int = Field(description="Contacts the job created, deleted")
+    restored: int = Field(description="Existing contacts whose fields, flags and tags the job filled, put back")
+    protectedCount: int = Field(description="Contacts changed after the import, left alone: GET …/revert/protected/")
+
+
 class ImportJob(SQLModel):
     uid: str
     filename: str
@@ -103,6 +115,25 @@ class ImportJob(SQLModel):
     createdAt: str
     startedAt: str | None
     finishedAt: str | None
+    revertedAt: str | None = Field(
+        default=None, description="Extension, only on a job whose revert started: when it completed (null until then)"
+    )
+    revert: RevertState | None = Field(default=None, description="Extension, only on a job whose revert started")
+
+
+class ProtectedContact(SQLModel):
+    """A contact a revert left alone: it changed after the import."""
+
+    id: str
+    email: str | None
+    reason: str = Field(description='What changed, e.g. "title changed, has a note"')
+
+
+class ProtectedPage(SQLModel):
+    count: int
+    next: str | None = Field(description="Absolute URL of the next page, keeping the other parameters")
+    previous: str | None
+    results: list[ProtectedContact]
 
 
 class Detail(SQLModel):

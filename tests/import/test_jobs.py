@@ -52,6 +52,7 @@ def test_job_shape_through_its_life(service, write_csv, db_path):
     assert conn.execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
 
 
+@pytest.mark.both_backends
 def test_unknown_job(service):
     with pytest.raises(NotFoundError):
         service.get_import_job("nope")
@@ -133,6 +134,24 @@ def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp
     assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
 
 
+@pytest.mark.both_backends
+def test_a_jobs_errors_duplicates_and_failed_rows_read_back(service, write_csv):
+    from sqlalchemy import text
+
+    uid = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bad\n"), run=False)["uid"]
+    with service.db.write() as conn:  # as the worker records them
+        conn.execute(text("INSERT INTO import_issue (job_uid, row, kind, message, email, existing_id, raw) VALUES "
+                          "(:u, 3, 'error', 'Invalid email format', NULL, NULL, :raw), "
+                          "(:u, 2, 'duplicate', NULL, 'ann@example.com', 'cnt_x', NULL)"),
+                     {"u": uid, "raw": json.dumps(["Bob", "bad"])})  # fmt: skip
+    job = service.get_import_job(uid)
+    assert job["errors"] == [{"row": 3, "message": "Invalid email format"}]
+    assert job["duplicates"] == [{"row": 2, "email": "ann@example.com", "existingId": "cnt_x"}]
+    assert service.list_import_jobs()[0]["errors"] == job["errors"]
+    assert service.import_error_rows(uid) == (["First Name", "Email"], [(3, "Invalid email format", ["Bob", "bad"])])
+
+
+@pytest.mark.both_backends
 def test_list_returns_the_last_fifty_most_recent_first(service, write_csv):
     path = write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n")
     uids = [service.start_import(path, run=False)["uid"] for _ in range(53)]
@@ -165,6 +184,7 @@ def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv
     assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_job").fetchone()[0] == 0
 
 
+@pytest.mark.both_backends
 def test_preview_applies_field_mappings_and_warns_instead_of_refusing(service, write_csv):
     # One filled cell in three is not an address: too few for the content to name the column.
     path = write_csv("leads.csv", "Nombre,Contacto\nAna,ana@example.com\nBea,llamar al 555\nCruz,c@example.com\n")
@@ -318,6 +338,7 @@ def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path,
     assert stamped == 0 and job["successCount"] == 300 - 6  # deletion cleared it on every contact
 
 
+@pytest.mark.both_backends
 def test_preview_warns_about_owners_who_are_not_users(service, write_csv):
     service.add_user("Jane Seller", "jane@parsalink.example")
     path = write_csv("hubspot.csv", "First Name,Email,Contact owner\nAnn,ann@x.example,Tom Closer\n"

@@ -75,7 +75,7 @@ def outcome(db: Path, uid: str) -> dict:
             "SELECT c.email, c.first_name, c.last_name, c.phone, c.stage, c.notes, u.name, a.name, "
             "(SELECT group_concat(t.name, '|') FROM (SELECT t.name FROM contact_tag ct JOIN tag t "
             " ON t.id = ct.tag_id WHERE ct.contact_pk = c.pk ORDER BY ct.position) t) "
-            "FROM contact c LEFT JOIN user u ON u.id = c.assigned_to LEFT JOIN account a ON a.id = c.account_id "
+            "FROM contact c LEFT JOIN app_user u ON u.id = c.assigned_to LEFT JOIN account a ON a.id = c.account_id "
             "ORDER BY c.pk"
         ).fetchall()
         audit_rows = [json.loads(d)["row"] for (d,) in conn.execute(

@@ -37,6 +37,20 @@ def raw_job(db_path: Path, uid: str) -> dict:
         conn.close()
 
 
+def kill_worker_mid_job(db_path: Path, uid: str) -> int:
+    """Start a worker process, SIGKILL it once job ``uid`` has committed a batch; its pid."""
+    proc = worker_process(db_path)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and raw_job(db_path, uid)["processed_rows"] == 0:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    return proc.pid
+
+
 def test_claiming_is_atomic(service, write_csv):
     body = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n"), run=False)
     results: list[str | None] = []
@@ -149,22 +163,11 @@ def test_ensure_worker_runs_jobs_queued_while_it_finishes(service, write_csv):
 def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_path):
     total = 40_000
     uid = service.start_import(big_csv(tmp_path / "big.csv", total), run=False)["uid"]
-    proc = worker_process(db_path)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            processed = raw_job(db_path, uid)["processed_rows"]
-            if processed > 0:
-                break
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
+    pid = kill_worker_mid_job(db_path, uid)
     killed = raw_job(db_path, uid)
     assert killed["status"] == "processing", "the worker finished before it could be killed"
     assert 0 < killed["processed_rows"] < total and killed["last_row"] > 1
-    assert killed["worker"].split(":")[1] == str(proc.pid)
+    assert killed["worker"].split(":")[1] == str(pid)
     # A dead pid on this host is resumed at once, not after the heartbeat timeout.
     started = time.monotonic()
     assert service.work_imports() == 1

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+pytestmark = pytest.mark.both_backends  # the API on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def test_create_returns_201_the_full_contact_and_its_etag(api):
     response = api.post("/api/contacts/", json={"firstName": "Sarah", "email": "Sarah.Kim@Example.com", "tags": ["saas"]})
@@ -157,6 +161,7 @@ def test_invalid_values_of_known_parameters_are_400_naming_them(api):
         assert list(response.json()) == [name], query
 
 
+@pytest.mark.sqlite_only("search is not ported to PostgreSQL yet: postgres/test_pg_not_ported.py checks its 501")
 def test_filters_and_search_reach_the_core(api):
     api.create(email="a@example.com", lastName="Alpha", stage="engaged")
     api.create(email="b@example.com", lastName="Beta")

@@ -30,6 +30,7 @@ def test_a_token_is_long_random_and_stored_only_as_its_hash(service, db_path):
     assert service.create_token("ci")["token"] != secret
 
 
+@pytest.mark.both_backends
 def test_unknown_and_revoked_tokens_do_not_authenticate(service):
     made = service.create_token("ci")
     assert service.authenticate_token(made["token"] + "x") is None
@@ -40,11 +41,13 @@ def test_unknown_and_revoked_tokens_do_not_authenticate(service):
         service.revoke_token("tok_nope")
 
 
+@pytest.mark.both_backends
 def test_a_token_needs_a_name(service):
     with pytest.raises(ValidationError):
         service.create_token("  ")
 
 
+@pytest.mark.both_backends
 def test_last_used_is_written_at_most_once_a_minute_per_token(service):
     made = service.create_token("ci")
     recorder = tokens.LastUsedRecorder(service.db, every=60)

@@ -1,0 +1,246 @@
+"""The PostgreSQL backend (team mode): opening + migrating, transactions, change watching, errors.
+
+Everything about the connection is libpq's: the URL given to ``--db`` / ``$PARSALINK_DB`` goes to
+``psycopg.connect`` as it is, so credentials come from the URL, ``PGPASSWORD`` or ``~/.pgpass``
+and TLS from ``sslmode`` the way every PostgreSQL tool reads them. The app never shows the URL:
+``display_name`` is user, host, port and database, without the password, and every message
+passes through :func:`scrub`.
+
+Transactions keep SQLite's rules, so the service's SQL needs no second set of them: ``read()``
+is one REPEATABLE READ snapshot (as SQLite's deferred transaction under WAL), and ``write()``
+takes the database-wide writer lock (a transaction-scoped advisory lock, waiting up to the same
+15 s as SQLite's ``BEGIN IMMEDIATE``), so writers run one at a time as they do on SQLite. The
+ported import path may later run its batches beside it (COPY, job claims: ``backends.base``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.pool import QueuePool
+
+from ..db import BUSY_TIMEOUT_MS
+from ..errors import DatabaseFileError, NotPortedError
+from . import pg_schema
+from .base import Backend, SqlPieces, explained
+
+#: pg_advisory_xact_lock key of write(): one writer at a time, as on SQLite.
+WRITER_LOCK = pg_schema.APPLICATION_ID + 1
+CONNECT_TIMEOUT_S = 10  # unless the URL or $PGCONNECT_TIMEOUT says otherwise
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@?#]*):[^@/?#]*@")
+_LIBPQ_PREFIXES = re.compile(r"^(connection failed|connection is bad|consuming input failed|sending query failed[^:]*): ")
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise DatabaseFileError(
+            "PostgreSQL needs psycopg 3: pip install 'parsalink-tui[postgres]'"
+        ) from None
+    return psycopg
+
+
+def _info(url: str) -> dict[str, Any]:
+    """libpq's own reading of the URL (PQconninfoParse); {} when it cannot read it."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return conninfo_to_dict(url)
+    except Exception:
+        return {}
+
+
+def display_name(url: str) -> str:
+    """``postgresql://user@host:port/dbname``, never the password (nor other URL options)."""
+    info = _info(url)
+    user, host, port, db = (str(info.get(k) or "") for k in ("user", "host", "port", "dbname"))
+    if not info:
+        return _PASSWORD_IN_URL.sub(r"\1@", url.split("?", 1)[0])
+    sock = host.startswith("/")
+    where = ("" if sock else host) + (f":{port}" if port and not sock else "")
+    return f"postgresql://{user + '@' if user else ''}{where}/{db}" + (f"?host={host}" if sock else "")
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` on one line, with any password the URL or ``PGPASSWORD`` holds taken out."""
+    text = _PASSWORD_IN_URL.sub(r"\1@", text)
+    for secret in (_info(url).get("password"), os.environ.get("PGPASSWORD")):
+        if secret:
+            text = text.replace(str(secret), "***")
+    return " ".join(text.split())
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    text = scrub(str(exc), url)
+    text = _LIBPQ_PREFIXES.sub("", text)
+    return text.replace("FATAL: ", "").replace("ERROR: ", "")
+
+
+def connect(url: str, **options: Any) -> Any:
+    """A psycopg connection to ``url``; failures are one-line :class:`DatabaseFileError`s."""
+    psycopg = _psycopg()
+    if "connect_timeout" not in _info(url) and not os.environ.get("PGCONNECT_TIMEOUT"):
+        options.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    try:
+        return psycopg.connect(url, **options)
+    except psycopg.Error as exc:
+        raise DatabaseFileError(f"cannot connect to {display_name(url)}: {_reason(exc, url)}") from None
+
+
+# SQLSTATE (or its class) → what the user can do about it.
+_EXPLAINED = (
+    ("53100", "the database server's disk is full; nothing was changed. Free some space and try again"),
+    ("53", "the database server is out of resources ({}); nothing was changed. Try again"),
+    ("25006", "the database is read-only here (a standby server?); nothing was changed"),
+    ("55P03", f"another program kept the database locked for over {BUSY_TIMEOUT_MS // 1000} s; "
+     "nothing was changed. Try again"),
+    ("40001", "another change got in the way ({}); nothing was changed. Try again"),
+    ("40P01", "another change got in the way ({}); nothing was changed. Try again"),
+    ("42501", "the database role is not allowed to do this ({}); nothing was changed"),
+)
+
+
+def describe_pg_error(exc: BaseException, url: str) -> DatabaseFileError | None:
+    """A one-line :class:`DatabaseFileError` for a server, connection or storage failure
+    PostgreSQL reported, or None for anything else (psycopg's errors or SQLAlchemy's wrappers)."""
+    from sqlalchemy.exc import DBAPIError
+
+    psycopg = _psycopg()
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(orig, psycopg.Error):
+        return None
+    name, state = display_name(url), orig.sqlstate or ""
+    if isinstance(orig, psycopg.OperationalError) and (not state or state.startswith(("08", "57P"))):
+        return DatabaseFileError(f"{name}: the connection to the database server was lost "
+                                 f"({_reason(orig, url)}); try again")  # fmt: skip
+    for code, explanation in _EXPLAINED:
+        if state.startswith(code):
+            return DatabaseFileError(f"{name}: {explanation.format(_reason(orig, url))}")
+    return None
+
+
+class PgChangeWatcher:
+    """LISTEN on the changes channel over one autocommit connection; ``changed()`` drains what
+    arrived without waiting. The notifications come from statement triggers on every table and
+    are sent only when the writing transaction commits (a rolled-back one sends none)."""
+
+    def __init__(self, open_conn: Callable[[], Any]) -> None:
+        self._open = open_conn
+        self._conn: Any = None
+        self._listen()
+
+    def _listen(self) -> None:
+        conn = self._open()
+        conn.execute(f"LISTEN {pg_schema.CHANGES_CHANNEL}")
+        self._conn = conn
+
+    def changed(self) -> bool:
+        psycopg = _psycopg()
+        try:
+            if self._conn is None:  # lost last time: a new connection may have missed changes
+                self._listen()
+                return True
+            seen = False
+            while sum(1 for _ in self._conn.notifies(timeout=0)):
+                seen = True
+            return seen
+        except (psycopg.Error, DatabaseFileError):
+            self.close()
+            return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class PostgresSql(SqlPieces):
+    """PostgreSQL's pieces. ``nocase`` is ``lower()`` in code point order and ``nulls_first``
+    SQLite's NULL order, as ``ix_contact_last_name`` is built (a lowercase letter outside ASCII
+    sorts as its lowercase form, where SQLite's NOCASE folds ASCII only). The planner takes no
+    hints, so ``unindexed`` changes nothing."""
+
+    dialect = "postgresql"
+
+    def nocase(self, expr: str) -> str:
+        # "C": code point order, as SQLite compares, whatever collation the database was made with.
+        return f'lower({expr}) COLLATE "C"'
+
+    def nulls_first(self, direction: str) -> str:
+        return f"{direction} NULLS {'FIRST' if direction == 'ASC' else 'LAST'}"  # as ix_contact_last_name
+
+    def unindexed(self, expr: str) -> str:
+        return expr
+
+    def search_match(self, query: str) -> Any:
+        # The hook for backends/pg_search.py (trigram + short terms; its own branch): return its
+        # match object here. Until then a clear refusal, never wrong results.
+        raise NotPortedError("search")
+
+
+SQL = PostgresSql()
+
+
+class PostgresDatabase(Backend):
+    """An open, migrated PostgreSQL database."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self._url = url  # never shown: display_name is
+        self.engine = engine
+
+    def __repr__(self) -> str:
+        return f"<PostgresDatabase {self.display_name}>"
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self._url)
+
+    def describe_error(self, exc: BaseException) -> DatabaseFileError | None:
+        return describe_pg_error(exc, self._url)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with explained(self.describe_error), self.engine.connect() as conn:
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with explained(self.describe_error), self.engine.connect() as conn, conn.begin():
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            yield conn
+
+    def watch_changes(self) -> PgChangeWatcher:
+        return PgChangeWatcher(lambda: connect(self._url, autocommit=True))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_postgres(url: str) -> PostgresDatabase:
+    """Connect to ``url``, create or upgrade the schema (see ``pg_schema``), and return the database."""
+    raw = connect(url)
+    try:
+        pg_schema.migrate(raw, display_name(url), lambda exc: _reason(exc, url))
+    finally:
+        raw.close()
+    engine = create_engine(
+        "postgresql+psycopg://",
+        creator=lambda: connect(url),
+        poolclass=QueuePool,
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=True,  # a server restarted since: the next transaction reconnects
+    )
+    return PostgresDatabase(url, engine)

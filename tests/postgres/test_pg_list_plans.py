@@ -1,0 +1,41 @@
+"""On PostgreSQL a list page in every ordering walks an index and stops after the page: the
+ordering SQL (``listing.order_clause`` with ``PostgresSql``'s pieces) is written exactly as the
+baseline's indexes are, so no ordering sorts the whole table."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from parsalink_tui.backends.postgres import SQL, open_postgres
+from parsalink_tui.listing import ORDERING_CHOICES, order_clause
+
+
+@pytest.fixture(scope="module")
+def filled(pg_cluster: str):
+    """One database of 20,000 contacts (some without a last name), analysed."""
+    import psycopg
+
+    with psycopg.connect(pg_cluster, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE plans")
+    db = open_postgres(pg_cluster.replace("@/parsalink?", "@/plans?", 1))
+    with db.write() as conn:
+        conn.execute(text(
+            "INSERT INTO contact (id, email, email_key, first_name, last_name, stage, created_at, updated_at) "
+            "SELECT 'cnt_' || g, 'e' || g || '@x.example', 'e' || g || '@x.example', 'F' || g, "
+            "CASE WHEN g % 7 = 0 THEN NULL ELSE 'L' || (g % 1000) END, "
+            "(ARRAY['new', 'contacted', 'engaged', 'customer'])[g % 4 + 1], "
+            "to_char(g, 'FM0000000'), to_char(g, 'FM0000000') FROM generate_series(1, 20000) g"
+        ))  # fmt: skip
+        conn.execute(text("ANALYZE contact"))
+    yield db
+    db.close()
+
+
+@pytest.mark.parametrize("ordering", ORDERING_CHOICES)
+def test_a_page_in_every_ordering_walks_an_index_without_sorting(filled, ordering: str) -> None:
+    with filled.read() as conn:
+        plan = "\n".join(conn.execute(text(
+            f"EXPLAIN SELECT c.pk FROM contact c WHERE TRUE ORDER BY {order_clause(SQL, ordering)} LIMIT 20"
+        )).scalars())  # fmt: skip
+    assert "Sort" not in plan and "Index Scan" in plan, plan
