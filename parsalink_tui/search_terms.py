@@ -21,6 +21,11 @@ _MIN_NUMBER_DIGITS = 6  # fewer, and "12x3" is more likely part of a name or an 
 _WITH_EXTENSION = re.compile(r"^([\d\s+\-().]*\d[\s.]*?)\s*(?:;\s*ext\s*=|ext\.?|x|#)\s*\d+$", re.IGNORECASE)
 
 
+#: Columns a backend keeps on ``contact`` only for search, derived from the others by the
+#: database (PostgreSQL's generated columns, ``backends.pg_search``): never copied, restored or shown.
+DERIVED_COLUMNS = frozenset({"search_text", "search_phone"})
+
+
 class SearchTerm(NamedTuple):
     """What to look for: ``text`` in the phone's digits (``phone``) or in names and email."""
 

@@ -19,7 +19,7 @@ allowed to): :func:`install` tries and otherwise says what to run; then :data:`D
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..search_terms import search_term
 from .text_fold import fold, fold_pairs
@@ -112,23 +112,62 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_condition(query: str, alias: str = "c", param: str = "search") -> tuple[str, dict[str, str]] | None:
-    """A WHERE condition over contact ``alias`` matching what SQLite's search matches for
-    ``query``, and its parameters (psycopg/SQLAlchemy named style ``%(search)s``); None when
-    the query has nothing to search for (no filter). Whether an index serves it depends on
-    the term's length (see the module docstring); the answer does not."""
+class PgMatch(NamedTuple):
+    """How PostgreSQL finds a query's contacts: ``test`` of ``column`` against ``expr`` (the
+    ``:fts`` parameter listing binds). The methods are ``search_sqlite.Match``'s, for listing."""
+
+    column: str  # search_text or search_phone
+    test: str  # "like" (3+ characters: the trigram index), "strpos" (1-2: no index), "none"
+    expr: str
+
+    def on(self, row: str, placeholder: str) -> str:
+        """The condition on contact row ``row`` (an alias, or "" for bare columns)."""
+        column = f"{row}.{self.column}" if row else self.column
+        if self.test == "like":
+            return f"{column} LIKE {placeholder}"
+        if self.test == "strpos":
+            # strpos, not LIKE: the same test, which the trigram index cannot serve, so the
+            # planner does not pick a scan of the whole index (measured slower than the table).
+            return f"strpos({column}, {placeholder}) > 0"
+        return "FALSE"
+
+    def rowids(self, param: str = "fts") -> str:
+        """A subquery of the matching contact pks."""
+        return f"SELECT s.pk FROM contact s WHERE {self.on('s', ':' + param)}"
+
+    def index(self, param: str = "fts") -> tuple[str, str, str]:
+        """(table, its contact-pk column, condition) to count the matches."""
+        return "contact", "pk", self.on("", ":" + param)
+
+    def has_row(self, pk: str, param: str = "fts") -> str:
+        """A condition true when contact ``pk`` matches: on that row's own columns."""
+        row, dot, column = pk.rpartition(".")
+        if dot and column == "pk":
+            return self.on(row, ":" + param)
+        return f"EXISTS (SELECT 1 FROM contact s WHERE s.pk = {pk} AND {self.on('s', ':' + param)})"
+
+
+def search_match(query: str) -> PgMatch | None:
+    """What SQLite's search matches for ``query``, as a :class:`PgMatch`; None for no filter."""
     term = search_term(query)
     if term is None:
         return None
-    column = f"{alias}.search_phone" if term.phone else f"{alias}.search_text"
+    column = "search_phone" if term.phone else "search_text"
     text = term.text if term.phone else fold(_unicode61_term(term.text))
     if not text:
-        return "false", {}
+        return PgMatch(column, "none", "")
     if len(text) >= TRIGRAM_MIN:
-        return f"{column} LIKE %({param})s", {param: like_pattern(text)}
-    # strpos, not LIKE: the same test, which the trigram index cannot serve, so the planner
-    # does not pick a scan of the whole index (measured slower than scanning the table).
-    return f"strpos({column}, %({param})s) > 0", {param: text}
+        return PgMatch(column, "like", like_pattern(text))
+    return PgMatch(column, "strpos", text)
+
+
+def search_condition(query: str, alias: str = "c", param: str = "search") -> tuple[str, dict[str, str]] | None:
+    """:func:`search_match` as a WHERE condition over contact ``alias`` and its parameters, in
+    psycopg's named style (``%(search)s``); None when the query has nothing to search for."""
+    match = search_match(query)
+    if match is None:
+        return None
+    return match.on(alias, f"%({param})s"), ({param: match.expr} if match.test != "none" else {})
 
 
 # unicode61 separators that str.split() keeps (SQLite's Unicode data is older than Python's:

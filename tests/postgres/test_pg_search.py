@@ -9,17 +9,14 @@ kept, phone digits and extensions, 1/2/3+ characters, LIKE wildcards, quotes, se
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from parsalink_tui.backends import pg_search
 from parsalink_tui.backends.text_fold import fold
-from tests import pg_cluster
+from tests import pg_cluster as cluster
 from tests.test_search_short import PEOPLE as SHORT_SEARCH_PEOPLE
 from tests.test_search_short import create_people
 
@@ -27,18 +24,11 @@ psycopg = pytest.importorskip("psycopg")
 
 
 @pytest.fixture(scope="module")
-def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway PostgreSQL cluster; skips where it cannot start, unless ``CI`` is set."""
-    reason = pg_cluster.missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    url, stop = pg_cluster.start_cluster(Path(tempfile.mkdtemp(prefix="pgsearch-")))
-    try:
-        yield url
-    finally:
-        stop()
+def pg(pg_cluster: str) -> str:
+    """A database of its own in the session's cluster (tests/conftest.py), owned by the test role."""
+    with psycopg.connect(pg_cluster, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE pgsearch")
+    return pg_cluster.replace("@/parsalink?", "@/pgsearch?", 1)
 
 
 # (first, last, email, phone) as typed; the app normalizes them (NFC, E.164 phones).
@@ -172,8 +162,8 @@ def test_the_terms_tell_rules_apart(stored) -> None:
 def test_update_and_delete_keep_postgres_search_in_step(pg: str, stored) -> None:
     _, rows = stored
     with psycopg.connect(pg, autocommit=True) as owner:
-        owner.execute("CREATE DATABASE edits")
-    with psycopg.connect(pg.replace("/parsalink?", "/edits?")) as conn:
+        owner.execute("CREATE DATABASE pgsearch_edits")
+    with psycopg.connect(pg.replace("/pgsearch?", "/pgsearch_edits?")) as conn:
         _make_table(conn)
         with conn.cursor().copy("COPY contact (pk, id, first_name, last_name, email, phone) FROM STDIN") as cp:
             for row in rows:
@@ -214,19 +204,19 @@ def test_postgres_fold_function_is_the_table(pg_conn) -> None:
 
 
 def test_without_the_extension_and_the_right_to_create_it_a_clear_error(pg: str) -> None:
-    admin = pg_cluster.admin_url(pg)
+    admin = cluster.admin_url(pg)
     with psycopg.connect(admin, autocommit=True) as su:
-        su.execute("CREATE DATABASE no_trgm")
+        su.execute("CREATE DATABASE pgsearch_no_trgm")
         su.execute("CREATE ROLE clerk LOGIN PASSWORD 'x'")
     host = psycopg.conninfo.conninfo_to_dict(pg)["host"]
     try:
-        with psycopg.connect(pg_cluster.socket_url(Path(host), "clerk", "no_trgm", "x")) as conn:
+        with psycopg.connect(cluster.socket_url(Path(host), "clerk", "pgsearch_no_trgm", "x")) as conn:
             with pytest.raises(pg_search.MissingExtension, match=r"CREATE EXTENSION pg_trgm"):
                 pg_search.install(conn)
             assert conn.execute("SELECT 1").fetchone() == (1,)  # the transaction is still usable
     finally:
         with psycopg.connect(admin, autocommit=True) as su:
-            su.execute("DROP DATABASE no_trgm")
+            su.execute("DROP DATABASE pgsearch_no_trgm")
             su.execute("DROP ROLE clerk")
 
 
@@ -260,8 +250,8 @@ def test_random_names_and_terms_agree(pg: str, tmp_path_factory: pytest.TempPath
         create_people(svc, people)
         rows = [tuple(r) for r in _rows(svc)]
         with psycopg.connect(pg, autocommit=True) as owner:
-            owner.execute("CREATE DATABASE random_terms")
-        with psycopg.connect(pg.replace("/parsalink?", "/random_terms?"), autocommit=True) as conn:
+            owner.execute("CREATE DATABASE pgsearch_random")
+        with psycopg.connect(pg.replace("/pgsearch?", "/pgsearch_random?"), autocommit=True) as conn:
             _make_table(conn)
             with conn.cursor().copy("COPY contact (pk, id, first_name, last_name, email, phone) FROM STDIN") as cp:
                 for row in rows:
@@ -278,5 +268,34 @@ def test_random_names_and_terms_agree(pg: str, tmp_path_factory: pytest.TempPath
             wrong = [t for t in terms if pg_ids(conn, t) != sqlite_ids(svc, t)]
             assert wrong == []
             assert sum(1 for t in terms[:50] if sqlite_ids(svc, t)) > 25  # the terms do find contacts
+    finally:
+        svc.close()
+
+
+def emails(svc, **filters) -> set[str]:
+    """The emails of every contact the app lists with ``filters`` (all pages)."""
+    found: set[str] = set()
+    page = 1
+    while True:
+        listed = svc.list_contacts(limit=100, page=page, **filters)
+        found |= {c["email"] for c in listed["results"]}
+        if listed["next"] is None:
+            return found
+        page += 1
+
+
+def test_the_app_on_postgres_lists_what_it_lists_on_sqlite(stored, pg_url: str) -> None:
+    """End to end: the same contacts created through the app on each database; every term's
+    list (count, every page) and stage counts are the same."""
+    from parsalink_tui.backends.postgres import open_postgres
+    from parsalink_tui.service import Service
+
+    lite, _ = stored
+    svc = Service(open_postgres(pg_url))
+    try:
+        create_people(svc, PEOPLE)
+        for term in TERMS:
+            assert (term, emails(svc, search=term)) == (term, emails(lite, search=term))
+            assert svc.stage_counts(search=term) == lite.stage_counts(search=term)
     finally:
         svc.close()
