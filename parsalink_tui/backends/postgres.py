@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
 from ..db import BUSY_TIMEOUT_MS
-from ..errors import DatabaseFileError, NotPortedError
+from ..errors import DatabaseFileError
 from . import pg_schema
 from .base import Backend, SqlPieces, explained
 
@@ -179,9 +179,9 @@ class PostgresSql(SqlPieces):
         return expr
 
     def search_match(self, query: str) -> Any:
-        # The hook for backends/pg_search.py (trigram + short terms; its own branch): return its
-        # match object here. Until then a clear refusal, never wrong results.
-        raise NotPortedError("search")
+        from .pg_search import search_match
+
+        return search_match(query)
 
 
 SQL = PostgresSql()
