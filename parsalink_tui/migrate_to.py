@@ -34,9 +34,10 @@ def _q(name: str) -> str:
 
 
 def _target_columns(dst: Connection, table: str) -> list[str]:
+    """The columns the target takes values for (its generated search columns it computes itself)."""
     return list(dst.execute(text(
-        "SELECT column_name FROM information_schema.columns"
-        " WHERE table_schema = current_schema() AND table_name = :t ORDER BY ordinal_position"
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = :t AND is_generated = 'NEVER' ORDER BY ordinal_position"
     ), {"t": table}).scalars())  # fmt: skip
 
 
