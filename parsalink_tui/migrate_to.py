@@ -12,13 +12,15 @@ failure on the way, rolls it all back and the target stays empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from .backends import pg_schema
 from .backends.base import Backend
+from .backends.pg_load import copy_rows
+from .backends.pg_load import quoted as _q
 from .errors import DatabaseFileError, ParsalinkError
 
 #: Rows handed to COPY per fetch from the source.
@@ -27,10 +29,6 @@ FETCH = 5_000
 
 class MigrationError(ParsalinkError):
     """The copy failed or did not add up; nothing was written to the target."""
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _target_columns(dst: Connection, table: str) -> list[str]:
@@ -60,24 +58,20 @@ def _refuse_unless_empty(dst: Connection, where: str) -> None:
                                  "empty database only (nothing was changed)")  # fmt: skip
 
 
-def _rows(src: Connection, table: str, columns: list[str]) -> Iterator[Iterable[Any]]:
+def _rows(src: Connection, table: str, columns: list[str]) -> Iterator[Sequence[Any]]:
     result = src.exec_driver_sql(f"SELECT {', '.join(map(_q, columns))} FROM {_q(table)}")
     for batch in result.partitions(FETCH):
         yield from batch
 
 
 def _copy_table(src: Connection, dst: Connection, table: str) -> None:
-    """COPY every row of ``table`` from the source into the target, through the target
-    connection's psycopg connection (so inside its transaction)."""
+    """COPY every row of ``table`` from the source into the target, in the target's transaction."""
     columns = _target_columns(dst, table)
     missing = sorted(set(columns) - set(_source_columns(src, table)))
     if missing:
         raise MigrationError(f"the source's table {table} has no column {', '.join(missing)}: "
                              "upgrade it by opening it with this version of the app first")  # fmt: skip
-    raw = dst.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {_q(table)} ({', '.join(map(_q, columns))}) FROM STDIN") as copy:
-        for row in _rows(src, table, columns):
-            copy.write_row(row)
+    copy_rows(dst, table, columns, _rows(src, table, columns))
 
 
 def _move_sequences(dst: Connection) -> None:

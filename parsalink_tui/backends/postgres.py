@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine
@@ -182,6 +182,11 @@ class PostgresSql(SqlPieces):
         from .pg_search import search_match
 
         return search_match(query)
+
+    def bulk_load(self, conn: Connection) -> AbstractContextManager[Any]:
+        from .pg_load import bulk_load
+
+        return bulk_load(conn)
 
 
 SQL = PostgresSql()
