@@ -226,6 +226,12 @@ class PostgresDatabase(Backend):
             conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
             yield conn
 
+    def backup(self, destination: Any) -> dict[str, Any]:
+        """``pg_dump -Fc`` into a new 0600 file (``backends.pg_backup``)."""
+        from .pg_backup import backup_postgres
+
+        return backup_postgres(self._url, destination)
+
     def watch_changes(self) -> PgChangeWatcher:
         return PgChangeWatcher(lambda: connect(self._url, autocommit=True))
 

@@ -1,14 +1,11 @@
-"""What team mode cannot do yet stops with one line naming it (NotPortedError), never with a
-traceback or a wrong result: backup. (Search is ported: backends/pg_search.py.)"""
+"""What team mode once refused as not ported (NotPortedError) now runs: search through the API
+here; backup in test_pg_backup.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from parsalink_tui.backends.postgres import open_postgres
-from parsalink_tui.errors import NotPortedError
 from parsalink_tui.service import Service
 
 
@@ -17,12 +14,6 @@ def pg_service(pg_url: str):
     svc = Service(open_postgres(pg_url))
     yield svc
     svc.close()
-
-
-def test_backup_says_it_is_not_ported_and_writes_nothing(pg_service: Service, tmp_path: Path) -> None:
-    with pytest.raises(NotPortedError, match=r"^backup is not ported to PostgreSQL yet \("):
-        pg_service.backup(tmp_path / "copy.db")
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_api_searches_on_postgres(pg_service: Service) -> None:
