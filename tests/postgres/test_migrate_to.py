@@ -180,3 +180,28 @@ def test_counts_that_differ_are_an_error_and_nothing_is_committed(source: Path, 
                                                         r"source, \d+ in the target\); nothing was written to "):  # fmt: skip
         migrate_to.migrate_to(open_sqlite(source), pg_url)
     assert set(pg_counts(pg_url).values()) == {0}
+
+
+def test_the_copy_is_the_source_as_of_one_moment_while_another_program_writes(source: Path, pg_url: str,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from parsalink_tui import migrate_to
+
+    real = migrate_to._copy_table
+    before = {t: len(rows_sqlite(source, t, ["rowid"])) for t in ("contact", "note", "activity")}
+
+    def copy_then_someone_writes(src, dst, table):  # the TUI, say, adds a contact with a note meanwhile
+        real(src, dst, table)
+        if table == "contact":
+            other = Service(open_sqlite(source))
+            try:
+                made = other.create_contact({"firstName": "Late", "email": "late@example.com"})
+                other.add_note(made["id"], "written during the copy")
+            finally:
+                other.close()
+
+    monkeypatch.setattr(migrate_to, "_copy_table", copy_then_someone_writes)
+    printed = migrate_to.migrate_to(open_sqlite(source), pg_url)
+    counts = pg_counts(pg_url)
+    for table, n in before.items():
+        assert counts[table] == n == printed["tables"][table]["source"], table
+    assert len(rows_sqlite(source, "contact", ["rowid"])) == before["contact"] + 1  # it did get written
