@@ -61,6 +61,10 @@ class Backend(ABC):
         """A one-line :class:`DatabaseFileError` for a storage or connection failure the
         database reported (full disk, damaged file, server gone, ...), or None for anything else."""
 
+    def after_load(self) -> None:
+        """After a bulk load committed (demo data, ``migrate-to``): make the new rows as quick to
+        read as old ones. SQLite: nothing (its loader rebuilt the indexes and ran ANALYZE)."""
+
     def backup(self, destination: Any) -> dict[str, Any]:
         """A consistent copy of the whole database at ``destination`` (SQLite: ``backup.py``);
         ``{path, ...}`` as ``Service.backup`` returns it."""

@@ -39,3 +39,28 @@ def test_a_page_in_every_ordering_walks_an_index_without_sorting(filled, orderin
             f"EXPLAIN SELECT c.pk FROM contact c WHERE TRUE ORDER BY {order_clause(SQL, ordering)} LIMIT 20"
         )).scalars())  # fmt: skip
     assert "Sort" not in plan and "Index Scan" in plan, plan
+
+
+def test_demo_data_is_vacuumed_so_index_only_scans_read_no_table_row(pg_cluster: str) -> None:
+    """Rows just copied in are not all-visible until a VACUUM: until then a count by index
+    (``Index Only Scan``) still visits the table for each row. ``Backend.after_load`` vacuums."""
+    import psycopg
+
+    from parsalink_tui.demo import fill_demo
+
+    with psycopg.connect(pg_cluster, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE demo_vacuum")
+        # As a real server commits: the test cluster's synchronous_commit=off delays the flush
+        # of the commit record, and VACUUM cannot mark a page visible before it.
+        conn.execute("ALTER DATABASE demo_vacuum SET synchronous_commit = on")
+    db = open_postgres(pg_cluster.replace("@/parsalink?", "@/demo_vacuum?", 1))
+    try:
+        fill_demo(db, contacts=3000, seed=2)
+        with db.read() as conn:
+            pages = dict(conn.execute(text(
+                "SELECT relname, relpages - relallvisible FROM pg_class "
+                "WHERE relname IN ('contact', 'contact_tag', 'activity') AND relpages > 0"
+            )).all())  # fmt: skip
+    finally:
+        db.close()
+    assert pages == {"contact": 0, "contact_tag": 0, "activity": 0}
