@@ -113,7 +113,8 @@ class SqlPieces(ABC):
     def search_match(self, query: str) -> Any:
         """Where and how to find ``query`` (None: nothing to search for): an object with
         ``expr`` (the ``:fts`` parameter), ``rowids()`` (a subquery of matching contact pks),
-        ``has_row(pk)`` (a condition probing one row) and ``index()`` (``(table, contact-pk
+        ``member(pk)`` (``pk`` among the matches, as the database finds best: SQLite ``pk IN
+        (rowids)``, PostgreSQL the row's own columns), ``has_row(pk)`` (a condition probing one row) and ``index()`` (``(table, contact-pk
         column, condition)`` to count matches from the index alone). See ``search_sqlite.Match``."""
 
     @abstractmethod

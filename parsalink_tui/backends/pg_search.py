@@ -135,6 +135,15 @@ class PgMatch(NamedTuple):
         """A subquery of the matching contact pks."""
         return f"SELECT s.pk FROM contact s WHERE {self.on('s', ':' + param)}"
 
+    def member(self, pk: str, param: str = "fts") -> str:
+        """``pk`` among the matches: on that row's own columns (``has_row``), never ``pk IN
+        (SELECT … FROM contact …)``. The set of matches is the contact table itself, so the
+        subquery only made the planner build it whole (a bitmap over every match, each row
+        rechecked) before the other filters cut it down: at 1M, stage + tag + ``son`` counted
+        in 290 ms that way and in 92 ms with the condition on the row, which lets the trigram
+        and stage indexes be combined (BitmapAnd)."""
+        return self.has_row(pk, param)
+
     def index(self, param: str = "fts") -> tuple[str, str, str]:
         """(table, its contact-pk column, condition) to count the matches."""
         return "contact", "pk", self.on("", ":" + param)

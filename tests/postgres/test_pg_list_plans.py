@@ -64,3 +64,16 @@ def test_demo_data_is_vacuumed_so_index_only_scans_read_no_table_row(pg_cluster:
     finally:
         db.close()
     assert pages == {"contact": 0, "contact_tag": 0, "activity": 0}
+
+
+def test_a_search_with_another_filter_reads_the_contact_table_once(filled) -> None:
+    """The search condition is on the row itself, so the planner can combine the trigram and
+    stage indexes; ``c.pk IN (SELECT s.pk FROM contact s …)`` made it build the whole set of
+    matches first (at 1M: stage + tag + ``son`` counted in ~290 ms instead of ~90)."""
+    from parsalink_tui.listing import MEMBER, make_filters, where_clause
+
+    with filled.read() as conn:
+        params: dict = {}
+        where = where_clause(conn, make_filters(stage="engaged", search="L12"), params, sets=MEMBER)
+        plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT count(*) FROM contact c WHERE {where}"), params).scalars())
+    assert plan.count(" on contact ") == 1, plan
