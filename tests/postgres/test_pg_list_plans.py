@@ -77,3 +77,18 @@ def test_a_search_with_another_filter_reads_the_contact_table_once(filled) -> No
         where = where_clause(conn, make_filters(stage="engaged", search="L12"), params, sets=MEMBER)
         plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT count(*) FROM contact c WHERE {where}"), params).scalars())
     assert plan.count(" on contact ") == 1, plan
+
+
+@pytest.mark.parametrize(("term", "walks"), [("zq", False), ("e", True), ("F1", True)])
+def test_a_short_term_page_walks_the_date_index_only_when_the_term_is_common(filled, term: str, walks: bool) -> None:
+    """1-2 character terms have no index; the planner must know from the column's statistics
+    whether the term is rare (scan and sort the few matches) or common (walk created_at and stop
+    after the page). ``strpos`` gave it a fixed guess, so it walked the index for every term:
+    at 1M, a rare term's page walked all million entries (~800 ms)."""
+    match = SQL.search_match(term)
+    with filled.read() as conn:
+        plan = "\n".join(conn.execute(text(
+            f"EXPLAIN SELECT c.pk FROM contact c WHERE {match.on('c', ':fts')} "
+            f"ORDER BY {order_clause(SQL, '-createdAt')} LIMIT 20"
+        ), {"fts": match.expr}).scalars())  # fmt: skip
+    assert ("ix_contact_created" in plan) == walks, plan
