@@ -111,6 +111,7 @@ def fill_demo(db: Backend, *, contacts: int = 500, seed: int = 1) -> dict[str, A
             )
         with sql_for(conn).bulk_load(conn) as load:
             made = _fill(conn, load, rng, contacts)
+    db.after_load()
     return made
 
 

@@ -212,7 +212,7 @@ def where_clause(
         if sets == EACH:
             conds.append(match.has_row("c.pk"))
         else:
-            conds.append(f"{'c.pk' if sets == DRIVE else sql.unindexed('c.pk')} IN ({match.rowids()})")
+            conds.append(match.member("c.pk" if sets == DRIVE else sql.unindexed("c.pk")))
     return " AND ".join(conds) or "TRUE"
 
 

@@ -116,7 +116,9 @@ def migrate_to(source: Backend, url: str) -> dict[str, Any]:
 
     target = open_postgres(url)
     try:
-        return copy_database(source, target)
+        copied = copy_database(source, target)
+        target.after_load()  # committed: a failure here is its own one-line error, not "nothing written"
+        return copied
     except (ParsalinkError, KeyboardInterrupt):
         raise
     except Exception as exc:

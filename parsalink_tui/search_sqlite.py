@@ -38,6 +38,10 @@ class Match(NamedTuple):
         """A subquery of the matching contact pks (the tables' rowids are contact pks)."""
         return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH :{param}"
 
+    def member(self, pk: str, param: str = "fts") -> str:
+        """A condition true when ``pk`` is in the set of matches (built once, ``rowids``)."""
+        return f"{pk} IN ({self.rowids(param)})"
+
     def index(self, param: str = "fts") -> tuple[str, str, str]:
         """(table, its contact-pk column, condition): counting the matches from the index alone."""
         return self.table, "rowid", f"{self.table} MATCH :{param}"

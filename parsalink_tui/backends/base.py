@@ -61,6 +61,10 @@ class Backend(ABC):
         """A one-line :class:`DatabaseFileError` for a storage or connection failure the
         database reported (full disk, damaged file, server gone, ...), or None for anything else."""
 
+    def after_load(self) -> None:
+        """After a bulk load committed (demo data, ``migrate-to``): make the new rows as quick to
+        read as old ones. SQLite: nothing (its loader rebuilt the indexes and ran ANALYZE)."""
+
     def backup(self, destination: Any) -> dict[str, Any]:
         """A consistent copy of the whole database at ``destination`` (SQLite: ``backup.py``);
         ``{path, ...}`` as ``Service.backup`` returns it."""
@@ -109,7 +113,8 @@ class SqlPieces(ABC):
     def search_match(self, query: str) -> Any:
         """Where and how to find ``query`` (None: nothing to search for): an object with
         ``expr`` (the ``:fts`` parameter), ``rowids()`` (a subquery of matching contact pks),
-        ``has_row(pk)`` (a condition probing one row) and ``index()`` (``(table, contact-pk
+        ``member(pk)`` (``pk`` among the matches, as the database finds best: SQLite ``pk IN
+        (rowids)``, PostgreSQL the row's own columns), ``has_row(pk)`` (a condition probing one row) and ``index()`` (``(table, contact-pk
         column, condition)`` to count matches from the index alone). See ``search_sqlite.Match``."""
 
     @abstractmethod
