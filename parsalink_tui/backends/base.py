@@ -72,9 +72,10 @@ class Backend(ABC):
         """The search pieces of this database (SQLite: ``search_sqlite``; PostgreSQL: ``pg_search``)."""
         raise NotImplementedError(f"search is not behind the backend interface yet ({self.dialect})")
 
-    def bulk_insert(self, conn: Connection, table: str, rows: Any) -> None:
-        """Bulk writes of an import batch (SQLite: executemany; PostgreSQL: COPY)."""
-        raise NotImplementedError(f"bulk writes are not behind the backend interface yet ({self.dialect})")
+    def import_bulk(self) -> Any:
+        """How an import's batches write here (``importing.bulk.ImportBulk``: SQLite's multi-row
+        INSERTs and search feeding, PostgreSQL's sequence and COPY)."""
+        raise NotImplementedError(f"imports have no bulk writer for {self.dialect}")
 
     def claim_job(self, conn: Connection, worker: str) -> str | None:
         """Take the next import job for ``worker`` (SQLite: one at a time per database;

@@ -187,6 +187,14 @@ class PostgresSql(SqlPieces):
 SQL = PostgresSql()
 
 
+def take_writer_lock(conn: Connection) -> None:
+    """The database-wide writer lock, for the rest of ``conn``'s transaction (waited on for up
+    to the busy timeout): writers take turns, as SQLite's ``BEGIN IMMEDIATE`` makes them."""
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+
+
 class PostgresDatabase(Backend):
     """An open, migrated PostgreSQL database."""
 
@@ -216,10 +224,13 @@ class PostgresDatabase(Backend):
     @contextmanager
     def write(self) -> Iterator[Connection]:
         with explained(self.describe_error), self.engine.connect() as conn, conn.begin():
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
-            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            take_writer_lock(conn)
             yield conn
+
+    def import_bulk(self) -> Any:
+        from ..importing.bulk_pg import BULK
+
+        return BULK
 
     def watch_changes(self) -> PgChangeWatcher:
         return PgChangeWatcher(lambda: connect(self._url, autocommit=True))

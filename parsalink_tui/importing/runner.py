@@ -24,14 +24,13 @@ import gc
 import logging
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import timedelta
 from itertools import count
 from typing import Any
@@ -41,10 +40,10 @@ from sqlalchemy import text
 from ..db import Database
 from ..errors import ParsalinkError
 from ..timeutil import now_store, now_utc, to_store
-from .jobs import settings_of
+from .bulk import bulk_for
 from .formats import open_source
+from .jobs import settings_of
 from .rows import RowError, RowValidator
-from .search_merge import merge_after_job
 from .validate_process import ValidationProcess, ValidationProcessFailed, worth_a_process
 from .writer import Batch, BatchWriter, LostJob, Stopped
 
@@ -55,7 +54,6 @@ FIRST_BATCH_ROWS = 512
 MAX_BATCH_ROWS = 20_000
 STALE_SECONDS = 10.0
 GC_THRESHOLD = 50_000  # see _fewer_collections
-JOB_CACHE_SIZE = -32768  # KiB (PRAGMA cache_size: 32 MB), for the job's connection only
 
 _HOST = socket.gethostname()
 _serial = count(1)
@@ -225,26 +223,25 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
         else:
             del source  # the child has its own copy of the text
             batches = child.batches(pace, stop, BATCH_SECONDS)
-        writer = BatchWriter(job_uid=uid, worker=worker, filename=job.filename, source_uid=job.source_uid,
+        bulk = bulk_for(db)
+        writer = BatchWriter(bulk, job_uid=uid, worker=worker, filename=job.filename, source_uid=job.source_uid,
                              on_duplicate=job.on_duplicate, actor=settings.get("actor"))  # fmt: skip
-        with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw, \
-                _fewer_collections():  # fmt: skip
-            conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()
+        with bulk.job_connection(db) as job_conn, _fewer_collections():
             for batch in batches:
                 if stop is not None and stop.is_set():
                     raise Stopped
                 started = time.perf_counter()
                 try:
-                    with conn.begin():
-                        writer.write(raw, batch)
+                    with bulk.batch(job_conn):
+                        writer.write(job_conn, batch)
                 except BaseException:
                     writer.forget_ids()
                     raise
                 pace.wrote(batch.records, time.perf_counter() - started)
                 last_row = batch.last_row
-            with conn.begin():  # on this connection: its commit must not run the checkpoint
-                _finish(conn, uid, worker, "complete")
-            merge_after_job(conn, raw, stop)  # the search segments the batches left unmerged
+            with bulk.batch(job_conn):  # on this connection: its commit must not run the checkpoint
+                _finish(job_conn.sa, uid, worker, "complete")
+            bulk.after_job(job_conn, stop)
         return "complete"
     except (Stopped, LostJob):
         raise
@@ -278,33 +275,6 @@ def _start_child(data: bytes, settings: dict[str, Any], users: list[dict[str, An
     except Exception:
         log.debug("no validation process; validating in this one", exc_info=True)
         return None
-
-
-@contextmanager
-def _job_settings(raw: Any) -> Iterator[Any]:
-    """Connection settings for a job's batches, restored afterwards.
-
-    * A 32 MB page cache (default 2 MB): the contact indexes of a big import stay in memory
-      between batches (~10-20% faster for 70k rows; peak RSS of a 10 MB import stays ~140 MB).
-    * The staging table in memory.
-    * No automatic checkpoints while the job runs: each would copy the WAL's pages back into the
-      database and fsync (~15 times for a 10 MB file, rewriting the same index pages each time:
-      ~0.6 s of a ~3.8 s import). One passive checkpoint when the job is done does it once;
-      it never waits for readers, and the job is already marked complete by then.
-    """
-    old = {
-        name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "wal_autocheckpoint")
-    }
-    raw.execute(f"PRAGMA cache_size = {JOB_CACHE_SIZE}")
-    raw.execute("PRAGMA temp_store = MEMORY")
-    raw.execute("PRAGMA wal_autocheckpoint = 0")
-    try:
-        yield raw
-    finally:
-        with suppress(sqlite3.Error):  # never hide the error that ended the job
-            for name, value in old.items():
-                raw.execute(f"PRAGMA {name} = {value}")
-            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 _gc_lock = threading.Lock()
@@ -380,36 +350,10 @@ def _batches(records: Iterable[tuple[int, list[str]]], validate: RowValidator, p
 
 # ---------------------------------------------------------------- after a job
 
-STALE_FACTOR = 2  # contacts on record vs in the table: beyond this, the statistics are redone
-
-
 def refresh_statistics(db: Database) -> bool:
-    """Re-run ANALYZE when sqlite_stat1 describes a much smaller contact table (every table:
-    an import grows contacts, tags, audit rows, accounts and row issues); returns whether it did.
-
-    Only a database that has statistics needs it (``demo`` runs ANALYZE; nothing else does):
-    there the planner trusts the row counts of that moment, and with 500 contacts on record
-    it prefers scanning the table to using an index. After an import multiplied the table,
-    queries planned on those counts scan 64k rows where they should seek. ~0.1 s at 64k
-    contacts; a 1M-contact database is not made stale by one 10 MB import. Never fails the worker.
-    """
-    try:
-        with db.read() as conn:
-            if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None:
-                return False
-            stats = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contact'").scalars().all()
-            if not stats:
-                return False
-            recorded = max(int(str(stat).split()[0]) for stat in stats)  # partial indexes hold fewer
-            rows = conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0
-        if recorded * STALE_FACTOR >= rows and rows * STALE_FACTOR >= recorded:
-            return False
-        with db.write() as conn:
-            conn.exec_driver_sql("ANALYZE")
-        return True
-    except Exception:  # an optimisation: the import itself is done
-        log.debug("refreshing the statistics failed", exc_info=True)
-        return False
+    """Redo the planner's statistics if the job made them stale (SQLite's ``sqlite_stat1``; see
+    ``bulk_sqlite``); returns whether it did. Never fails the worker."""
+    return bulk_for(db).refresh_statistics(db)
 
 
 # ---------------------------------------------------------------- worker loops
