@@ -6,6 +6,8 @@ The job runner (:mod:`.runner`) and the batch writer (:mod:`.writer`) hold the r
 ==============================  =====================================  ======================================
 piece                           SQLite (:mod:`.bulk_sqlite`)            PostgreSQL (:mod:`.bulk_pg`)
 ==============================  =====================================  ======================================
+claiming a job                  under the writer lock; one job at a    ``FOR UPDATE SKIP LOCKED``: a job per
+                                time per database                      worker, several at once
 the job's connection            one connection, PRAGMAs for the job,   one connection; each batch takes the
                                 each batch ``BEGIN IMMEDIATE``         writer lock, as ``write()`` does
 new contact pks                 ``max(pk)+1`` (single write lock)      the identity sequence (``nextval``)
@@ -46,6 +48,19 @@ class JobConn:
 
 class ImportBulk(ABC):
     """How one database takes an import's rows (see the module's table)."""
+
+    #: Whether several jobs may run at once (each by its own worker); else one per database.
+    jobs_at_once: bool = False
+
+    def claim(self, db: Any) -> AbstractContextManager[Connection]:
+        """The transaction a worker claims a job in (default: ``db.write()``, the writer lock)."""
+        return db.write()
+
+    def lock_job(self, conn: Connection, as_seen: str, params: dict[str, Any]) -> bool:
+        """In the claim's transaction: lock the job row (still ``as_seen``, a condition on
+        ``params``) for this worker, or False when another worker holds it. Under the writer
+        lock nobody else can: True."""
+        return True
 
     @abstractmethod
     def job_connection(self, db: Any) -> AbstractContextManager[JobConn]:

@@ -1,7 +1,8 @@
 """PostgreSQL's :class:`.bulk.ImportBulk`: pks from the identity sequence, rows by ``COPY``
 (psycopg 3), contacts through a staging table so an email taken meanwhile is left out, not an error.
 
-Each batch takes the database's writer lock (``postgres.take_writer_lock``, as ``write()``), so
+Jobs are claimed ``FOR UPDATE SKIP LOCKED`` (:meth:`PgImportBulk.claim`): one worker per job,
+several jobs at once. Each batch takes the database's writer lock (``postgres.take_writer_lock``, as ``write()``), so
 batches take turns with every other writer, as on SQLite; ``COPY`` keeps each turn short. The
 contacts still go in with ``ON CONFLICT (email_key) DO NOTHING``: the unique key, not the lock,
 is what keeps an email once, and a row that did not go in is reported as a duplicate by the
@@ -14,6 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Connection, text
+
+from ..backends.base import explained
 from ..backends.postgres import take_writer_lock
 from ..contact_store import CONTACT_COLUMNS
 from .bulk import ImportBulk, JobConn
@@ -39,6 +43,22 @@ def _copy(driver: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
 
 
 class PgImportBulk(ImportBulk):
+    # Several jobs at once: each worker claims with the job rows locked FOR UPDATE SKIP LOCKED
+    # (a row another worker is claiming, or whose batch is being committed, is passed over),
+    # without the writer lock; the batches still take it, so duplicates across two jobs come
+    # out once (and the unique email key would refuse them anyway).
+    jobs_at_once = True
+
+    @contextmanager
+    def claim(self, db: Any) -> Iterator[Connection]:
+        with explained(db.describe_error), db.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def lock_job(self, conn: Connection, as_seen: str, params: dict[str, Any]) -> bool:
+        # Only the chosen row: a FOR UPDATE on the whole candidate list would lock every job.
+        sql = f"SELECT 1 FROM import_job WHERE {as_seen} FOR UPDATE SKIP LOCKED"
+        return conn.execute(text(sql), params).first() is not None
+
     @contextmanager
     def job_connection(self, db: Any) -> Iterator[JobConn]:
         with db.engine.connect() as conn:

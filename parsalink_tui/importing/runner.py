@@ -1,6 +1,7 @@
 """Running import jobs: claiming one atomically, importing it in batches, and the worker thread.
 
-One job at a time per database, oldest first. A worker claims a job inside ``BEGIN IMMEDIATE``
+One job at a time per database on SQLite, oldest first (on PostgreSQL one per worker, several
+at once: ``bulk_pg``). A worker claims a job inside ``BEGIN IMMEDIATE``
 (the database's write lock, so two processes cannot both claim it) and stamps it with its id,
 ``host:pid:n``, and a heartbeat that every batch refreshes. A job is claimable when it is
 ``queued`` and no live worker holds another job, or when it is ``processing`` but its worker is
@@ -102,51 +103,58 @@ def _stale_before() -> str:
     return to_store(now_utc() - timedelta(seconds=STALE_SECONDS))
 
 
-def _pick(rows: Iterable[Any], stale_before: str) -> Any | None:
-    """The job to claim among queued/processing rows (oldest first), or None."""
+def _claimable(rows: Iterable[Any], stale_before: str, *, one_at_a_time: bool) -> list[Any]:
+    """The jobs a worker may claim among queued/processing rows (oldest first). ``one_at_a_time``
+    (SQLite): none while a live worker runs any job; else every job no live worker runs."""
     candidates = []
     for row in rows:
         if row.status == "processing" and worker_alive(row.worker, row.heartbeat_at, stale_before):
-            return None  # one job at a time per database: a live worker is on it
+            if one_at_a_time:
+                return []  # one job at a time per database: a live worker is on it
+            continue
         candidates.append(row)
-    return candidates[0] if candidates else None
+    return candidates
 
 
 _CANDIDATES = text(
     "SELECT uid, status, worker, heartbeat_at FROM import_job "
     "WHERE status IN ('queued', 'processing') ORDER BY created_at, uid"
 )
+_AS_SEEN = "uid = :uid AND status = :status AND coalesce(worker, '') = :worker AND coalesce(heartbeat_at, '') = :beat"
 
 
 def claim_next(db: Database, worker: str) -> str | None:
-    """Atomically claim the next job for ``worker``; returns its uid, or None."""
-    with db.write() as conn:
-        chosen = _pick(conn.execute(_CANDIDATES).all(), _stale_before())
-        if chosen is None:
-            return None
-        now = now_store()
-        claimed = conn.execute(
-            text(
-                "UPDATE import_job SET status = 'processing', worker = :me, heartbeat_at = :now, "
-                "started_at = coalesce(started_at, :now) WHERE uid = :uid AND status = :status "
-                "AND coalesce(worker, '') = :worker AND coalesce(heartbeat_at, '') = :beat"
-            ),
-            {
-                "me": worker,
-                "now": now,
-                "uid": chosen.uid,
-                "status": chosen.status,
-                "worker": chosen.worker or "",
-                "beat": chosen.heartbeat_at or "",
-            },
-        ).rowcount
-        return chosen.uid if claimed == 1 else None
+    """Atomically claim the next job for ``worker``; returns its uid, or None.
+
+    SQLite: under the write lock, and only when no live worker runs a job. PostgreSQL (see
+    ``bulk_pg``): without it, each candidate locked ``FOR UPDATE SKIP LOCKED`` before it is
+    taken, so workers claiming at once each take a different job, and several jobs run at once.
+    The UPDATE takes the job only as it was read, whichever the database.
+    """
+    bulk = bulk_for(db)
+    with bulk.claim(db) as conn:
+        rows = conn.execute(_CANDIDATES).all()
+        for chosen in _claimable(rows, _stale_before(), one_at_a_time=not bulk.jobs_at_once):
+            seen = {"uid": chosen.uid, "status": chosen.status, "worker": chosen.worker or "",
+                    "beat": chosen.heartbeat_at or ""}  # fmt: skip
+            if not bulk.lock_job(conn, _AS_SEEN, seen):
+                continue  # another worker is claiming it
+            now = now_store()
+            claimed = conn.execute(
+                text("UPDATE import_job SET status = 'processing', worker = :me, heartbeat_at = :now, "
+                     f"started_at = coalesce(started_at, :now) WHERE {_AS_SEEN}"),
+                {**seen, "me": worker, "now": now},
+            ).rowcount  # fmt: skip
+            if claimed == 1:
+                return chosen.uid
+        return None
 
 
 def has_claimable_job(db: Database) -> bool:
     """True when some job is waiting for a worker that nobody is running (read only)."""
+    one_at_a_time = not bulk_for(db).jobs_at_once
     with db.read() as conn:
-        return _pick(conn.execute(_CANDIDATES).all(), _stale_before()) is not None
+        return bool(_claimable(conn.execute(_CANDIDATES).all(), _stale_before(), one_at_a_time=one_at_a_time))
 
 
 # ---------------------------------------------------------------- running one job

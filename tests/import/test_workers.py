@@ -51,6 +51,7 @@ def kill_worker_mid_job(db_path: Path, uid: str) -> int:
     return proc.pid
 
 
+@pytest.mark.both_backends
 def test_claiming_is_atomic(service, write_csv):
     body = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n"), run=False)
     results: list[str | None] = []
