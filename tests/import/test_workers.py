@@ -14,22 +14,30 @@ from pathlib import Path
 
 import pytest
 
+from parsalink_tui.backends import EXPERIMENTAL_ENV
 from parsalink_tui.importing import runner
 from parsalink_tui.service import Service
 
 from .helpers import assert_counters_match, big_csv, table_counts
 
 
-def worker_process(db_path: Path) -> subprocess.Popen[bytes]:
-    """The worker ``import start`` launches, but attached to the test so it can be killed."""
+def worker_process(db: Path | str) -> subprocess.Popen[bytes]:
+    """The worker ``import start`` launches, but attached to the test so it can be killed; ``db``
+    an SQLite file or a PostgreSQL URL (opened with the developers' switch)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "parsalink_tui", "--db", str(db_path), "import", "work"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "parsalink_tui", "--db", str(db), "import", "work"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, EXPERIMENTAL_ENV: "1"},
     )  # fmt: skip
 
 
-def raw_job(db_path: Path, uid: str) -> dict:
-    conn = sqlite3.connect(db_path)
+def raw_job(where: Path | Service, uid: str) -> dict:
+    """The job's row, read from an SQLite file or through a Service (either database)."""
+    if isinstance(where, Service):
+        from sqlalchemy import text
+
+        with where.db.read() as conn:
+            return dict(conn.execute(text("SELECT * FROM import_job WHERE uid = :uid"), {"uid": uid}).mappings().one())
+    conn = sqlite3.connect(where)
     conn.row_factory = sqlite3.Row
     try:
         return dict(conn.execute("SELECT * FROM import_job WHERE uid = ?", (uid,)).fetchone())
@@ -37,12 +45,14 @@ def raw_job(db_path: Path, uid: str) -> dict:
         conn.close()
 
 
-def kill_worker_mid_job(db_path: Path, uid: str) -> int:
-    """Start a worker process, SIGKILL it once job ``uid`` has committed a batch; its pid."""
-    proc = worker_process(db_path)
+def kill_worker_mid_job(db: Path | str, uid: str, where: Path | Service | None = None) -> int:
+    """Start a worker process on ``db``, SIGKILL it once job ``uid`` has committed a batch (read
+    from ``where``, by default ``db`` itself); its pid."""
+    proc = worker_process(db)
+    where = db if where is None else where
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and raw_job(db_path, uid)["processed_rows"] == 0:
+        while time.monotonic() < deadline and raw_job(where, uid)["processed_rows"] == 0:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
@@ -161,11 +171,12 @@ def test_ensure_worker_runs_jobs_queued_while_it_finishes(service, write_csv):
     assert [service.get_import_job(u)["status"] for u in uids] == ["complete"] * 5
 
 
-def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_path):
+@pytest.mark.both_backends
+def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_target):
     total = 40_000
     uid = service.start_import(big_csv(tmp_path / "big.csv", total), run=False)["uid"]
-    pid = kill_worker_mid_job(db_path, uid)
-    killed = raw_job(db_path, uid)
+    pid = kill_worker_mid_job(db_target, uid, service)
+    killed = raw_job(service, uid)
     assert killed["status"] == "processing", "the worker finished before it could be killed"
     assert 0 < killed["processed_rows"] < total and killed["last_row"] > 1
     assert killed["worker"].split(":")[1] == str(pid)
@@ -175,7 +186,7 @@ def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_path):
     assert time.monotonic() - started < runner.STALE_SECONDS
     job = service.get_import_job(uid)
     assert job["status"] == "complete" and job["processedRows"] == job["totalRows"] == total
-    counts = table_counts(db_path, uid)
+    counts = table_counts(service, uid)
     assert_counters_match(job, counts)
     assert job["successCount"] == total - total // 50 and job["errorCount"] == total // 50
     assert counts["all_contacts"] == counts["distinct_emails"] == job["successCount"]  # each once
