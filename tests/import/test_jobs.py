@@ -166,7 +166,8 @@ def test_list_returns_the_last_fifty_most_recent_first(service, write_csv):
 # --- preview -----------------------------------------------------------------------------------
 
 
-def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv, db_path):
+@pytest.mark.both_backends
+def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv):
     path = write_csv("leads.csv", (
         "Given Name,Family Name,E-mail Address,Mobile Phone,Fax,Lead Status\n"
         "Ann,Lee,ann@example.com,(415) 555-0134,1,Working - Contacted\n"
@@ -184,7 +185,7 @@ def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv
     assert preview["rows"][1] == {"row": 3, "cells": ["Bob", "Ray", "bob@", "", "2", ""], "contact": None,
                                   "error": "Invalid email format"}  # fmt: skip
     assert preview["warnings"] == []
-    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_job").fetchone()[0] == 0
+    assert query(service, "SELECT count(*) FROM import_job") == [(0,)]
 
 
 @pytest.mark.both_backends

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from parsalink_tui.backends import EXPERIMENTAL_ENV
 from parsalink_tui.importing import runner
 from parsalink_tui.service import Service
+from parsalink_tui.timeutil import now_utc, to_store
 
 from .helpers import assert_counters_match, big_csv, table_counts
 
@@ -93,45 +95,52 @@ def test_one_job_at_a_time_oldest_first(service, write_csv):
         runner._live_here.discard(me)
 
 
-def test_a_stale_heartbeat_is_taken_over(service, write_csv, db_path, monkeypatch):
+def set_job(service: Service, uid: str, **columns) -> None:
+    """Set columns of the job's row, as another worker would (either database)."""
+    from sqlalchemy import text
+
+    sets = ", ".join(f"{column} = :{column}" for column in columns)
+    with service.db.write() as conn:
+        conn.execute(text(f"UPDATE import_job SET {sets} WHERE uid = :uid_"), {**columns, "uid_": uid})
+
+
+def heartbeat(seconds_ago: float) -> str:
+    return to_store(now_utc() - timedelta(seconds=seconds_ago))
+
+
+@pytest.mark.both_backends
+def test_a_stale_heartbeat_is_taken_over(service, write_csv):
     uid = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n"), run=False)["uid"]
-    conn = sqlite3.connect(db_path)
     # A worker on another machine (only its heartbeat can tell) that stopped beating 11 s ago.
-    conn.execute("UPDATE import_job SET status = 'processing', worker = 'elsewhere:1:1', "
-                 "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-11 seconds') WHERE uid = ?", (uid,))  # fmt: skip
-    conn.commit()
+    set_job(service, uid, status="processing", worker="elsewhere:1:1", heartbeat_at=heartbeat(11))
     assert service.work_imports() == 1
     assert service.get_import_job(uid)["status"] == "complete"
 
 
-def test_a_fresh_heartbeat_elsewhere_is_left_alone(service, write_csv, db_path):
+@pytest.mark.both_backends
+def test_a_fresh_heartbeat_elsewhere_is_left_alone(service, write_csv):
     uid = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n"), run=False)["uid"]
-    conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE import_job SET status = 'processing', worker = 'elsewhere:1:1', "
-                 "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE uid = ?", (uid,))  # fmt: skip
-    conn.commit()
+    set_job(service, uid, status="processing", worker="elsewhere:1:1", heartbeat_at=heartbeat(0))
     assert service.work_imports() == 0
-    assert raw_job(db_path, uid)["worker"] == "elsewhere:1:1"
+    assert raw_job(service, uid)["worker"] == "elsewhere:1:1"
 
 
-def test_a_lost_claim_writes_nothing(service, tmp_path, db_path, monkeypatch):
+@pytest.mark.both_backends
+def test_a_lost_claim_writes_nothing(service, tmp_path, monkeypatch):
     """If another worker took the job over, the old one's next batch rolls back and it stops."""
     uid = service.start_import(big_csv(tmp_path / "big.csv", 2000), run=False)["uid"]
     original = runner._batches
 
     def steal_before_the_first_batch(*args):
         for batch in original(*args):
-            conn = sqlite3.connect(db_path)
-            conn.execute("UPDATE import_job SET worker = 'thief:1:1' WHERE uid = ?", (uid,))
-            conn.commit()
-            conn.close()
+            set_job(service, uid, worker="thief:1:1")
             yield batch
 
     monkeypatch.setattr(runner, "_batches", steal_before_the_first_batch)
     assert service.work_imports() == 0
-    job = raw_job(db_path, uid)
+    job = raw_job(service, uid)
     assert job["status"] == "processing" and job["processed_rows"] == 0 and job["worker"] == "thief:1:1"
-    assert table_counts(db_path, uid)["contacts"] == 0
+    assert table_counts(service, uid)["contacts"] == 0
 
 
 def test_stopping_releases_the_job_for_the_next_worker(service, tmp_path, db_path):
