@@ -1,9 +1,10 @@
 """PostgreSQL's :class:`.bulk.ImportBulk`: pks from the identity sequence, rows by ``COPY``
-(psycopg 3), contacts through a staging table so an email taken meanwhile is left out, not an error.
+(psycopg 3, ``pg_bulk``), contacts through a staging table so an email taken meanwhile is left
+out, not an error (``contact_store.copy_contacts``).
 
-Jobs are claimed ``FOR UPDATE SKIP LOCKED`` (:meth:`PgImportBulk.claim`): one worker per job,
-several jobs at once. Each batch takes the database's writer lock (``postgres.take_writer_lock``, as ``write()``), so
-batches take turns with every other writer, as on SQLite; ``COPY`` keeps each turn short. The
+Jobs are claimed ``FOR UPDATE SKIP LOCKED`` (:meth:`PgImportBulk.lock_job`): one worker per job,
+several jobs at once. Each batch takes the database's writer lock (``postgres.take_writer_lock``,
+as ``write()``), so batches take turns with every other writer, as on SQLite; ``COPY`` keeps each turn short. The
 contacts still go in with ``ON CONFLICT (email_key) DO NOTHING``: the unique key, not the lock,
 is what keeps an email once, and a row that did not go in is reported as a duplicate by the
 writer. The search index is left to its triggers (``pg_search``), so nothing is done here for it.
@@ -17,29 +18,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from .. import contact_store
 from ..backends.base import explained
 from ..backends.postgres import take_writer_lock
-from ..contact_store import CONTACT_COLUMNS
+from ..pg_bulk import copy_rows
 from .bulk import ImportBulk, JobConn
-
-_COLUMNS = ", ".join(CONTACT_COLUMNS)
-# The batch's contacts, staged by COPY; emptied by each commit.
-_STAGE = (f"CREATE TEMP TABLE IF NOT EXISTS import_stage ON COMMIT DELETE ROWS AS "
-          f"SELECT {_COLUMNS} FROM contact WITH NO DATA")  # fmt: skip
-# Key order: two jobs inserting the same emails wait on each other in one order, never in a cycle.
-_FROM_STAGE = (f"INSERT INTO contact ({_COLUMNS}) SELECT {_COLUMNS} FROM import_stage ORDER BY email_key "
-               "ON CONFLICT (email_key) DO NOTHING RETURNING pk")  # fmt: skip
-
-
-def _plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Flags as 0/1: COPY's text form writes a bool as ``t``, which an INTEGER column refuses."""
-    return tuple(int(value) if isinstance(value, bool) else value for value in row)
-
-
-def _copy(driver: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
-    with driver.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(_plain(row))
 
 
 class PgImportBulk(ImportBulk):
@@ -71,23 +54,13 @@ class PgImportBulk(ImportBulk):
             yield
 
     def new_pks(self, job: JobConn, count: int) -> list[int]:
-        with job.driver.cursor() as cur:
-            cur.execute("SELECT nextval(pg_get_serial_sequence('contact', 'pk')) FROM generate_series(1, %s)", (count,))
-            return sorted(pk for (pk,) in cur.fetchall())
+        return contact_store.sequence_pks(job.driver, count)
 
     def insert_contacts(self, job: JobConn, rows: list[tuple[Any, ...]], grams: list[str]) -> set[int]:
-        with job.driver.cursor() as cur:
-            cur.execute(_STAGE)
-        _copy(job.driver, f"import_stage ({_COLUMNS})", rows)
-        with job.driver.cursor() as cur:
-            cur.execute(_FROM_STAGE)
-            inserted = {pk for (pk,) in cur.fetchall()}
-            cur.execute("DELETE FROM import_stage")  # a second call in this transaction starts empty
-        return inserted
+        return contact_store.copy_contacts(job.driver, rows)
 
     def insert_rows(self, job: JobConn, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            _copy(job.driver, f"{table} ({', '.join(columns)})", rows)
+        copy_rows(job.driver, f"{table} ({', '.join(columns)})", rows)
 
     def existing(self, job: JobConn, keys: list[str], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         with job.driver.cursor() as cur:
