@@ -9,16 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def _plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Flags as 0/1: COPY's text form writes a bool as ``t``, which an INTEGER column refuses."""
-    return tuple(int(value) if isinstance(value, bool) else value for value in row)
-
-
 def copy_rows(driver: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
     """``COPY target FROM STDIN`` with ``rows`` (``target``: ``table (col, …)``), in the
-    connection's current transaction."""
+    connection's current transaction. Flags must be 0/1, as the app stores them: COPY's text
+    form writes a Python bool as ``t``, which an INTEGER column refuses (converting every value
+    here cost ~12% of a 10 MB import)."""
     if not rows:
         return
     with driver.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(_plain(row))
+            copy.write_row(row)
