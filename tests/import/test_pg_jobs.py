@@ -14,6 +14,7 @@ from parsalink_tui.service import Service
 
 from .conftest import contacts_by_email
 from .helpers import assert_counters_match, big_csv, query, table_counts
+from .test_workers import raw_job, two_worker_processes
 
 on_postgres = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
@@ -122,3 +123,10 @@ def test_two_workers_share_the_queue_and_do_every_job_exactly_once(service, pg_u
     assert sum(job["successCount"] for job in jobs) == len(good)
     assert query(service, "SELECT count(*) FROM contact") == [(len(good),)]
     assert query(service, "SELECT count(*) FROM activity WHERE action = 'imported'") == [(len(good),)]
+
+
+@on_postgres
+def test_two_worker_processes_share_three_overlapping_jobs(service, tmp_path, pg_url):
+    """As on SQLite (each contact once, the counters right), but the jobs may run side by side."""
+    uids = two_worker_processes(service, tmp_path, pg_url)
+    assert all(raw_job(service, uid)["processed_rows"] == 6000 for uid in uids)

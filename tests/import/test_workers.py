@@ -203,19 +203,25 @@ def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_target)
     assert errors == sorted(set(errors)) and len(errors) == job["errorCount"]  # no row twice
 
 
-def test_two_worker_processes_on_one_database(service, tmp_path, db_path):
-    # Three jobs whose files overlap: each contact must be created once, by whichever job is first.
+def two_worker_processes(service: Service, tmp_path: Path, db: Path | str) -> list[str]:
+    """Three jobs whose files overlap, run by two worker processes on ``db`` (the service's
+    database): each contact is created once, by whichever job is first; the jobs' uids."""
     files = [big_csv(tmp_path / f"part{n}.csv", 6000, start=n * 4000) for n in range(3)]
     uids = [service.start_import(path, run=False)["uid"] for path in files]
-    procs = [worker_process(db_path) for _ in range(2)]
+    procs = [worker_process(db) for _ in range(2)]
     for proc in procs:
         assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
     jobs = [service.get_import_job(uid) for uid in uids]
     assert [j["status"] for j in jobs] == ["complete"] * 3
     for job in jobs:
-        assert_counters_match(job, table_counts(db_path, job["uid"]))
+        assert_counters_match(job, table_counts(service, job["uid"]))
     assert sum(j["successCount"] for j in jobs) == 14_000 - 14_000 // 50  # rows 0..13999, 1 in 50 bad
     assert sum(len(j["duplicates"]) for j in jobs) == 2 * (2000 - 2000 // 50)
+    return uids
+
+
+def test_two_worker_processes_on_one_database(service, tmp_path, db_path):
+    uids = two_worker_processes(service, tmp_path, db_path)
     # one job at a time: the jobs ran one after another, oldest first
     spans = sorted((raw_job(db_path, uid)["started_at"], raw_job(db_path, uid)["finished_at"]) for uid in uids)
     assert [s for s, _ in spans] == [raw_job(db_path, uid)["started_at"] for uid in uids]
