@@ -15,8 +15,8 @@ contacts                        multi-row INSERTs, search indexes      ``COPY`` 
                                 fed per batch (``search_bulk``)        ``INSERT … ON CONFLICT DO NOTHING``
 other rows (audit, tags,        multi-row INSERTs                      ``COPY``
 issues)
-after the job                   merge the search segments;             nothing (autovacuum analyses)
-                                re-ANALYZE when the statistics are
+after the job                   merge the search segments;             ANALYZE when the statistics are
+                                re-ANALYZE when the statistics are     stale (autovacuum would, later)
                                 stale
 ==============================  =====================================  ======================================
 
@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+
+STALE_FACTOR = 2  # contacts on record vs in the table: beyond this, the statistics are redone
 
 
 @dataclass

@@ -7,11 +7,13 @@ several jobs at once. Each batch takes the database's writer lock (``postgres.ta
 as ``write()``), so batches take turns with every other writer, as on SQLite; ``COPY`` keeps each turn short. The
 contacts still go in with ``ON CONFLICT (email_key) DO NOTHING``: the unique key, not the lock,
 is what keeps an email once, and a row that did not go in is reported as a duplicate by the
-writer. The search index is left to its triggers (``pg_search``), so nothing is done here for it.
+writer. The search index is left to its triggers (``pg_search``), so nothing is done here for it;
+after a job that grew the tables, ANALYZE (:meth:`PgImportBulk.refresh_statistics`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +24,9 @@ from .. import contact_store
 from ..backends.base import explained
 from ..backends.postgres import take_writer_lock
 from ..pg_bulk import copy_rows
-from .bulk import ImportBulk, JobConn
+from .bulk import STALE_FACTOR, ImportBulk, JobConn
+
+log = logging.getLogger(__name__)
 
 
 class PgImportBulk(ImportBulk):
@@ -61,6 +65,25 @@ class PgImportBulk(ImportBulk):
 
     def insert_rows(self, job: JobConn, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         copy_rows(job.driver, f"{table} ({', '.join(columns)})", rows)
+
+    def refresh_statistics(self, db: Any) -> bool:
+        """ANALYZE the tables an import grows when the planner's idea of the contact table
+        (``pg_class.reltuples``: -1 before the first ANALYZE) is off by more than STALE_FACTOR:
+        autovacuum would, but only up to a minute later, and the queries of that minute would be
+        planned for an empty table. Never fails the worker."""
+        try:
+            with db.read() as conn:
+                recorded = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = 'contact'::regclass").scalar()
+                rows = conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0
+            recorded = max(0, int(recorded or 0))
+            if recorded * STALE_FACTOR >= rows and rows * STALE_FACTOR >= recorded:
+                return False
+            with db.write() as conn:
+                conn.exec_driver_sql("ANALYZE contact, contact_tag, activity, account, tag, import_issue")
+            return True
+        except Exception:  # an optimisation: the import itself is done
+            log.debug("refreshing the statistics failed", exc_info=True)
+            return False
 
     def existing(self, job: JobConn, keys: list[str], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         with job.driver.cursor() as cur:

@@ -22,13 +22,12 @@ from typing import Any
 from .. import contact_store
 from ..migrations import fts_values_sql
 from ..sqlite_bulk import insert_rows
-from .bulk import ImportBulk, JobConn
+from .bulk import STALE_FACTOR, ImportBulk, JobConn
 from .search_merge import automerge_off, merge_after_job
 
 log = logging.getLogger(__name__)
 
 JOB_CACHE_SIZE = -32768  # KiB (PRAGMA cache_size: 32 MB), for the job's connection only
-STALE_FACTOR = 2  # contacts on record vs in the table: beyond this, the statistics are redone
 
 _PARK_RANGE = "INSERT INTO search_bulk (lo, hi) VALUES (?, ?)"
 _UNPARK_RANGE = "DELETE FROM search_bulk WHERE lo = ? AND hi = ?"

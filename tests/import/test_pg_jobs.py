@@ -130,3 +130,13 @@ def test_two_worker_processes_share_three_overlapping_jobs(service, tmp_path, pg
     """As on SQLite (each contact once, the counters right), but the jobs may run side by side."""
     uids = two_worker_processes(service, tmp_path, pg_url)
     assert all(raw_job(service, uid)["processed_rows"] == 6000 for uid in uids)
+
+
+@on_postgres
+def test_the_statistics_are_redone_after_a_job_that_grew_the_table(service, tmp_path):
+    # Autovacuum would analyse the table only up to a minute later; meanwhile the planner would
+    # plan for the empty table the database was made with (reltuples -1: never analysed).
+    service.start_import(big_csv(tmp_path / "big.csv", 3000), run=False)
+    service.work_imports()
+    assert query(service, "SELECT reltuples::bigint FROM pg_class WHERE oid = 'contact'::regclass") == [(2940,)]
+    assert runner.refresh_statistics(service.db) is False  # fresh now
