@@ -27,14 +27,16 @@ from .timeutil import now_utc
 from .validation import strip_control
 
 
-def _destination(destination: str | os.PathLike[str], source: Path) -> Path:
+def backup_destination(destination: str | os.PathLike[str], source: Path | None, suffix: str = ".db") -> Path:
+    """The new file a backup goes to: ``destination``, or a dated ``parsalink-….{suffix}`` in it
+    when it is a folder; refused (one line) if it exists, is ``source``, or has no folder."""
     if not str(destination).strip() or "\x00" in str(destination):
         raise ParsalinkError("name the backup file (or a folder to put it in)")
     target = Path(destination).expanduser()
     if target.is_dir():
-        target = target / f"parsalink-{now_utc():%Y%m%d-%H%M%S}.db"
+        target = target / f"parsalink-{now_utc():%Y%m%d-%H%M%S}{suffix}"
     shown = strip_control(str(target))
-    if target.resolve() == source.resolve():
+    if source is not None and target.resolve() == source.resolve():
         raise ParsalinkError(f"{shown} is the database itself")
     if target.exists() or target.is_symlink():
         raise ParsalinkError(f"{shown} exists; a backup never overwrites a file, name a new one")
@@ -49,12 +51,8 @@ def backup_database(db: Database, destination: str | os.PathLike[str]) -> dict[s
     Returns ``{path, bytes, contacts, schemaVersion}``. Raises ParsalinkError with a one-line
     reason (the file exists, no such folder, full disk, ...); nothing is left behind then.
     """
-    target = _destination(destination, db.path)
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    try:
-        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except OSError as exc:
-        raise ParsalinkError(f"{strip_control(str(target))}: cannot write there ({exc.strerror})") from None
+    target = backup_destination(destination, db.path)
+    partial = new_partial(target)
     try:
         copy = sqlite3.connect(partial, isolation_level=None)
         try:
@@ -68,14 +66,7 @@ def backup_database(db: Database, destination: str | os.PathLike[str]) -> dict[s
             version = copy.execute("PRAGMA user_version").fetchone()[0]
         finally:
             copy.close()
-        os.chmod(partial, 0o600)
-        with open(partial, "rb") as fh:
-            os.fsync(fh.fileno())
-        try:
-            os.link(partial, target)  # fails if the name was taken meanwhile: never overwrites
-        except FileExistsError:
-            raise ParsalinkError(f"{strip_control(str(target))} exists; name a new file") from None
-        _sync_folder(target.parent)
+        publish(partial, target)
     except sqlite3.Error as exc:
         clear = describe_sqlite_error(exc, target)
         raise (clear or ParsalinkError(f"{strip_control(str(target))}: the backup failed ({exc})")) from None
@@ -85,6 +76,29 @@ def backup_database(db: Database, destination: str | os.PathLike[str]) -> dict[s
         with contextlib.suppress(OSError):
             partial.unlink()
     return {"path": str(target), "bytes": target.stat().st_size, "contacts": contacts, "schemaVersion": version}
+
+
+def new_partial(target: Path) -> Path:
+    """An empty ``0600`` file beside ``target`` to write the copy into (``publish`` names it)."""
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise ParsalinkError(f"{strip_control(str(target))}: cannot write there ({exc.strerror})") from None
+    return partial
+
+
+def publish(partial: Path, target: Path) -> None:
+    """Give the finished copy its name: ``0600``, flushed to disk, never over an existing file
+    (the caller removes ``partial`` afterwards)."""
+    os.chmod(partial, 0o600)
+    with open(partial, "rb") as fh:
+        os.fsync(fh.fileno())
+    try:
+        os.link(partial, target)  # fails if the name was taken meanwhile: never overwrites
+    except FileExistsError:
+        raise ParsalinkError(f"{strip_control(str(target))} exists; name a new file") from None
+    _sync_folder(target.parent)
 
 
 def _sync_folder(folder: Path) -> None:

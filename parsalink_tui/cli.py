@@ -19,6 +19,7 @@ import click
 from .cli_common import AppContext, emit, pass_app, read_json_arg
 from .cli_export import backup, contacts_export
 from .cli_import import import_group
+from .cli_migrate import migrate_to_command
 from .cli_serve import serve
 from .cli_tokens import tokens_group
 from .cli_types import LIST, TEXT
@@ -250,6 +251,7 @@ main.add_command(backup)
 
 main.add_command(tokens_group)
 main.add_command(serve)
+main.add_command(migrate_to_command)
 
 
 # Messages quote what the user typed (an unknown id, a JSON key): control characters in it

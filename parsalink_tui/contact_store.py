@@ -22,9 +22,8 @@ Connections. The one-row functions take either the caller's SQLAlchemy ``Connect
 service's writes: their SQL is plain, with named parameters, for any database) or SQLite's
 DB-API connection (the bulk writers: an import batch, demo data, whose per-statement cost
 matters). The bulk functions (``insert_contacts``, ``link_tags`` of many rows) and
-``next_contact_pk`` are SQLite's; PostgreSQL's, on psycopg's own connection, are
-``sequence_pks`` (the identity sequence) and ``copy_contacts`` (``COPY`` into a staging table,
-then ``ON CONFLICT (email_key) DO NOTHING``).
+``next_contact_pk`` are SQLite's; PostgreSQL's is ``copy_contacts`` (``COPY`` into a staging
+table, then ``ON CONFLICT (email_key) DO NOTHING``), with pks from the identity sequence.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import DuplicateEmailError
 from .ids import new_id
-from .pg_bulk import copy_rows
 from .sqlite_bulk import insert_rows
 from .validation import email_key, fold_key
 
@@ -143,24 +141,17 @@ _FROM_STAGE = (f"INSERT INTO {_CONTACTS} SELECT {', '.join(CONTACT_COLUMNS)} FRO
                "ORDER BY email_key ON CONFLICT (email_key) DO NOTHING RETURNING pk")  # fmt: skip
 
 
-def sequence_pks(driver: Any, count: int) -> list[int]:
-    """PostgreSQL: ``count`` new contact pks from the table's identity sequence (psycopg's
-    connection), for writers that give pks themselves; nobody else gets them, whatever runs at once."""
-    with driver.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence('contact', 'pk')) FROM generate_series(1, %s)", (count,))
-        return sorted(pk for (pk,) in cur.fetchall())
+def copy_contacts(conn: Connection, rows: list[tuple[Any, ...]]) -> set[int]:
+    """PostgreSQL: insert many new contacts (tuples in CONTACT_COLUMNS order, pks from the
+    sequence: ``backends.pg_load.PgLoad.contact_pks``) with ``COPY``; returns the pks that went
+    in. A contact whose email another one holds is left out (the unique ``email_key``), never an
+    error: the caller reports it."""
+    from .backends.pg_load import copy_rows
 
-
-def copy_contacts(driver: Any, rows: list[tuple[Any, ...]]) -> set[int]:
-    """PostgreSQL: insert many new contacts (tuples in CONTACT_COLUMNS order, pks from
-    ``sequence_pks``) with ``COPY``; returns the pks that went in. A contact whose email another
-    one holds is left out (the unique ``email_key``), never an error: the caller reports it."""
-    with driver.cursor() as cur:
-        cur.execute(_STAGE)
-        copy_rows(driver, f"contact_stage ({', '.join(CONTACT_COLUMNS)})", rows)
-        cur.execute(_FROM_STAGE)
-        inserted = {pk for (pk,) in cur.fetchall()}
-        cur.execute("DELETE FROM contact_stage")  # a second call in this transaction starts empty
+    conn.exec_driver_sql(_STAGE)
+    copy_rows(conn, "contact_stage", CONTACT_COLUMNS, rows)
+    inserted = set(conn.exec_driver_sql(_FROM_STAGE).scalars())
+    conn.exec_driver_sql("DELETE FROM contact_stage")  # a second call in this transaction starts empty
     return inserted
 
 

@@ -17,6 +17,7 @@ from .directory import find_or_create_account
 from .errors import ConflictError, DuplicateEmailError, NotFoundError, ValidationError
 from .ids import new_id
 from .schemas import READ_ONLY_FIELDS, WRITABLE_FIELDS, contact_detail
+from .search_terms import DERIVED_COLUMNS
 from .timeutil import now_store
 from .validation import (
     clean_text,
@@ -313,6 +314,8 @@ def snapshot(conn: Connection, contact_id: str) -> dict[str, Any]:
     if not row:
         raise NotFoundError("contact", contact_id)
     del row["pk"]  # storage detail; a restored contact gets a fresh one
+    for column in DERIVED_COLUMNS.intersection(row):  # the database makes them again
+        del row[column]
     notes = [dict(r) for r in conn.execute(text("SELECT * FROM note WHERE contact_id = :id"), {"id": contact_id}).mappings()]
     tasks = [dict(r) for r in conn.execute(text("SELECT * FROM task WHERE contact_id = :id"), {"id": contact_id}).mappings()]
     return {"contact": row, "tags": tags_for(conn, [contact_id])[contact_id], "notes": notes, "tasks": tasks}

@@ -1,9 +1,10 @@
 """Deterministic, realistic sample data: a sales team, accounts, sources, tags and contacts.
 
 The same seed gives the same database (ids, names, dates), so screenshots and snapshot tests
-are stable. Contacts, accounts, tags and their links go in through ``contact_store`` (the one
-place contact rows are written) and the audit rows through ``audit``, in batches of plain
-tuples; a million contacts take about a minute. Demo data only goes into an empty database, so
+are stable. Accounts and tags are found or made by ``contact_store``; the rows (contacts in
+``contact_store.CONTACT_COLUMNS`` order, audit rows made by ``audit``) go in as batches of plain
+tuples through the backend's bulk load (``SqlPieces.bulk_load``: multi-row INSERTs on SQLite,
+COPY on PostgreSQL); a million contacts take about a minute on SQLite. Demo data only goes into an empty database, so
 it never mixes with real data.
 """
 
@@ -16,11 +17,10 @@ from typing import Any
 from sqlalchemy import text
 
 from . import audit, contact_store
-from .db import Database
+from .backends import sql_for
+from .backends.base import Backend
 from .errors import ParsalinkError, ValidationError
 from .ids import ulid
-from .migrations import fts_values_sql
-from .search_sqlite import short_grams
 from .timeutil import to_store
 from .validation import STAGE_VALUES, email_key
 
@@ -76,6 +76,9 @@ NOTES = (
 )
 TASKS = ("Send proposal", "Schedule demo", "Follow-up call", "Send case study", "Check in after trial")
 STAGE_WEIGHTS = (30, 22, 16, 9, 6, 10, 7)
+LINK_COLUMNS = ("contact_pk", "tag_id", "position")
+NOTE_COLUMNS = ("id", "contact_id", "text", "created_at", "updated_at")
+TASK_COLUMNS = ("id", "contact_id", "title", "due_date", "done", "done_at", "created_at", "updated_at")
 DOMAINS_FREE = ("gmail.example", "outlook.example", "proton.example")
 
 
@@ -87,7 +90,7 @@ def _ms(dt: datetime) -> int:
     return int(dt.timestamp() * 1000)
 
 
-def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, Any]:
+def fill_demo(db: Backend, *, contacts: int = 500, seed: int = 1) -> dict[str, Any]:
     """Fill an empty database; returns counts of what was made.
 
     At least one contact: a demo of none would leave only the team and the accounts, and the
@@ -106,99 +109,76 @@ def fill_demo(db: Database, *, contacts: int = 500, seed: int = 1) -> dict[str, 
                 f"the database already has {', '.join(held)}; demo data only goes into an empty "
                 "database (use --db with a new file)"
             )
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        raw.execute("PRAGMA cache_size = -262144")
-        # Bulk-load fast path: secondary indexes and the search trigger come off for the load
-        # and are rebuilt afterwards in the same transaction (sorting beats a million inserts).
-        rebuild = raw.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
-            "((type = 'index' AND tbl_name IN ('contact', 'contact_tag', 'activity', 'note', 'task')) "
-            "OR name IN ('contact_fts_ai', 'contact_short_ai'))"
-        ).fetchall()
-        for kind, name, _ in rebuild:
-            raw.execute(f'DROP {kind.upper()} "{name}"')
-        start = ANCHOR - timedelta(days=730)
-        created = to_store(start)
+        with sql_for(conn).bulk_load(conn) as load:
+            made = _fill(conn, load, rng, contacts)
+    return made
 
-        def rid(prefix: str, when: datetime) -> str:
-            return f"{prefix}_{ulid(_ms(when), rng.getrandbits(80))}"
 
-        user_ids = [rid("usr", start) for _ in USERS]
-        raw.executemany(
-            "INSERT INTO app_user (id, name, email, created_at, email_key) VALUES (?,?,?,?,?)",
-            [(i, n, e, created, email_key(e)) for i, (n, e) in zip(user_ids, USERS)])
-        acc_ids = contact_store.account_ids(raw, COMPANIES, created, make_id=lambda: rid("acc", start))
-        src_ids = [f"{rng.getrandbits(128):032x}" for _ in SOURCES]
-        src_ids = [f"{s[:8]}-{s[8:12]}-4{s[13:16]}-a{s[17:20]}-{s[20:]}" for s in src_ids]
-        raw.executemany("INSERT INTO source VALUES (?,?,?)", [(i, n, created) for i, n in zip(src_ids, SOURCES)])
-        tag_ids = contact_store.tag_ids(raw, TAGS)
-        company_domains = [_slug(c) + ".example" for c in COMPANIES]
+def _fill(conn: Any, load: Any, rng: random.Random, contacts: int) -> dict[str, Any]:
+    """The rows of a demo, through the backend's bulk ``load`` (``SqlPieces.bulk_load``)."""
+    start = ANCHOR - timedelta(days=730)
+    created = to_store(start)
 
-        seen: set[str] = set()
-        span = int((ANCHOR - start).total_seconds())
-        made = {"contacts": 0, "notes": 0, "tasks": 0}
-        offsets = sorted(rng.randrange(span) for _ in range(contacts))
-        first_pk = contact_store.next_contact_pk(raw)
-        actor = audit.current_actor()
-        for batch_start in range(0, contacts, BATCH):
-            rows, links, note_rows, task_rows, acts = [], [], [], [], []
-            for n in range(batch_start, min(contacts, batch_start + BATCH)):
-                first, last = rng.choice(FIRST), rng.choice(LAST)
-                acc = rng.randrange(len(COMPANIES)) if rng.random() < 0.85 else None
-                domain = company_domains[acc] if acc is not None and rng.random() < 0.8 else rng.choice(DOMAINS_FREE)
-                local = f"{_slug(first)}.{_slug(last)}"
-                email = f"{local}@{domain}"
-                if email in seen:
-                    email = f"{local}{n}@{domain}"
-                seen.add(email)
-                created_dt = start + timedelta(seconds=offsets[n], microseconds=rng.randrange(1_000_000))
-                updated_dt = min(ANCHOR, created_dt + timedelta(seconds=rng.randrange(86400 * 60)))
-                cid = rid("cnt", created_dt)
-                pk = first_pk + n
-                phone = f"+1{rng.randrange(201, 990)}555{rng.randrange(10000):04d}" if rng.random() < 0.8 else None
-                stage = rng.choices(STAGE_VALUES, STAGE_WEIGHTS)[0]
-                c_at, u_at = to_store(created_dt), to_store(updated_dt)
-                rows.append((  # in contact_store.CONTACT_COLUMNS order
-                    pk, cid, first, last, email, email_key(email), phone, rng.choice(TITLES), stage,
-                    acc_ids[acc] if acc is not None else None,
-                    rng.choice(user_ids) if rng.random() < 0.9 else None,
-                    rng.choice(NOTES) if rng.random() < 0.15 else None,
-                    int(rng.random() < 0.04), int(rng.random() < 0.02),
-                    rng.choice(src_ids) if rng.random() < 0.6 else None, None, c_at, u_at,
-                ))  # fmt: skip
-                for pos, tag in enumerate(rng.sample(range(len(TAGS)), rng.choice((0, 1, 1, 2, 2, 3)))):
-                    links.append((pk, tag_ids[tag], pos))
-                acts.append(audit.encoded_row(cid, "created", c_at, actor))
-                if rng.random() < 0.1:
-                    note_rows.append((rid("nte", updated_dt), cid, rng.choice(NOTES), u_at, u_at))
-                if rng.random() < 0.06:
-                    due = (updated_dt + timedelta(days=rng.randrange(1, 30))).date().isoformat()
-                    done = int(rng.random() < 0.3)
-                    task_rows.append((rid("tsk", updated_dt), cid, rng.choice(TASKS), due, done, u_at if done else None, u_at, u_at))
-            contact_store.insert_contacts(raw, rows)
-            contact_store.link_tags(raw, links)
-            raw.executemany("INSERT INTO note VALUES (?,?,?,?,?)", note_rows)
-            raw.executemany("INSERT INTO task VALUES (?,?,?,?,?,?,?,?)", task_rows)
-            audit.insert_activity(raw, acts)
-            made["contacts"] += len(rows)
-            made["notes"] += len(note_rows)
-            made["tasks"] += len(task_rows)
-        raw.execute(f"INSERT INTO contact_fts (rowid, name, email, phone) SELECT pk, {fts_values_sql('c')} FROM contact c")
-        _index_short_terms(raw)
-        for _, _, sql in rebuild:
-            raw.execute(sql)
-        raw.execute("ANALYZE")
+    def rid(prefix: str, when: datetime) -> str:
+        return f"{prefix}_{ulid(_ms(when), rng.getrandbits(80))}"
+
+    user_ids = [rid("usr", start) for _ in USERS]
+    load.insert("app_user", ("id", "name", "email", "created_at", "email_key"),
+                [(i, n, e, created, email_key(e)) for i, (n, e) in zip(user_ids, USERS)])  # fmt: skip
+    acc_ids = contact_store.account_ids(conn, COMPANIES, created, make_id=lambda: rid("acc", start))
+    src_ids = [f"{rng.getrandbits(128):032x}" for _ in SOURCES]
+    src_ids = [f"{s[:8]}-{s[8:12]}-4{s[13:16]}-a{s[17:20]}-{s[20:]}" for s in src_ids]
+    load.insert("source", ("uid", "name", "created_at"), [(i, n, created) for i, n in zip(src_ids, SOURCES)])
+    tag_ids = contact_store.tag_ids(conn, TAGS)
+    company_domains = [_slug(c) + ".example" for c in COMPANIES]
+
+    seen: set[str] = set()
+    span = int((ANCHOR - start).total_seconds())
+    made = {"contacts": 0, "notes": 0, "tasks": 0}
+    offsets = sorted(rng.randrange(span) for _ in range(contacts))
+    actor = audit.current_actor()
+    for batch_start in range(0, contacts, BATCH):
+        rows, links, note_rows, task_rows, acts = [], [], [], [], []
+        pks = load.contact_pks(min(contacts, batch_start + BATCH) - batch_start)
+        for n in range(batch_start, min(contacts, batch_start + BATCH)):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            acc = rng.randrange(len(COMPANIES)) if rng.random() < 0.85 else None
+            domain = company_domains[acc] if acc is not None and rng.random() < 0.8 else rng.choice(DOMAINS_FREE)
+            local = f"{_slug(first)}.{_slug(last)}"
+            email = f"{local}@{domain}"
+            if email in seen:
+                email = f"{local}{n}@{domain}"
+            seen.add(email)
+            created_dt = start + timedelta(seconds=offsets[n], microseconds=rng.randrange(1_000_000))
+            updated_dt = min(ANCHOR, created_dt + timedelta(seconds=rng.randrange(86400 * 60)))
+            cid = rid("cnt", created_dt)
+            pk = pks[n - batch_start]
+            phone = f"+1{rng.randrange(201, 990)}555{rng.randrange(10000):04d}" if rng.random() < 0.8 else None
+            stage = rng.choices(STAGE_VALUES, STAGE_WEIGHTS)[0]
+            c_at, u_at = to_store(created_dt), to_store(updated_dt)
+            rows.append((  # in contact_store.CONTACT_COLUMNS order
+                pk, cid, first, last, email, email_key(email), phone, rng.choice(TITLES), stage,
+                acc_ids[acc] if acc is not None else None,
+                rng.choice(user_ids) if rng.random() < 0.9 else None,
+                rng.choice(NOTES) if rng.random() < 0.15 else None,
+                int(rng.random() < 0.04), int(rng.random() < 0.02),
+                rng.choice(src_ids) if rng.random() < 0.6 else None, None, c_at, u_at,
+            ))  # fmt: skip
+            for pos, tag in enumerate(rng.sample(range(len(TAGS)), rng.choice((0, 1, 1, 2, 2, 3)))):
+                links.append((pk, tag_ids[tag], pos))
+            acts.append(audit.encoded_row(cid, "created", c_at, actor))
+            if rng.random() < 0.1:
+                note_rows.append((rid("nte", updated_dt), cid, rng.choice(NOTES), u_at, u_at))
+            if rng.random() < 0.06:
+                due = (updated_dt + timedelta(days=rng.randrange(1, 30))).date().isoformat()
+                done = int(rng.random() < 0.3)
+                task_rows.append((rid("tsk", updated_dt), cid, rng.choice(TASKS), due, done, u_at if done else None, u_at, u_at))
+        load.insert("contact", contact_store.CONTACT_COLUMNS, rows)
+        load.insert("contact_tag", LINK_COLUMNS, links)
+        load.insert("note", NOTE_COLUMNS, note_rows)
+        load.insert("task", TASK_COLUMNS, task_rows)
+        load.insert("activity", audit.ACTIVITY_COLUMNS, acts)
+        made["contacts"] += len(rows)
+        made["notes"] += len(note_rows)
+        made["tasks"] += len(task_rows)
     return {"users": len(USERS), "accounts": len(COMPANIES), "sources": len(SOURCES), "tags": len(TAGS), **made}
-
-
-def _index_short_terms(raw: Any) -> None:
-    """Fill contact_short for every contact (its trigger was off for the load): the words made
-    in Python (~10x faster than the trigger's SQL), one INSERT … SELECT per chunk."""
-    raw.execute("CREATE TEMP TABLE demo_short (pk INTEGER PRIMARY KEY, g TEXT)")
-    cursor = raw.execute("SELECT pk, first_name, last_name, email, phone FROM contact ORDER BY pk")
-    while chunk := cursor.fetchmany(50_000):
-        raw.executemany("INSERT INTO temp.demo_short VALUES (?, ?)", [(row[0], short_grams(*row[1:])) for row in chunk])
-        raw.execute("INSERT INTO contact_short (rowid, g) SELECT pk, g FROM temp.demo_short")
-        raw.execute("DELETE FROM temp.demo_short")
-    raw.execute("DROP TABLE temp.demo_short")

@@ -1,7 +1,7 @@
 """Substring search over name, email and phone, SQLite flavour (two FTS5 indexes).
 
-A PostgreSQL backend would swap this module for one using ``pg_trgm``; nothing else knows how
-search is done. Semantics (documented in docs/listing.md):
+What a query looks for is ``search_terms`` (shared with ``backends.pg_search``, the PostgreSQL
+flavour); nothing else knows how search is done. Semantics (docs/listing.md, docs/team-search.md):
 
 - case-insensitive substring of first name, last name, "first last", email or phone;
 - a phone-like query (digits with only ``+ - ( ) .`` and spaces) matches the phone's digits
@@ -16,7 +16,6 @@ search is done. Semantics (documented in docs/listing.md):
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from itertools import chain
 from json.encoder import encode_basestring  # the C encoder json.dumps uses: '"' + escaped + '"'
@@ -24,12 +23,8 @@ from operator import add
 from typing import NamedTuple
 
 from .migrations import SHORT_POSITIONS
+from .search_terms import phone_digits, search_term
 
-_PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
-# A phone-like number followed by an extension, as typed or as stored: "555-987-6543 x123",
-# "+15559876543;ext=123". The number part is searched; extensions are not indexed.
-_MIN_NUMBER_DIGITS = 6  # fewer, and "12x3" is more likely part of a name or an address
-_WITH_EXTENSION = re.compile(r"^([\d\s+\-().]*\d[\s.]*?)\s*(?:;\s*ext\s*=|ext\.?|x|#)\s*\d+$", re.IGNORECASE)
 PHONE_PREFIX = "##"  # contact_short's phone words: "##" + one or two digits
 
 
@@ -56,26 +51,18 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def normalize_query(query: str) -> str:
-    return " ".join(query.split())
-
-
 def search_match(query: str) -> Match | None:
-    """Where and how to find ``query``; None for a query with nothing to search for."""
-    term = normalize_query(query)
-    if not term:
+    """Where and how to find ``query`` (see ``search_terms``); None for nothing to search for."""
+    term = search_term(query)
+    if term is None:
         return None
-    number = _WITH_EXTENSION.match(term)
-    if number is not None and sum(ch.isdigit() for ch in number.group(1)) >= _MIN_NUMBER_DIGITS:
-        term = number.group(1).strip()
-    digits = "".join(ch for ch in term if ch.isdigit())
-    if digits and _PHONE_LIKE.match(term):
-        if len(digits) >= 3:
-            return Match("contact_fts", "phone : " + _quote(digits))
-        return Match("contact_short", _quote(PHONE_PREFIX + digits))
-    if len(term) >= 3:
-        return Match("contact_fts", "{name email phone} : " + _quote(term))
-    return Match("contact_short", _quote(term))
+    if term.phone:
+        if len(term.text) >= 3:
+            return Match("contact_fts", "phone : " + _quote(term.text))
+        return Match("contact_short", _quote(PHONE_PREFIX + term.text))
+    if len(term.text) >= 3:
+        return Match("contact_fts", "{name email phone} : " + _quote(term.text))
+    return Match("contact_short", _quote(term.text))
 
 
 def short_grams(first: str | None, last: str | None, email: str | None, phone: str | None) -> str:
@@ -118,13 +105,6 @@ def short_words(first: str | None, last: str | None, email: str | None, phone: s
         words.update(map(PHONE_PREFIX.__add__, set(head)))
         words.update(map(PHONE_PREFIX.__add__, set(map(add, head, digits[1 : SHORT_POSITIONS + 1]))))
     return words
-
-
-def phone_digits(phone: str) -> str:
-    """The digits search indexes of a stored phone: the number's, without the "+" and without an
-    extension ("+15559876543;ext=123" → "15559876543"), as ``migrations.phone_digits_sql``.
-    An extension's digits are not searchable: "123" would otherwise find every desk 123."""
-    return phone.partition(";")[0].replace("+", "")
 
 
 @lru_cache(maxsize=8192)

@@ -45,17 +45,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    from parsalink_tui.errors import NotPortedError
-
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         on_pg = params.get("backend") == "postgresql"
         if on_pg or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
-        if on_pg and item.get_closest_marker("uses_search"):
-            # Search on PostgreSQL is the pgsearch branch's (backends/pg_search.py): until it is
-            # merged the test must stop on the clear "not ported yet" error, nothing else.
-            item.add_marker(pytest.mark.xfail(raises=NotPortedError, strict=True, reason="search is not ported yet"))
         if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).as_posix() in ONE_AT_A_TIME:
             item.add_marker(pytest.mark.xdist_group("busy-processes"))
 

@@ -109,6 +109,13 @@ class SqlPieces(ABC):
         ``has_row(pk)`` (a condition probing one row) and ``index()`` (``(table, contact-pk
         column, condition)`` to count matches from the index alone). See ``search_sqlite.Match``."""
 
+    @abstractmethod
+    def bulk_load(self, conn: Connection) -> AbstractContextManager[Any]:
+        """Many new rows into ``conn``'s write transaction (demo data): yields a loader with
+        ``insert(table, columns, rows)`` and ``contact_pks(count)``; on leaving, what the
+        database needs after a load (SQLite: its search tables and indexes, rebuilt; both:
+        ANALYZE). SQLite: ``backends.sqlite_load``; PostgreSQL: ``backends.pg_load`` (COPY)."""
+
 
 @contextmanager
 def explained(describe: Callable[[BaseException], DatabaseFileError | None]) -> Iterator[None]:

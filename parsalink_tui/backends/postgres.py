@@ -18,14 +18,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
 from ..db import BUSY_TIMEOUT_MS
-from ..errors import DatabaseFileError, NotPortedError
+from ..errors import DatabaseFileError
 from . import pg_schema
 from .base import Backend, SqlPieces, explained
 
@@ -179,9 +179,14 @@ class PostgresSql(SqlPieces):
         return expr
 
     def search_match(self, query: str) -> Any:
-        # The hook for backends/pg_search.py (trigram + short terms; its own branch): return its
-        # match object here. Until then a clear refusal, never wrong results.
-        raise NotPortedError("search")
+        from .pg_search import search_match
+
+        return search_match(query)
+
+    def bulk_load(self, conn: Connection) -> AbstractContextManager[Any]:
+        from .pg_load import bulk_load
+
+        return bulk_load(conn)
 
 
 SQL = PostgresSql()
@@ -231,6 +236,12 @@ class PostgresDatabase(Backend):
         from ..importing.bulk_pg import BULK
 
         return BULK
+
+    def backup(self, destination: Any) -> dict[str, Any]:
+        """``pg_dump -Fc`` into a new 0600 file (``backends.pg_backup``)."""
+        from .pg_backup import backup_postgres
+
+        return backup_postgres(self._url, destination)
 
     def watch_changes(self) -> PgChangeWatcher:
         return PgChangeWatcher(lambda: connect(self._url, autocommit=True))

@@ -4,7 +4,10 @@ pragmas, the write lock, ``ChangeWatcher`` on ``PRAGMA data_version``) and
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
+
+from sqlalchemy import Connection
 
 from ..db import ChangeWatcher, Database, describe_sqlite_error, open_database as open_sqlite
 from ..migrations import LATEST, MIGRATIONS
@@ -31,6 +34,11 @@ class SqliteSql(SqlPieces):
         from ..search_sqlite import search_match
 
         return search_match(query)
+
+    def bulk_load(self, conn: Connection) -> AbstractContextManager[Any]:
+        from .sqlite_load import bulk_load
+
+        return bulk_load(conn)
 
 
 SQL = SqliteSql()

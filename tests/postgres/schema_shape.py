@@ -50,7 +50,8 @@ def pg_shape(conn: Any, skip: set[str], skip_indexes: set[str]) -> Shape:
             name: (not_null, has_default)
             for name, not_null, has_default in conn.execute(
                 "SELECT attname, attnotnull, atthasdef FROM pg_attribute"
-                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", (table,))
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+                " AND attgenerated = ''", (table,))  # generated: pg_search's own search columns
         }  # fmt: skip
         pk, unique, indexes = (), set(), set()
         rows = conn.execute(

@@ -1,14 +1,11 @@
-"""What team mode cannot do yet stops with one line naming it (NotPortedError), never with a
-traceback or a wrong result: search (backends/pg_search.py, its own branch) and backup."""
+"""What team mode once refused as not ported (NotPortedError) now runs: search through the API
+here; backup in test_pg_backup.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from parsalink_tui.backends.postgres import open_postgres
-from parsalink_tui.errors import NotPortedError
 from parsalink_tui.service import Service
 
 
@@ -19,21 +16,7 @@ def pg_service(pg_url: str):
     svc.close()
 
 
-def test_search_says_it_is_not_ported(pg_service: Service) -> None:
-    pg_service.create_contact({"firstName": "Ann", "email": "ann@example.com"})
-    for call in (lambda: pg_service.list_contacts(search="ann"), lambda: pg_service.stage_counts(search="ann"),
-                 lambda: pg_service.contact_position("cnt_x", search="ann")):  # fmt: skip
-        with pytest.raises(NotPortedError, match=r"^search is not ported to PostgreSQL yet \("):
-            call()
-
-
-def test_backup_says_it_is_not_ported_and_writes_nothing(pg_service: Service, tmp_path: Path) -> None:
-    with pytest.raises(NotPortedError, match=r"^backup is not ported to PostgreSQL yet \("):
-        pg_service.backup(tmp_path / "copy.db")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_the_api_answers_501_with_the_line_for_search(pg_service: Service) -> None:
+def test_the_api_searches_on_postgres(pg_service: Service) -> None:
     import warnings
 
     with warnings.catch_warnings():
@@ -42,8 +25,10 @@ def test_the_api_answers_501_with_the_line_for_search(pg_service: Service) -> No
 
     from parsalink_tui.server import create_app
 
+    ann = pg_service.create_contact({"firstName": "Ann", "email": "ann@example.com"})
+    pg_service.create_contact({"firstName": "Bob", "email": "bob@example.com"})
     token = pg_service.create_token("tests")["token"]
     with TestClient(create_app(pg_service), raise_server_exceptions=False) as client:
-        response = client.get("/api/contacts/?search=ann", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 501
-    assert response.json() == {"detail": "search is not ported to PostgreSQL yet (team mode is unfinished; docs/team.md)"}
+        response = client.get("/api/contacts/?search=ANN", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert [c["id"] for c in response.json()["results"]] == [ann["id"]]

@@ -161,7 +161,6 @@ def test_invalid_values_of_known_parameters_are_400_naming_them(api):
         assert list(response.json()) == [name], query
 
 
-@pytest.mark.sqlite_only("search is not ported to PostgreSQL yet: postgres/test_pg_not_ported.py checks its 501")
 def test_filters_and_search_reach_the_core(api):
     api.create(email="a@example.com", lastName="Alpha", stage="engaged")
     api.create(email="b@example.com", lastName="Beta")
