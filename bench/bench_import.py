@@ -109,10 +109,10 @@ def _cpu(who: int) -> float:
 
 def _strip_indexes(service) -> None:  # type: ignore[no-untyped-def]
     """The --floor what-if: no search index writes, no non-unique contact index."""
-    from parsalink_tui.importing import writer
+    from parsalink_tui.importing import bulk_sqlite
 
-    writer._TRIGRAM_RANGE = "SELECT ?, ?"
-    writer._SHORT_RANGE = "SELECT ?1, ?2"
+    bulk_sqlite._TRIGRAM_RANGE = "SELECT ?, ?"
+    bulk_sqlite._SHORT_RANGE = "SELECT ?1, ?2"
     with service.db.write() as conn:
         names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact' "
                                      "AND sql IS NOT NULL").scalars().all()  # fmt: skip

@@ -11,17 +11,19 @@ and ``demo.py``; ``directory.py`` for accounts. What they share, so no two can d
 * account and tag ids by name, created when new (``account_id`` / ``account_ids``, ``tag_id`` /
   ``tag_ids``, and ``NameIds``, their cache across an import's batches), and tag links.
 
-The audit rows that go with these writes are built and inserted by :mod:`.audit`.
+The audit rows that go with these writes are built and inserted by :mod:`.audit` (an import's
+through its database's ``importing/bulk`` writer).
 
 Find-or-create never assumes one writer at a time: ``INSERT … ON CONFLICT DO NOTHING`` against
 the unique index of the name's key (``name_key``), then a ``SELECT`` of whichever row won. The
-one assumption of that kind left is ``next_contact_pk`` (see there).
+one assumption of that kind left is SQLite's ``next_contact_pk`` (see there).
 
 Connections. The one-row functions take either the caller's SQLAlchemy ``Connection`` (the
 service's writes: their SQL is plain, with named parameters, for any database) or SQLite's
 DB-API connection (the bulk writers: an import batch, demo data, whose per-statement cost
 matters). The bulk functions (``insert_contacts``, ``link_tags`` of many rows) and
-``next_contact_pk`` are SQLite's: what a PostgreSQL backend swaps (``COPY``, a sequence).
+``next_contact_pk`` are SQLite's; PostgreSQL's is ``copy_contacts`` (``COPY`` into a staging
+table, then ``ON CONFLICT (email_key) DO NOTHING``), with pks from the identity sequence.
 """
 
 from __future__ import annotations
@@ -129,6 +131,28 @@ def next_contact_pk(raw: sqlite3.Connection) -> int:
     PostgreSQL backend takes pks from the table's sequence instead; this is the one place to swap.
     """
     return int(raw.execute("SELECT coalesce(max(pk), 0) FROM contact").fetchone()[0]) + 1
+
+
+# PostgreSQL: a batch's contacts staged by COPY (emptied by each commit), then inserted in key
+# order (two writers inserting the same emails wait on each other in one order, never in a cycle).
+_STAGE = (f"CREATE TEMP TABLE IF NOT EXISTS contact_stage ON COMMIT DELETE ROWS AS "
+          f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contact WITH NO DATA")  # fmt: skip
+_FROM_STAGE = (f"INSERT INTO {_CONTACTS} SELECT {', '.join(CONTACT_COLUMNS)} FROM contact_stage "
+               "ORDER BY email_key ON CONFLICT (email_key) DO NOTHING RETURNING pk")  # fmt: skip
+
+
+def copy_contacts(conn: Connection, rows: list[tuple[Any, ...]]) -> set[int]:
+    """PostgreSQL: insert many new contacts (tuples in CONTACT_COLUMNS order, pks from the
+    sequence: ``backends.pg_load.PgLoad.contact_pks``) with ``COPY``; returns the pks that went
+    in. A contact whose email another one holds is left out (the unique ``email_key``), never an
+    error: the caller reports it."""
+    from .backends.pg_load import copy_rows
+
+    conn.exec_driver_sql(_STAGE)
+    copy_rows(conn, "contact_stage", CONTACT_COLUMNS, rows)
+    inserted = set(conn.exec_driver_sql(_FROM_STAGE).scalars())
+    conn.exec_driver_sql("DELETE FROM contact_stage")  # a second call in this transaction starts empty
+    return inserted
 
 
 def find_by_email(conn: AnyConnection, email: str) -> str | None:

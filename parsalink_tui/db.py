@@ -301,6 +301,11 @@ class Database(Backend):
 
         return backup_database(self, destination)
 
+    def import_bulk(self) -> Any:
+        from .importing.bulk_sqlite import BULK
+
+        return BULK
+
     def search_sql(self):
         from . import search_sqlite
 

@@ -6,7 +6,7 @@ A :class:`Backend` is an open, migrated database. The service, CLI, TUI and serv
 ``watch_changes()``, ``describe_error()`` and ``display_name``; they never ask which database it
 is. Today's implementations: ``parsalink_tui.db.Database`` (SQLite, re-exported by
 ``backends.sqlite``) and ``backends.postgres.PostgresDatabase``. The places the PostgreSQL port
-still fills in (search, bulk writes, job claims) are named below and raise until then.
+still fills in (search) are named below and raise until then.
 """
 
 from __future__ import annotations
@@ -70,20 +70,11 @@ class Backend(ABC):
         ``{path, ...}`` as ``Service.backup`` returns it."""
         raise NotPortedError("backup")
 
-    # -- Places the PostgreSQL port fills in (docs/team.md): today the SQLite code paths do these
-    # -- themselves, and PostgreSQL has none of them yet. Each backend module will override them.
-    def search_sql(self) -> Any:
-        """The search pieces of this database (SQLite: ``search_sqlite``; PostgreSQL: ``pg_search``)."""
-        raise NotImplementedError(f"search is not behind the backend interface yet ({self.dialect})")
-
-    def bulk_insert(self, conn: Connection, table: str, rows: Any) -> None:
-        """Bulk writes of an import batch (SQLite: executemany; PostgreSQL: COPY)."""
-        raise NotImplementedError(f"bulk writes are not behind the backend interface yet ({self.dialect})")
-
-    def claim_job(self, conn: Connection, worker: str) -> str | None:
-        """Take the next import job for ``worker`` (SQLite: one at a time per database;
-        PostgreSQL: ``FOR UPDATE SKIP LOCKED``), or None when there is none."""
-        raise NotImplementedError(f"job claims are not behind the backend interface yet ({self.dialect})")
+    def import_bulk(self) -> Any:
+        """How import jobs are claimed and their batches written here (``importing.bulk.ImportBulk``:
+        SQLite's writer lock, multi-row INSERTs and search feeding; PostgreSQL's ``FOR UPDATE
+        SKIP LOCKED`` claims, identity sequence and COPY)."""
+        raise NotImplementedError(f"imports have no bulk writer for {self.dialect}")
 
 
 class SqlPieces(ABC):

@@ -192,6 +192,14 @@ class PostgresSql(SqlPieces):
 SQL = PostgresSql()
 
 
+def take_writer_lock(conn: Connection) -> None:
+    """The database-wide writer lock, for the rest of ``conn``'s transaction (waited on for up
+    to the busy timeout): writers take turns, as SQLite's ``BEGIN IMMEDIATE`` makes them."""
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+
+
 class PostgresDatabase(Backend):
     """An open, migrated PostgreSQL database."""
 
@@ -221,9 +229,7 @@ class PostgresDatabase(Backend):
     @contextmanager
     def write(self) -> Iterator[Connection]:
         with explained(self.describe_error), self.engine.connect() as conn, conn.begin():
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
-            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            take_writer_lock(conn)
             yield conn
 
     def after_load(self) -> None:
@@ -235,6 +241,11 @@ class PostgresDatabase(Backend):
         tables = ", ".join(pg_schema.TABLES)
         with explained(self.describe_error), self.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"VACUUM (ANALYZE) {tables}")
+
+    def import_bulk(self) -> Any:
+        from ..importing.bulk_pg import BULK
+
+        return BULK
 
     def backup(self, destination: Any) -> dict[str, Any]:
         """``pg_dump -Fc`` into a new 0600 file (``backends.pg_backup``)."""

@@ -35,8 +35,9 @@ from ..db import Database
 from ..errors import InvalidPageError, NotFoundError, RevertRefused
 from ..listing import DEFAULT_LIMIT, MAX_LIMIT, int_param
 from ..timeutil import now_store, to_api
+from .bulk_sqlite import job_settings as _job_settings
 from .revert_batch import Outcome, created_batch, merged_batch
-from .runner import _job_settings, _live_here, _lock, _stale_before, new_worker_id, worker_alive
+from .runner import _live_here, _lock, _stale_before, new_worker_id, worker_alive
 from .writer import LostJob
 
 BATCH_SECONDS = 0.3

@@ -1,6 +1,7 @@
 """Running import jobs: claiming one atomically, importing it in batches, and the worker thread.
 
-One job at a time per database, oldest first. A worker claims a job inside ``BEGIN IMMEDIATE``
+One job at a time per database on SQLite, oldest first (on PostgreSQL one per worker, several
+at once: ``bulk_pg``). A worker claims a job inside ``BEGIN IMMEDIATE``
 (the database's write lock, so two processes cannot both claim it) and stamps it with its id,
 ``host:pid:n``, and a heartbeat that every batch refreshes. A job is claimable when it is
 ``queued`` and no live worker holds another job, or when it is ``processing`` but its worker is
@@ -24,14 +25,13 @@ import gc
 import logging
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import timedelta
 from itertools import count
 from typing import Any
@@ -41,10 +41,10 @@ from sqlalchemy import text
 from ..db import Database
 from ..errors import ParsalinkError
 from ..timeutil import now_store, now_utc, to_store
-from .jobs import settings_of
+from .bulk import bulk_for
 from .formats import open_source
+from .jobs import settings_of
 from .rows import RowError, RowValidator
-from .search_merge import merge_after_job
 from .validate_process import ValidationProcess, ValidationProcessFailed, worth_a_process
 from .writer import Batch, BatchWriter, LostJob, Stopped
 
@@ -55,7 +55,6 @@ FIRST_BATCH_ROWS = 512
 MAX_BATCH_ROWS = 20_000
 STALE_SECONDS = 10.0
 GC_THRESHOLD = 50_000  # see _fewer_collections
-JOB_CACHE_SIZE = -32768  # KiB (PRAGMA cache_size: 32 MB), for the job's connection only
 
 _HOST = socket.gethostname()
 _serial = count(1)
@@ -104,51 +103,58 @@ def _stale_before() -> str:
     return to_store(now_utc() - timedelta(seconds=STALE_SECONDS))
 
 
-def _pick(rows: Iterable[Any], stale_before: str) -> Any | None:
-    """The job to claim among queued/processing rows (oldest first), or None."""
+def _claimable(rows: Iterable[Any], stale_before: str, *, one_at_a_time: bool) -> list[Any]:
+    """The jobs a worker may claim among queued/processing rows (oldest first). ``one_at_a_time``
+    (SQLite): none while a live worker runs any job; else every job no live worker runs."""
     candidates = []
     for row in rows:
         if row.status == "processing" and worker_alive(row.worker, row.heartbeat_at, stale_before):
-            return None  # one job at a time per database: a live worker is on it
+            if one_at_a_time:
+                return []  # one job at a time per database: a live worker is on it
+            continue
         candidates.append(row)
-    return candidates[0] if candidates else None
+    return candidates
 
 
 _CANDIDATES = text(
     "SELECT uid, status, worker, heartbeat_at FROM import_job "
     "WHERE status IN ('queued', 'processing') ORDER BY created_at, uid"
 )
+_AS_SEEN = "uid = :uid AND status = :status AND coalesce(worker, '') = :worker AND coalesce(heartbeat_at, '') = :beat"
 
 
 def claim_next(db: Database, worker: str) -> str | None:
-    """Atomically claim the next job for ``worker``; returns its uid, or None."""
-    with db.write() as conn:
-        chosen = _pick(conn.execute(_CANDIDATES).all(), _stale_before())
-        if chosen is None:
-            return None
-        now = now_store()
-        claimed = conn.execute(
-            text(
-                "UPDATE import_job SET status = 'processing', worker = :me, heartbeat_at = :now, "
-                "started_at = coalesce(started_at, :now) WHERE uid = :uid AND status = :status "
-                "AND coalesce(worker, '') = :worker AND coalesce(heartbeat_at, '') = :beat"
-            ),
-            {
-                "me": worker,
-                "now": now,
-                "uid": chosen.uid,
-                "status": chosen.status,
-                "worker": chosen.worker or "",
-                "beat": chosen.heartbeat_at or "",
-            },
-        ).rowcount
-        return chosen.uid if claimed == 1 else None
+    """Atomically claim the next job for ``worker``; returns its uid, or None.
+
+    SQLite: under the write lock, and only when no live worker runs a job. PostgreSQL (see
+    ``bulk_pg``): without it, each candidate locked ``FOR UPDATE SKIP LOCKED`` before it is
+    taken, so workers claiming at once each take a different job, and several jobs run at once.
+    The UPDATE takes the job only as it was read, whichever the database.
+    """
+    bulk = bulk_for(db)
+    with bulk.claim(db) as conn:
+        rows = conn.execute(_CANDIDATES).all()
+        for chosen in _claimable(rows, _stale_before(), one_at_a_time=not bulk.jobs_at_once):
+            seen = {"uid": chosen.uid, "status": chosen.status, "worker": chosen.worker or "",
+                    "beat": chosen.heartbeat_at or ""}  # fmt: skip
+            if not bulk.lock_job(conn, _AS_SEEN, seen):
+                continue  # another worker is claiming it
+            now = now_store()
+            claimed = conn.execute(
+                text("UPDATE import_job SET status = 'processing', worker = :me, heartbeat_at = :now, "
+                     f"started_at = coalesce(started_at, :now) WHERE {_AS_SEEN}"),
+                {**seen, "me": worker, "now": now},
+            ).rowcount  # fmt: skip
+            if claimed == 1:
+                return chosen.uid
+        return None
 
 
 def has_claimable_job(db: Database) -> bool:
     """True when some job is waiting for a worker that nobody is running (read only)."""
+    one_at_a_time = not bulk_for(db).jobs_at_once
     with db.read() as conn:
-        return _pick(conn.execute(_CANDIDATES).all(), _stale_before()) is not None
+        return bool(_claimable(conn.execute(_CANDIDATES).all(), _stale_before(), one_at_a_time=one_at_a_time))
 
 
 # ---------------------------------------------------------------- running one job
@@ -225,26 +231,25 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
         else:
             del source  # the child has its own copy of the text
             batches = child.batches(pace, stop, BATCH_SECONDS)
-        writer = BatchWriter(job_uid=uid, worker=worker, filename=job.filename, source_uid=job.source_uid,
+        bulk = bulk_for(db)
+        writer = BatchWriter(bulk, job_uid=uid, worker=worker, filename=job.filename, source_uid=job.source_uid,
                              on_duplicate=job.on_duplicate, actor=settings.get("actor"))  # fmt: skip
-        with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw, \
-                _fewer_collections():  # fmt: skip
-            conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()
+        with bulk.job_connection(db) as job_conn, _fewer_collections():
             for batch in batches:
                 if stop is not None and stop.is_set():
                     raise Stopped
                 started = time.perf_counter()
                 try:
-                    with conn.begin():
-                        writer.write(raw, batch)
+                    with bulk.batch(job_conn):
+                        writer.write(job_conn, batch)
                 except BaseException:
                     writer.forget_ids()
                     raise
                 pace.wrote(batch.records, time.perf_counter() - started)
                 last_row = batch.last_row
-            with conn.begin():  # on this connection: its commit must not run the checkpoint
-                _finish(conn, uid, worker, "complete")
-            merge_after_job(conn, raw, stop)  # the search segments the batches left unmerged
+            with bulk.batch(job_conn):  # on this connection: its commit must not run the checkpoint
+                _finish(job_conn.sa, uid, worker, "complete")
+            bulk.after_job(job_conn, stop)
         return "complete"
     except (Stopped, LostJob):
         raise
@@ -278,33 +283,6 @@ def _start_child(data: bytes, settings: dict[str, Any], users: list[dict[str, An
     except Exception:
         log.debug("no validation process; validating in this one", exc_info=True)
         return None
-
-
-@contextmanager
-def _job_settings(raw: Any) -> Iterator[Any]:
-    """Connection settings for a job's batches, restored afterwards.
-
-    * A 32 MB page cache (default 2 MB): the contact indexes of a big import stay in memory
-      between batches (~10-20% faster for 70k rows; peak RSS of a 10 MB import stays ~140 MB).
-    * The staging table in memory.
-    * No automatic checkpoints while the job runs: each would copy the WAL's pages back into the
-      database and fsync (~15 times for a 10 MB file, rewriting the same index pages each time:
-      ~0.6 s of a ~3.8 s import). One passive checkpoint when the job is done does it once;
-      it never waits for readers, and the job is already marked complete by then.
-    """
-    old = {
-        name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "wal_autocheckpoint")
-    }
-    raw.execute(f"PRAGMA cache_size = {JOB_CACHE_SIZE}")
-    raw.execute("PRAGMA temp_store = MEMORY")
-    raw.execute("PRAGMA wal_autocheckpoint = 0")
-    try:
-        yield raw
-    finally:
-        with suppress(sqlite3.Error):  # never hide the error that ended the job
-            for name, value in old.items():
-                raw.execute(f"PRAGMA {name} = {value}")
-            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 _gc_lock = threading.Lock()
@@ -380,36 +358,10 @@ def _batches(records: Iterable[tuple[int, list[str]]], validate: RowValidator, p
 
 # ---------------------------------------------------------------- after a job
 
-STALE_FACTOR = 2  # contacts on record vs in the table: beyond this, the statistics are redone
-
-
 def refresh_statistics(db: Database) -> bool:
-    """Re-run ANALYZE when sqlite_stat1 describes a much smaller contact table (every table:
-    an import grows contacts, tags, audit rows, accounts and row issues); returns whether it did.
-
-    Only a database that has statistics needs it (``demo`` runs ANALYZE; nothing else does):
-    there the planner trusts the row counts of that moment, and with 500 contacts on record
-    it prefers scanning the table to using an index. After an import multiplied the table,
-    queries planned on those counts scan 64k rows where they should seek. ~0.1 s at 64k
-    contacts; a 1M-contact database is not made stale by one 10 MB import. Never fails the worker.
-    """
-    try:
-        with db.read() as conn:
-            if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None:
-                return False
-            stats = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contact'").scalars().all()
-            if not stats:
-                return False
-            recorded = max(int(str(stat).split()[0]) for stat in stats)  # partial indexes hold fewer
-            rows = conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0
-        if recorded * STALE_FACTOR >= rows and rows * STALE_FACTOR >= recorded:
-            return False
-        with db.write() as conn:
-            conn.exec_driver_sql("ANALYZE")
-        return True
-    except Exception:  # an optimisation: the import itself is done
-        log.debug("refreshing the statistics failed", exc_info=True)
-        return False
+    """Redo the planner's statistics if the job made them stale (SQLite's ``sqlite_stat1``; see
+    ``bulk_sqlite``); returns whether it did. Never fails the worker."""
+    return bulk_for(db).refresh_statistics(db)
 
 
 # ---------------------------------------------------------------- worker loops

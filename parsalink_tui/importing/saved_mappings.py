@@ -73,7 +73,8 @@ def save(conn: Connection, header: list[str], overrides: Mapping[str, Any], file
             "INSERT INTO saved_mapping (signature, header, mapping, filename, created_at, updated_at, used_at) "
             "VALUES (:s, :h, :m, :f, :now, :now, :now) ON CONFLICT (signature) DO UPDATE SET "
             "header = excluded.header, filename = excluded.filename, used_at = excluded.used_at, "
-            "updated_at = CASE WHEN mapping = excluded.mapping THEN updated_at ELSE excluded.updated_at END, "
+            "updated_at = CASE WHEN saved_mapping.mapping = excluded.mapping THEN saved_mapping.updated_at "
+            "ELSE excluded.updated_at END, "
             "mapping = excluded.mapping"
         ),
         {"s": signature(header), "h": json.dumps(header, ensure_ascii=False), "m": mapping, "f": filename, "now": now},

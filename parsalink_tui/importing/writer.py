@@ -1,22 +1,16 @@
 """Writing one batch of an import: contacts, tags, audit rows, row issues and the job's counters,
 all in the caller's ``Database.write()`` transaction, so a batch is committed whole or not at all.
 
-Contacts, accounts, tags and their links are written through :mod:`..contact_store` (the one
-place contact rows are written), audit rows through :mod:`..audit`; rows go in as multi-row
-``INSERT … VALUES (…), (…)`` statements (:mod:`..sqlite_bulk`). The search indexes get the batch in one statement each: the
-batch's pk range is parked in ``search_bulk`` while its contacts go in, so the insert triggers
-skip them (SQLite 3.40's FTS5 flushes its pending data at the end of every statement that
-writes to it: a statement per 500 contacts would write a search segment per statement); the
-trigram index is fed from the new rows with the triggers' own expression
-(``migrations.fts_values_sql``), the short-term index with the words the validation process
-made (``search_sqlite.short_grams_json``: the same words its trigger's SQL makes, already
-encoded as JSON strings).
+Accounts, tags and single-contact updates are written through :mod:`..contact_store` (the one
+place contact rows are written); the many rows of a batch (contacts, audit rows, tag links, row
+issues) go in through the database's :class:`.bulk.ImportBulk` (SQLite: multi-row INSERTs and
+the search indexes fed once per batch; PostgreSQL: the identity sequence and ``COPY``).
 
 Duplicates. Emails are unique case-insensitively (``email_key``). A row whose email belongs to a
 contact already in the database — including one this job created from an earlier row — or to an
 earlier row of the same batch is a duplicate: ``{row, email, existingId}``, neither a success
 nor an error. Checked inside the transaction, so a contact added meanwhile (TUI, another job)
-is seen. Because every earlier row is either committed or in this batch, in-file duplicates
+is seen; a contact the database still refuses (its unique ``email_key``) is a duplicate too. Because every earlier row is either committed or in this batch, in-file duplicates
 need no memory of their own and survive a resume unchanged.
 
 ``on_duplicate="update"``: the duplicate row is merged into the existing contact instead of
@@ -30,46 +24,28 @@ stage is never changed (a contact always has one). The row is still listed in ``
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
 from .. import audit, contact_store
-from ..contact_store import NameIds
+from ..contact_store import CONTACT_COLUMNS, NameIds
 from ..ids import new_ids
-from ..migrations import fts_values_sql
 from ..search_sqlite import short_grams_json
-from ..sqlite_bulk import insert_rows
 from ..timeutil import now_store
+from .bulk import ImportBulk, JobConn
 from .rows import CleanRow
-from .search_merge import automerge_off
 
-# Contacts go in with multi-row VALUES while their pk range is parked in search_bulk (see
-# migrations.NOT_PARKED), so the search triggers skip them; then one statement per index adds
-# the batch: SQLite 3.40's FTS5 flushes its pending data at the end of every statement that
-# writes to it, so a statement per 500 contacts would write a search segment per statement.
-_PARK_RANGE = "INSERT INTO search_bulk (lo, hi) VALUES (?, ?)"
-_UNPARK_RANGE = "DELETE FROM search_bulk WHERE lo = ? AND hi = ?"
-_TRIGRAM_RANGE = (
-    f"INSERT INTO contact_fts (rowid, name, email, phone) SELECT c.pk, {fts_values_sql('c')} "
-    "FROM contact c WHERE c.pk BETWEEN ? AND ?"
-)
-# The short-term words of the batch's contacts, pks lo, lo+1, …: a JSON array in pk order,
-# joined from the rows' JSON string literals (CleanRow.grams).
-_SHORT_RANGE = "INSERT INTO contact_short (rowid, g) SELECT ?1 + key, value FROM json_each(?2)"
 _ADVANCE_JOB = (
-    "UPDATE import_job SET processed_rows = processed_rows + ?, success_count = success_count + ?, "
-    "error_count = error_count + ?, duplicate_count = duplicate_count + ?, last_row = ?, "
-    "heartbeat_at = ? WHERE uid = ? AND worker = ? AND status = 'processing'"
+    "UPDATE import_job SET processed_rows = processed_rows + :records, success_count = success_count + :created, "
+    "error_count = error_count + :errors, duplicate_count = duplicate_count + :duplicates, last_row = :last_row, "
+    "heartbeat_at = :now WHERE uid = :uid AND worker = :me AND status = 'processing'"
 )
+_ISSUE_COLUMNS = ("job_uid", "row", "kind", "message", "email", "existing_id", "raw")
+_LINK_COLUMNS = ("contact_pk", "tag_id", "position")
 # Columns an update-mode duplicate may fill when the contact has them empty.
 _FILLABLE = ("first_name", "last_name", "phone", "title", "account_id", "assigned_to", "notes")
 _EXISTING_NAMES = ("pk", "id", "email_key", "email_opt_out", "email_bounced", *_FILLABLE)
-_EXISTING = (
-    f"SELECT {', '.join('c.' + name for name in _EXISTING_NAMES)} "
-    "FROM json_each(?) AS k CROSS JOIN contact AS c ON c.email_key = k.value"
-)
 _POSITIONS = range(1 << 30)  # a tag's position in its row's list (zip stops at the shorter)
 
 
@@ -105,8 +81,9 @@ class BatchWriter:
     so a batch only asks the database about names it has not seen yet.
     """
 
-    def __init__(self, *, job_uid: str, worker: str, filename: str, source_uid: str | None,
+    def __init__(self, bulk: ImportBulk, *, job_uid: str, worker: str, filename: str, source_uid: str | None,
                  on_duplicate: str, actor: str | None = None) -> None:  # fmt: skip
+        self.bulk = bulk
         self.job_uid = job_uid
         self.actor = actor  # who started the job (e.g. "token:tok_…"), stamped on its audit rows
         self.worker = worker
@@ -121,12 +98,15 @@ class BatchWriter:
         self._ids.forget()
 
     # -- one batch ------------------------------------------------------------------------------
-    def write(self, raw: sqlite3.Connection, batch: Batch) -> BatchResult:
+    def write(self, job: JobConn, batch: Batch) -> BatchResult:
         """Write ``batch`` inside the caller's transaction; raises LostJob if the job moved."""
         now = now_store()
-        if self.source_uid and raw.execute("SELECT 1 FROM source WHERE uid = ?", (self.source_uid,)).fetchone() is None:
+        raw, bulk = job.raw, self.bulk
+        if self.source_uid and contact_store.run(
+            raw, "SELECT 1 FROM source WHERE uid = :uid", {"uid": self.source_uid}
+        ).fetchone() is None:  # fmt: skip
             self.source_uid = None  # deleted meanwhile: stamp nothing, as ON DELETE SET NULL did for the rest
-        existing = self._existing(raw, {row.key for row in batch.rows})
+        existing = self._existing(job, {row.key for row in batch.rows})
         pending: dict[str, CleanRow] = {}  # email key → the row that creates it, in file order
         duplicates: list[tuple[CleanRow, str]] = []
         repeats: list[tuple[CleanRow, str]] = []  # (row, key of an earlier row in this batch)
@@ -144,17 +124,14 @@ class BatchWriter:
             else:
                 pending[row.key] = row
         id_of = dict(zip(pending, new_ids("cnt", len(pending)), strict=True))
-        duplicates.extend((row, id_of[key]) for row, key in repeats)
 
         contacts: list[tuple[Any, ...]] = []
         grams: list[str] = []
         imported: list[tuple[Any, ...]] = []  # the "imported" audit rows
         links: list[tuple[int, int, int]] = []
         ids, encoded, actor = self._ids, audit.encoded_row, self.actor
-        # Explicit pks: the tag links and the search rows need them.
-        pk = contact_store.next_contact_pk(raw) - 1
-        for key, row in pending.items():
-            pk += 1
+        # Explicit pks: the tag links (and SQLite's search rows) need them.
+        for pk, (key, row) in zip(bulk.new_pks(job, len(pending)) if pending else (), pending.items(), strict=True):
             account = ids.account(raw, row.account_name, now) if row.account_name else None
             contacts.append((  # in contact_store.CONTACT_COLUMNS order
                 pk, id_of[key], row.first_name, row.last_name, row.email, row.key, row.phone,
@@ -166,18 +143,16 @@ class BatchWriter:
             if row.tags:
                 links.extend(zip(repeat(pk), ids.tags(raw, row.tags), _POSITIONS))
         if contacts:
-            parked = (contacts[0][0], contacts[-1][0])
-            raw.execute(_PARK_RANGE, parked)
-            contact_store.insert_contacts(raw, contacts)
-            with automerge_off(raw):  # merged after the job (search_merge)
-                raw.execute(_TRIGRAM_RANGE, parked)
-                raw.execute(_SHORT_RANGE, (parked[0], "[" + ",".join(grams) + "]"))
-            raw.execute(_UNPARK_RANGE, parked)
-            audit.insert_activity(raw, imported)
+            inserted = bulk.insert_contacts(job, contacts, grams)
+            if len(inserted) < len(contacts):  # emails another writer took meanwhile: duplicates of theirs
+                contacts, imported, links = self._refused(job, contacts, imported, links, inserted, pending,
+                                                          id_of, duplicates)  # fmt: skip
+            bulk.insert_rows(job, "activity", audit.ACTIVITY_COLUMNS, imported)
+        duplicates.extend((row, id_of[key]) for row, key in repeats)
         if links:
-            contact_store.link_tags(raw, links)
+            bulk.insert_rows(job, "contact_tag", _LINK_COLUMNS, links)
         if merges:
-            audit.insert_activity(raw, self._merge_existing(raw, merges, existing, now))
+            bulk.insert_rows(job, "activity", audit.ACTIVITY_COLUMNS, self._merge_existing(raw, merges, existing, now))
         issues = [
             (self.job_uid, row, "error", message, None, None, json.dumps(cells, ensure_ascii=False))
             for row, message, cells in batch.errors
@@ -185,33 +160,46 @@ class BatchWriter:
         issues.extend(
             (self.job_uid, row.row, "duplicate", None, row.email, existing_id, None) for row, existing_id in duplicates
         )
-        if issues:
-            insert_rows(raw, "import_issue (job_uid, row, kind, message, email, existing_id, raw)", issues)
-        moved = raw.execute(_ADVANCE_JOB, (
-            batch.records, len(contacts), len(batch.errors), len(duplicates), batch.last_row, now,
-            self.job_uid, self.worker,
-        )).rowcount  # fmt: skip
+        bulk.insert_rows(job, "import_issue", _ISSUE_COLUMNS, issues)
+        moved = contact_store.run(raw, _ADVANCE_JOB, {
+            "records": batch.records, "created": len(contacts), "errors": len(batch.errors),
+            "duplicates": len(duplicates), "last_row": batch.last_row, "now": now, "uid": self.job_uid,
+            "me": self.worker,
+        }).rowcount  # fmt: skip
         if moved != 1:
             raise LostJob(self.job_uid)
         return BatchResult(len(contacts), len(batch.errors), len(duplicates))
 
-    def _existing(self, raw: sqlite3.Connection, keys: set[str]) -> dict[str, dict[str, Any]]:
-        """Contacts already holding these email keys: key → row (id and the fillable columns).
+    def _refused(self, job: JobConn, contacts: list[tuple[Any, ...]], imported: list[tuple[Any, ...]],
+                 links: list[tuple[int, int, int]], inserted: set[int], pending: dict[str, CleanRow],
+                 id_of: dict[str, str], duplicates: list[tuple[CleanRow, str]],
+                 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[int, int, int]]]:  # fmt: skip
+        """The contacts the database left out (their email key was taken after ``_existing``
+        looked): each becomes a duplicate of the contact holding it, as do later rows of this
+        batch with that email; returns the contacts, audit rows and links that did go in."""
+        key_at = CONTACT_COLUMNS.index("email_key")
+        refused = [contact for contact in contacts if contact[0] not in inserted]
+        holders = self._existing(job, {contact[key_at] for contact in refused})
+        for contact in refused:
+            key = contact[key_at]
+            id_of[key] = holders[key]["id"]
+            duplicates.append((pending[key], id_of[key]))
+        kept = [n for n, contact in enumerate(contacts) if contact[0] in inserted]
+        return ([contacts[n] for n in kept], [imported[n] for n in kept],
+                [link for link in links if link[0] in inserted])  # fmt: skip
 
-        One lookup in the email index per key, whatever the planner's statistics say: the keys
-        drive the join (CROSS JOIN fixes the order). ``WHERE email_key IN (…)`` let a database
-        analysed while small (the demo's 500 contacts) scan the whole table for every batch
-        instead — 1.2 s of a 10 MB import at 64k contacts, and worse as the table grows.
-        """
+    def _existing(self, job: JobConn, keys: set[str]) -> dict[str, dict[str, Any]]:
+        """Contacts already holding these email keys: key → row (id and the fillable columns),
+        one lookup in the email index per key, whatever the planner's statistics say."""
         found: dict[str, dict[str, Any]] = {}
-        for values in raw.execute(_EXISTING, (json.dumps(list(keys), ensure_ascii=False),)):
+        for values in self.bulk.existing(job, list(keys), _EXISTING_NAMES):
             record = dict(zip(_EXISTING_NAMES, values, strict=True))
             found[record["email_key"]] = record
         return found
 
     def _merge_existing(
         self,
-        raw: sqlite3.Connection,
+        raw: Any,
         merges: list[tuple[CleanRow, str]],
         existing: dict[str, dict[str, Any]],
         now: str,
@@ -221,11 +209,12 @@ class BatchWriter:
         current = {cid: dict(by_id[cid]) for _, cid in merges}
         changed: dict[str, dict[str, Any]] = {}
         rows: list[tuple[Any, ...]] = []
-        tag_rows = raw.execute(
+        tag_rows = contact_store.run(
+            raw,
             f"SELECT c.id, t.name, ct.position FROM contact c JOIN contact_tag ct ON ct.contact_pk = c.pk "
             f"JOIN tag t ON t.id = ct.tag_id "
-            f"WHERE c.id IN ({', '.join('?' * len(current))}) ORDER BY c.id, ct.position",
-            list(current),
+            f"WHERE c.id IN ({', '.join(f':c{n}' for n in range(len(current)))}) ORDER BY c.id, ct.position",
+            {f"c{n}": cid for n, cid in enumerate(current)},
         ).fetchall()
         tags: dict[str, list[str]] = {cid: [] for cid in current}
         next_position: dict[str, int] = dict.fromkeys(current, 0)

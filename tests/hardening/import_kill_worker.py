@@ -15,7 +15,7 @@ import sys
 
 PRELOAD = ("email_validator", "phonenumbers", "parsalink_tui.service", "parsalink_tui.importing.jobs",
            "parsalink_tui.importing.reading", "parsalink_tui.importing.rows", "parsalink_tui.importing.runner",
-           "parsalink_tui.importing.writer")  # fmt: skip
+           "parsalink_tui.importing.writer", "parsalink_tui.importing.bulk_sqlite")  # fmt: skip
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -18,26 +19,42 @@ def big_csv(path: Path, rows: int, *, start: int = 0, every_bad: int = 50) -> Pa
     return path
 
 
-def table_counts(db_path: Path, uid: str) -> dict[str, int]:
-    """What the tables hold for a job, to compare with its counters."""
-    conn = sqlite3.connect(db_path)
-    try:
+def query(service, sql: str, **params) -> list[tuple]:
+    """Rows of ``sql`` (``:named`` parameters) on the service's database, whichever it is."""
+    from sqlalchemy import text
 
-        def one(sql: str) -> int:
-            return conn.execute(sql, (uid,)).fetchone()[0]
+    with service.db.read() as conn:
+        return [tuple(row) for row in conn.execute(text(sql), params)]
 
-        return {
-            "contacts": one("SELECT count(*) FROM contact WHERE import_job_uid = ?"),
-            "errors": one("SELECT count(*) FROM import_issue WHERE job_uid = ? AND kind = 'error'"),
-            "duplicates": one("SELECT count(*) FROM import_issue WHERE job_uid = ? AND kind = 'duplicate'"),
-            "imported_activity": one(
-                "SELECT count(*) FROM activity WHERE action = 'imported' AND json_extract(detail, '$.importJob') = ?"
-            ),
-            "distinct_emails": conn.execute("SELECT count(DISTINCT email_key) FROM contact").fetchone()[0],
-            "all_contacts": conn.execute("SELECT count(*) FROM contact").fetchone()[0],
-        }
-    finally:
-        conn.close()
+
+def table_counts(where, uid: str) -> dict[str, int]:
+    """What the tables hold for a job, to compare with its counters; ``where`` is an SQLite
+    file or a Service (either database)."""
+    if isinstance(where, Path):
+        conn = sqlite3.connect(where)
+        try:
+            def rows(sql: str, **params) -> list[tuple]:
+                return conn.execute(sql, params).fetchall()
+
+            return _counts(rows, uid)
+        finally:
+            conn.close()
+    return _counts(lambda sql, **params: query(where, sql, **params), uid)
+
+
+def _counts(rows, uid: str) -> dict[str, int]:
+    def one(sql: str) -> int:
+        return rows(sql, uid=uid)[0][0]
+
+    details = rows("SELECT detail FROM activity WHERE action = 'imported'")
+    return {
+        "contacts": one("SELECT count(*) FROM contact WHERE import_job_uid = :uid"),
+        "errors": one("SELECT count(*) FROM import_issue WHERE job_uid = :uid AND kind = 'error'"),
+        "duplicates": one("SELECT count(*) FROM import_issue WHERE job_uid = :uid AND kind = 'duplicate'"),
+        "imported_activity": sum(json.loads(detail)["importJob"] == uid for (detail,) in details),
+        "distinct_emails": one("SELECT count(DISTINCT email_key) FROM contact"),
+        "all_contacts": one("SELECT count(*) FROM contact"),
+    }
 
 
 def assert_counters_match(job: dict, counts: dict[str, int]) -> None:

@@ -9,8 +9,10 @@ from parsalink_tui.importing import runner
 from .conftest import contacts_by_email
 from .helpers import assert_counters_match, table_counts
 
+pytestmark = pytest.mark.both_backends  # the same rules on SQLite and PostgreSQL
 
-def test_duplicates_in_file_and_in_database(run_import, write_csv, service, db_path):
+
+def test_duplicates_in_file_and_in_database(run_import, write_csv, service):
     old = service.create_contact({"firstName": "Old", "email": "old@example.com"})
     job = run_import(write_csv("leads.csv", (
         "First Name,Email\n"
@@ -28,19 +30,19 @@ def test_duplicates_in_file_and_in_database(run_import, write_csv, service, db_p
     ]
     assert job["successCount"] == 2 and job["errorCount"] == 2 and job["processedRows"] == 6
     assert service.get_contact(old["id"])["firstName"] == "Old"  # untouched
-    assert_counters_match(job, table_counts(db_path, job["uid"]))
+    assert_counters_match(job, table_counts(service, job["uid"]))
 
 
-def test_in_file_duplicates_across_batches(run_import, write_csv, service, db_path, monkeypatch):
+def test_in_file_duplicates_across_batches(run_import, write_csv, service, monkeypatch):
     monkeypatch.setattr(runner, "FIRST_BATCH_ROWS", 128)
     monkeypatch.setattr(runner, "MAX_BATCH_ROWS", 128)
     lines = ["First Name,Email"] + [f"P{n},p{n % 300}@example.com" for n in range(900)]
     job = run_import(write_csv("leads.csv", "\n".join(lines) + "\n"))
     assert job["successCount"] == 300 and len(job["duplicates"]) == 600
-    assert_counters_match(job, table_counts(db_path, job["uid"]))
+    assert_counters_match(job, table_counts(service, job["uid"]))
 
 
-def test_importing_the_same_file_twice_creates_nothing_the_second_time(run_import, write_csv, db_path):
+def test_importing_the_same_file_twice_creates_nothing_the_second_time(run_import, write_csv):
     path = write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n")
     first = run_import(path)
     second = run_import(path)

@@ -11,6 +11,8 @@ from tests.conftest import CORPORA
 
 from .conftest import contacts_by_email
 
+pytestmark = pytest.mark.both_backends  # the same results on SQLite and PostgreSQL
+
 CSVKIT = CORPORA / "encodings-and-dialects" / "csvkit-examples"
 THUNDERBIRD = CORPORA / "exports" / "thunderbird-import-tests"
 

@@ -11,13 +11,14 @@ import time
 
 import pytest
 
+from parsalink_tui import contact_store
+from parsalink_tui.csv_guard import MARKER, guard, unguard
 from parsalink_tui.errors import NotFoundError
 from parsalink_tui.importing import writer
-from parsalink_tui.csv_guard import MARKER, guard, unguard
 from tests.conftest import CORPORA
 
 from .conftest import contacts_by_email
-from .helpers import assert_counters_match, big_csv, table_counts
+from .helpers import assert_counters_match, big_csv, query, table_counts
 
 JOB_KEYS = [
     "uid", "filename", "status", "progressPercent", "totalRows", "processedRows", "successCount",
@@ -27,7 +28,8 @@ JOB_KEYS = [
 ]  # fmt: skip
 
 
-def test_job_shape_through_its_life(service, write_csv, db_path):
+@pytest.mark.both_backends
+def test_job_shape_through_its_life(service, write_csv):
     source = service.add_source("Trade Show")
     body = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bad\n"),
                                 source_uid=source["uid"], run=False)  # fmt: skip
@@ -48,8 +50,7 @@ def test_job_shape_through_its_life(service, write_csv, db_path):
     light = service.get_import_job(body["uid"], with_issues=False)
     assert "errors" not in light and "duplicates" not in light and light["successCount"] == 1
     # the uploaded bytes are kept only while the job can still run
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
+    assert query(service, "SELECT count(*) FROM import_file") == [(0,)]
 
 
 @pytest.mark.both_backends
@@ -60,14 +61,12 @@ def test_unknown_job(service):
         service.import_error_rows("nope")
 
 
-def test_source_is_stamped_and_each_contact_gets_an_imported_activity(run_import, write_csv, service, db_path):
+@pytest.mark.both_backends
+def test_source_is_stamped_and_each_contact_gets_an_imported_activity(run_import, write_csv, service):
     source = service.add_source("Webinar")
     job = run_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n"),
                      source_uid=source["uid"])  # fmt: skip
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT DISTINCT source_uid, import_job_uid FROM contact").fetchall() == [
-        (source["uid"], job["uid"])
-    ]
+    assert query(service, "SELECT DISTINCT source_uid, import_job_uid FROM contact") == [(source["uid"], job["uid"])]
     for person in contacts_by_email(service).values():
         (activity,) = service.list_activity(person["id"])
         assert activity["action"] == "imported"
@@ -77,6 +76,8 @@ def test_source_is_stamped_and_each_contact_gets_an_imported_activity(run_import
     ] in ([2, 3], [3, 2])
 
 
+@pytest.mark.both_backends
+@pytest.mark.uses_search
 def test_imported_contacts_are_searchable(run_import, write_csv, service):
     run_import(
         write_csv("leads.csv", "First Name,Last Name,Email,Phone\nZelda,Quixote,zq@example.com,+1 415 555 0134\n")
@@ -85,7 +86,8 @@ def test_imported_contacts_are_searchable(run_import, write_csv, service):
     assert service.list_contacts(search="4155550")["count"] == 1
 
 
-def test_progress_moves_while_a_poller_watches(service, tmp_path, db_path, monkeypatch):
+@pytest.mark.both_backends
+def test_progress_moves_while_a_poller_watches(service, tmp_path, monkeypatch):
     from parsalink_tui.importing import runner
 
     # Batches are sized by time (~0.3 s); cap them so even a fast machine commits several.
@@ -107,19 +109,20 @@ def test_progress_moves_while_a_poller_watches(service, tmp_path, db_path, monke
     percents = [s[3] for s in seen]
     assert percents == sorted(percents) and max(p for p in percents if p < 100) < 100
     job = service.get_import_job(body["uid"])
-    assert_counters_match(job, table_counts(db_path, body["uid"]))
+    assert_counters_match(job, table_counts(service, body["uid"]))
 
 
-def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp_path, db_path, monkeypatch):
+@pytest.mark.both_backends
+def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp_path, monkeypatch):
     path = big_csv(tmp_path / "big.csv", 3000)
     calls = {"n": 0}
     original = writer.BatchWriter.write
 
-    def flaky(self, raw, batch):
+    def flaky(self, job, batch):
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk on fire")
-        return original(self, raw, batch)
+        return original(self, job, batch)
 
     monkeypatch.setattr(writer.BatchWriter, "write", flaky)
     body = service.start_import(path, run=False)
@@ -130,8 +133,8 @@ def test_an_unexpected_error_fails_the_job_and_keeps_committed_rows(service, tmp
         "OSError: disk on fire"
     )
     assert 0 < job["processedRows"] < 3000
-    assert_counters_match(job, table_counts(db_path, body["uid"]))
-    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_file").fetchone()[0] == 0
+    assert_counters_match(job, table_counts(service, body["uid"]))
+    assert query(service, "SELECT count(*) FROM import_file") == [(0,)]
 
 
 @pytest.mark.both_backends
@@ -163,7 +166,8 @@ def test_list_returns_the_last_fifty_most_recent_first(service, write_csv):
 # --- preview -----------------------------------------------------------------------------------
 
 
-def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv, db_path):
+@pytest.mark.both_backends
+def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv):
     path = write_csv("leads.csv", (
         "Given Name,Family Name,E-mail Address,Mobile Phone,Fax,Lead Status\n"
         "Ann,Lee,ann@example.com,(415) 555-0134,1,Working - Contacted\n"
@@ -181,7 +185,7 @@ def test_preview_shows_mapping_and_first_rows_without_writing(service, write_csv
     assert preview["rows"][1] == {"row": 3, "cells": ["Bob", "Ray", "bob@", "", "2", ""], "contact": None,
                                   "error": "Invalid email format"}  # fmt: skip
     assert preview["warnings"] == []
-    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM import_job").fetchone()[0] == 0
+    assert query(service, "SELECT count(*) FROM import_job") == [(0,)]
 
 
 @pytest.mark.both_backends
@@ -197,6 +201,7 @@ def test_preview_applies_field_mappings_and_warns_instead_of_refusing(service, w
     assert fixed["rows"][1]["error"] == "Invalid email format"
 
 
+@pytest.mark.both_backends
 def test_an_email_column_no_name_matches_is_found_by_its_content(service, write_csv, run_import):
     path = write_csv("leads.csv", "Nombre,Notas,Correo electrónico\nAna,hola,ana@example.com\n"
                                   "Bea,,\nCruz,x@y,cruz@example.org ::: c2@example.org\n")
@@ -212,6 +217,7 @@ def test_an_email_column_no_name_matches_is_found_by_its_content(service, write_
 # --- the failed rows as CSV ---------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_errors_csv_is_formula_safe_and_reimports(run_import, write_csv, service):
     payloads = [
         p["payload"] for p in json.loads((CORPORA / "security" / "csv_injection_payloads.json").read_text("utf-8"))
@@ -253,6 +259,7 @@ def test_errors_csv_is_formula_safe_and_reimports(run_import, write_csv, service
     assert people["fixed0@example.com"]["firstName"] == payloads[0]
 
 
+@pytest.mark.both_backends
 def test_errors_csv_of_an_error_report_does_not_stack_error_columns(run_import, write_csv, service):
     job = run_import(write_csv("fix.csv", "error,First Name,Email\nold message,Ann,still-bad\n"))
     table = list(csv.reader(io.StringIO(service.import_errors_csv(job["uid"]).decode("utf-8-sig"))))
@@ -274,6 +281,7 @@ def test_guard_of_a_cell_that_already_starts_with_quotes_is_undone_exactly(cell)
     assert guard(cell) == "'" + cell and unguard(guard(cell)) == cell
 
 
+@pytest.mark.both_backends
 def test_a_users_own_csv_keeps_its_quotes(run_import, write_csv, service):
     """Only files this app wrote lose their formula guard: a real title "'-dash" stays."""
     job = run_import(write_csv("mine.csv", "First Name,Title,Email,Phone,Tags\n"
@@ -283,6 +291,7 @@ def test_a_users_own_csv_keeps_its_quotes(run_import, write_csv, service):
     assert ann["title"] == "'-dash" and ann["tags"] == ["'=vip"]
 
 
+@pytest.mark.both_backends
 def test_errors_csv_round_trip_is_exact_for_every_field(run_import, write_csv, service):
     """A failed row fixed in the errors CSV imports exactly as the same row fixed in the original
     file: every cell, including cells that began with CR, tab, a formula character or quotes."""
@@ -312,7 +321,8 @@ def test_errors_csv_round_trip_is_exact_for_every_field(run_import, write_csv, s
     assert via_report["assignedToName"] == "Ann Owner" and via_report["emailOptOut"] is True
 
 
-def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path, db_path, monkeypatch):
+@pytest.mark.both_backends
+def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path, monkeypatch):
     from parsalink_tui.importing import runner
 
     monkeypatch.setattr(runner, "FIRST_BATCH_ROWS", 100)
@@ -322,20 +332,18 @@ def test_a_source_deleted_during_the_job_is_no_longer_stamped(service, tmp_path,
     original = writer.BatchWriter.write
     calls = {"n": 0}
 
-    def delete_after_first(self, raw, batch):
+    def delete_after_first(self, job, batch):
         calls["n"] += 1
         if calls["n"] == 2:
-            raw.execute("DELETE FROM source WHERE uid = ?", (source["uid"],))
-        return original(self, raw, batch)
+            contact_store.run(job.raw, "DELETE FROM source WHERE uid = :uid", {"uid": source["uid"]})
+        return original(self, job, batch)
 
     monkeypatch.setattr(writer.BatchWriter, "write", delete_after_first)
     service.work_imports()
     job = service.get_import_job(body["uid"])
     assert job["status"] == "complete" and job["sourceName"] is None
-    stamped = (
-        sqlite3.connect(db_path).execute("SELECT count(*) FROM contact WHERE source_uid IS NOT NULL").fetchone()[0]
-    )
-    assert stamped == 0 and job["successCount"] == 300 - 6  # deletion cleared it on every contact
+    assert query(service, "SELECT count(*) FROM contact WHERE source_uid IS NOT NULL") == [(0,)]
+    assert job["successCount"] == 300 - 6  # deletion cleared it on every contact
 
 
 @pytest.mark.both_backends
@@ -358,7 +366,7 @@ def test_a_database_analysed_while_small_still_imports_by_index_and_is_re_analys
     table to the email index for an IN (…) list; the duplicate check must seek anyway, and the
     statistics are refreshed once an import has grown the table."""
     from parsalink_tui.demo import fill_demo
-    from parsalink_tui.importing import runner, writer
+    from parsalink_tui.importing import bulk_sqlite, runner, writer
 
     fill_demo(service.db, contacts=300, seed=3)
     raw = sqlite3.connect(db_path)
@@ -366,7 +374,8 @@ def test_a_database_analysed_while_small_still_imports_by_index_and_is_re_analys
         return max(int(stat.split()[0]) for (stat,) in raw.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contact'"))
 
     assert recorded() == 300
-    plan = " ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + writer._EXISTING, ('["a@b.example"]',)))
+    sql = bulk_sqlite.existing_sql(writer._EXISTING_NAMES)
+    plan = " ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, ('["a@b.example"]',)))
     assert "SEARCH c USING INDEX" in plan and "SCAN c" not in plan, plan
     assert runner.refresh_statistics(service.db) is False  # 300 on record, 300 there
     body = service.start_import(big_csv(tmp_path / "big.csv", 3_000), run=False)

@@ -15,6 +15,8 @@ from parsalink_tui.csv_guard import MARKER
 from parsalink_tui.importing.reading import MAX_FILE_BYTES
 from tests.conftest import CORPORA
 
+pytestmark = pytest.mark.both_backends  # the same results on SQLite and PostgreSQL
+
 GOOD = "First Name,Last Name,Email\nAnn,Lee,ann@example.com\n"
 
 

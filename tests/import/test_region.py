@@ -4,26 +4,24 @@ national "030 1234567" imported with the default region US was stored as "+10301
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from parsalink_tui.errors import ImportRefused
 from parsalink_tui.importing import validate_process
 
+from .helpers import query
+
 CSV = "First Name,Email,Phone\nJörg,joerg@example.de,030 1234567\nAnn,ann@example.com,+1 415 555 0134\n"
 
 
-def _phones(db_path) -> list[str]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return [phone for (phone,) in conn.execute("SELECT phone FROM contact ORDER BY pk")]
-    finally:
-        conn.close()
+def _phones(service) -> list[str]:
+    return [phone for (phone,) in query(service, "SELECT phone FROM contact ORDER BY pk")]
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("in_child", [False, True], ids=["in-process", "validation-process"])
-def test_start_import_reads_national_numbers_in_the_jobs_region(service, db_path, tmp_path, monkeypatch, in_child):
+def test_start_import_reads_national_numbers_in_the_jobs_region(service, tmp_path, monkeypatch, in_child):
     monkeypatch.setattr(validate_process, "MIN_RECORDS", 0 if in_child else 10**9)
     path = tmp_path / "de.csv"
     path.write_text(CSV, encoding="utf-8")
@@ -32,17 +30,18 @@ def test_start_import_reads_national_numbers_in_the_jobs_region(service, db_path
     job = service.get_import_job(body["uid"])
     assert job["status"] == "complete" and job["successCount"] == 2, job
     assert job["region"] == "DE"
-    assert _phones(db_path) == ["+49301234567", "+14155550134"]
+    assert _phones(service) == ["+49301234567", "+14155550134"]
 
 
-def test_the_default_region_is_the_apps(service, db_path, tmp_path):
+@pytest.mark.both_backends
+def test_the_default_region_is_the_apps(service, tmp_path):
     path = tmp_path / "us.csv"
     path.write_text("First Name,Email,Phone\nAnn,ann@example.com,(415) 555-0134\n", encoding="utf-8")
     body = service.start_import(path, run=False)
     service.work_imports()
     job = service.get_import_job(body["uid"])
     assert job["region"] == "US" and job["successCount"] == 1, job
-    assert _phones(db_path) == ["+14155550134"]
+    assert _phones(service) == ["+14155550134"]
 
 
 def test_an_unknown_region_is_refused_before_any_job(service, tmp_path):

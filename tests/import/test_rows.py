@@ -7,6 +7,8 @@ import pytest
 
 from .conftest import contacts_by_email
 
+pytestmark = pytest.mark.both_backends  # the same results on SQLite and PostgreSQL
+
 
 def errors_of(job):
     return {e["row"]: e["message"] for e in job["errors"]}

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from parsalink_tui.importing import runner, search_merge, writer
+from parsalink_tui.importing import bulk_sqlite, runner, search_merge, writer
 from parsalink_tui.search_sqlite import search_match
 from parsalink_tui.service import Service
 
@@ -109,7 +110,8 @@ def test_batch_search_writes_run_with_automerge_off_and_the_setting_is_put_back(
             return getattr(self.raw, name)
 
     write = writer.BatchWriter.write
-    monkeypatch.setattr(writer.BatchWriter, "write", lambda self, raw, batch: write(self, Spy(raw), batch))
+    monkeypatch.setattr(writer.BatchWriter, "write", lambda self, job, batch: write(self, replace(job, raw=Spy(job.raw)),
+                                                                                   batch))  # fmt: skip
     job = import_file(db_path, big_csv(tmp_path / "leads.csv", 3000))
     assert job["status"] == "complete" and job["successCount"] == 3000 - 3000 // 50
     assert len(seen) >= 2 * 10  # both indexes, every batch
@@ -123,7 +125,7 @@ def test_a_job_leaves_the_default_setting_in_effect(tmp_path, db_path, small_bat
 
 
 def test_merging_after_the_job_merges_what_the_batches_left(tmp_path, db_path, small_batches, monkeypatch):
-    monkeypatch.setattr(runner, "merge_after_job", lambda *args, **kwargs: 0)
+    monkeypatch.setattr(bulk_sqlite, "merge_after_job", lambda *args, **kwargs: 0)
     import_file(db_path, big_csv(tmp_path / "leads.csv", 3000))
     left = {table: segments(db_path, table) for table in search_merge.SEARCH_TABLES}
     assert all(count >= 10 for count in left.values()), left  # one segment per batch, none merged
@@ -143,8 +145,8 @@ def test_merging_after_the_job_merges_what_the_batches_left(tmp_path, db_path, s
 def test_search_finds_the_same_contacts_as_with_merging_during_the_batches(tmp_path, small_batches, monkeypatch):
     path = big_csv(tmp_path / "leads.csv", 3000)
     import_file(tmp_path / "new.db", path)
-    monkeypatch.setattr(writer, "automerge_off", lambda raw: nullcontext())  # as before: FTS5's own merging
-    monkeypatch.setattr(runner, "merge_after_job", lambda *args, **kwargs: 0)
+    monkeypatch.setattr(bulk_sqlite, "automerge_off", lambda raw: nullcontext())  # as before: FTS5's own merging
+    monkeypatch.setattr(bulk_sqlite, "merge_after_job", lambda *args, **kwargs: 0)
     import_file(tmp_path / "old.db", path)
     new, old = found(tmp_path / "new.db"), found(tmp_path / "old.db")
     assert new == old

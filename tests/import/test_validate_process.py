@@ -19,7 +19,7 @@ from parsalink_tui.importing import runner, validate_process
 from parsalink_tui.importing.validate_process import ValidationProcess
 from parsalink_tui.service import Service
 
-from .helpers import assert_counters_match, big_csv, table_counts
+from .helpers import assert_counters_match, big_csv, query, table_counts
 
 OWNERS = (("Sam Lee", "sam@example.com"), ("Ann Lee", "ann.lee@example.com"))
 
@@ -127,7 +127,8 @@ def test_small_files_are_validated_in_process(service, tmp_path, monkeypatch):
     assert not validate_process.worth_a_process(lines, 1)  # resuming: fewer records left
 
 
-def test_a_stopped_job_resumes_with_a_child_and_leaves_none_running(service, tmp_path, db_path, monkeypatch):
+@pytest.mark.both_backends
+def test_a_stopped_job_resumes_with_a_child_and_leaves_none_running(service, tmp_path, monkeypatch):
     monkeypatch.setattr(validate_process, "MIN_RECORDS", 0)
     spy = Spy(monkeypatch)
     uid = service.start_import(big_csv(tmp_path / "big.csv", 8000), run=False)["uid"]
@@ -149,11 +150,12 @@ def test_a_stopped_job_resumes_with_a_child_and_leaves_none_running(service, tmp
     assert len(spy.started) == 2 and spy.started[1]._process.poll() == 0
     job = service.get_import_job(uid)
     assert job["status"] == "complete" and job["processedRows"] == job["totalRows"] == 8000
-    assert_counters_match(job, table_counts(db_path, uid))
+    assert_counters_match(job, table_counts(service, uid))
     assert job["successCount"] == 8000 - 8000 // 50 and job["errorCount"] == 8000 // 50
 
 
-def test_a_child_that_dies_fails_the_job_with_a_readable_message(service, tmp_path, db_path, monkeypatch):
+@pytest.mark.both_backends
+def test_a_child_that_dies_fails_the_job_with_a_readable_message(service, tmp_path, monkeypatch):
     monkeypatch.setattr(validate_process, "MIN_RECORDS", 0)
     original = ValidationProcess.start.__func__  # type: ignore[attr-defined]
 
@@ -171,19 +173,22 @@ def test_a_child_that_dies_fails_the_job_with_a_readable_message(service, tmp_pa
     assert job["status"] == "failed" and job["processedRows"] == 0
     killed = "the validation process was killed by SIGKILL before the end of the file"
     assert job["errorMessage"] == f"unexpected error: {killed}"
-    assert_counters_match(job, table_counts(db_path, uid))
+    assert_counters_match(job, table_counts(service, uid))
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("in_child", [False, True])
-def test_an_error_inside_validation_fails_the_job_alike(service, tmp_path, db_path, monkeypatch, in_child):
+def test_an_error_inside_validation_fails_the_job_alike(service, tmp_path, monkeypatch, in_child):
+    from sqlalchemy import text
+
     monkeypatch.setattr(validate_process, "MIN_RECORDS", 0 if in_child else 10**9)
     uid = service.start_import(big_csv(tmp_path / "big.csv", 3000), run=False)["uid"]
-    conn = sqlite3.connect(db_path)
-    settings = json.loads(conn.execute("SELECT field_mappings FROM import_job WHERE uid = ?", (uid,)).fetchone()[0])
+    ((stored,),) = query(service, "SELECT field_mappings FROM import_job WHERE uid = :uid", uid=uid)
+    settings = json.loads(stored)
     settings["mapping"]["No Such Column"] = "title"  # a stored mapping the validator cannot build
-    conn.execute("UPDATE import_job SET field_mappings = ? WHERE uid = ?", (json.dumps(settings), uid))
-    conn.commit()
-    conn.close()
+    with service.db.write() as conn:
+        conn.execute(text("UPDATE import_job SET field_mappings = :s WHERE uid = :uid"),
+                     {"s": json.dumps(settings), "uid": uid})  # fmt: skip
     service.work_imports()
     job = service.get_import_job(uid)
     where = " (in the validation process)" if in_child else ""

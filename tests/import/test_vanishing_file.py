@@ -9,6 +9,8 @@ import pytest
 from parsalink_tui.errors import ImportRefused
 from parsalink_tui.importing import jobs
 
+pytestmark = pytest.mark.both_backends  # the same results on SQLite and PostgreSQL
+
 CSV = "First Name,Last Name,Email\nAnn,Lee,ann@example.com\nBob,Ray,bob@example.com\n"
 
 

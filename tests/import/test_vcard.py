@@ -18,6 +18,8 @@ from parsalink_tui.importing.vcard import COLUMNS, logical_lines, open_vcard
 
 from .conftest import contacts_by_email
 
+pytestmark = pytest.mark.both_backends  # the same results on SQLite and PostgreSQL
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "vcard"
 
 

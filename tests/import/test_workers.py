@@ -10,26 +10,36 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from parsalink_tui.backends import EXPERIMENTAL_ENV
 from parsalink_tui.importing import runner
 from parsalink_tui.service import Service
+from parsalink_tui.timeutil import now_utc, to_store
 
 from .helpers import assert_counters_match, big_csv, table_counts
 
 
-def worker_process(db_path: Path) -> subprocess.Popen[bytes]:
-    """The worker ``import start`` launches, but attached to the test so it can be killed."""
+def worker_process(db: Path | str) -> subprocess.Popen[bytes]:
+    """The worker ``import start`` launches, but attached to the test so it can be killed; ``db``
+    an SQLite file or a PostgreSQL URL (opened with the developers' switch)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "parsalink_tui", "--db", str(db_path), "import", "work"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "parsalink_tui", "--db", str(db), "import", "work"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, EXPERIMENTAL_ENV: "1"},
     )  # fmt: skip
 
 
-def raw_job(db_path: Path, uid: str) -> dict:
-    conn = sqlite3.connect(db_path)
+def raw_job(where: Path | Service, uid: str) -> dict:
+    """The job's row, read from an SQLite file or through a Service (either database)."""
+    if isinstance(where, Service):
+        from sqlalchemy import text
+
+        with where.db.read() as conn:
+            return dict(conn.execute(text("SELECT * FROM import_job WHERE uid = :uid"), {"uid": uid}).mappings().one())
+    conn = sqlite3.connect(where)
     conn.row_factory = sqlite3.Row
     try:
         return dict(conn.execute("SELECT * FROM import_job WHERE uid = ?", (uid,)).fetchone())
@@ -37,12 +47,14 @@ def raw_job(db_path: Path, uid: str) -> dict:
         conn.close()
 
 
-def kill_worker_mid_job(db_path: Path, uid: str) -> int:
-    """Start a worker process, SIGKILL it once job ``uid`` has committed a batch; its pid."""
-    proc = worker_process(db_path)
+def kill_worker_mid_job(db: Path | str, uid: str, where: Path | Service | None = None) -> int:
+    """Start a worker process on ``db``, SIGKILL it once job ``uid`` has committed a batch (read
+    from ``where``, by default ``db`` itself); its pid."""
+    proc = worker_process(db)
+    where = db if where is None else where
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and raw_job(db_path, uid)["processed_rows"] == 0:
+        while time.monotonic() < deadline and raw_job(where, uid)["processed_rows"] == 0:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
@@ -51,6 +63,7 @@ def kill_worker_mid_job(db_path: Path, uid: str) -> int:
     return proc.pid
 
 
+@pytest.mark.both_backends
 def test_claiming_is_atomic(service, write_csv):
     body = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n"), run=False)
     results: list[str | None] = []
@@ -82,45 +95,52 @@ def test_one_job_at_a_time_oldest_first(service, write_csv):
         runner._live_here.discard(me)
 
 
-def test_a_stale_heartbeat_is_taken_over(service, write_csv, db_path, monkeypatch):
+def set_job(service: Service, uid: str, **columns) -> None:
+    """Set columns of the job's row, as another worker would (either database)."""
+    from sqlalchemy import text
+
+    sets = ", ".join(f"{column} = :{column}" for column in columns)
+    with service.db.write() as conn:
+        conn.execute(text(f"UPDATE import_job SET {sets} WHERE uid = :uid_"), {**columns, "uid_": uid})
+
+
+def heartbeat(seconds_ago: float) -> str:
+    return to_store(now_utc() - timedelta(seconds=seconds_ago))
+
+
+@pytest.mark.both_backends
+def test_a_stale_heartbeat_is_taken_over(service, write_csv):
     uid = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n"), run=False)["uid"]
-    conn = sqlite3.connect(db_path)
     # A worker on another machine (only its heartbeat can tell) that stopped beating 11 s ago.
-    conn.execute("UPDATE import_job SET status = 'processing', worker = 'elsewhere:1:1', "
-                 "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-11 seconds') WHERE uid = ?", (uid,))  # fmt: skip
-    conn.commit()
+    set_job(service, uid, status="processing", worker="elsewhere:1:1", heartbeat_at=heartbeat(11))
     assert service.work_imports() == 1
     assert service.get_import_job(uid)["status"] == "complete"
 
 
-def test_a_fresh_heartbeat_elsewhere_is_left_alone(service, write_csv, db_path):
+@pytest.mark.both_backends
+def test_a_fresh_heartbeat_elsewhere_is_left_alone(service, write_csv):
     uid = service.start_import(write_csv("leads.csv", "First Name,Email\nAnn,ann@example.com\n"), run=False)["uid"]
-    conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE import_job SET status = 'processing', worker = 'elsewhere:1:1', "
-                 "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE uid = ?", (uid,))  # fmt: skip
-    conn.commit()
+    set_job(service, uid, status="processing", worker="elsewhere:1:1", heartbeat_at=heartbeat(0))
     assert service.work_imports() == 0
-    assert raw_job(db_path, uid)["worker"] == "elsewhere:1:1"
+    assert raw_job(service, uid)["worker"] == "elsewhere:1:1"
 
 
-def test_a_lost_claim_writes_nothing(service, tmp_path, db_path, monkeypatch):
+@pytest.mark.both_backends
+def test_a_lost_claim_writes_nothing(service, tmp_path, monkeypatch):
     """If another worker took the job over, the old one's next batch rolls back and it stops."""
     uid = service.start_import(big_csv(tmp_path / "big.csv", 2000), run=False)["uid"]
     original = runner._batches
 
     def steal_before_the_first_batch(*args):
         for batch in original(*args):
-            conn = sqlite3.connect(db_path)
-            conn.execute("UPDATE import_job SET worker = 'thief:1:1' WHERE uid = ?", (uid,))
-            conn.commit()
-            conn.close()
+            set_job(service, uid, worker="thief:1:1")
             yield batch
 
     monkeypatch.setattr(runner, "_batches", steal_before_the_first_batch)
     assert service.work_imports() == 0
-    job = raw_job(db_path, uid)
+    job = raw_job(service, uid)
     assert job["status"] == "processing" and job["processed_rows"] == 0 and job["worker"] == "thief:1:1"
-    assert table_counts(db_path, uid)["contacts"] == 0
+    assert table_counts(service, uid)["contacts"] == 0
 
 
 def test_stopping_releases_the_job_for_the_next_worker(service, tmp_path, db_path):
@@ -160,11 +180,12 @@ def test_ensure_worker_runs_jobs_queued_while_it_finishes(service, write_csv):
     assert [service.get_import_job(u)["status"] for u in uids] == ["complete"] * 5
 
 
-def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_path):
+@pytest.mark.both_backends
+def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_target):
     total = 40_000
     uid = service.start_import(big_csv(tmp_path / "big.csv", total), run=False)["uid"]
-    pid = kill_worker_mid_job(db_path, uid)
-    killed = raw_job(db_path, uid)
+    pid = kill_worker_mid_job(db_target, uid, service)
+    killed = raw_job(service, uid)
     assert killed["status"] == "processing", "the worker finished before it could be killed"
     assert 0 < killed["processed_rows"] < total and killed["last_row"] > 1
     assert killed["worker"].split(":")[1] == str(pid)
@@ -174,7 +195,7 @@ def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_path):
     assert time.monotonic() - started < runner.STALE_SECONDS
     job = service.get_import_job(uid)
     assert job["status"] == "complete" and job["processedRows"] == job["totalRows"] == total
-    counts = table_counts(db_path, uid)
+    counts = table_counts(service, uid)
     assert_counters_match(job, counts)
     assert job["successCount"] == total - total // 50 and job["errorCount"] == total // 50
     assert counts["all_contacts"] == counts["distinct_emails"] == job["successCount"]  # each once
@@ -182,19 +203,25 @@ def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_path):
     assert errors == sorted(set(errors)) and len(errors) == job["errorCount"]  # no row twice
 
 
-def test_two_worker_processes_on_one_database(service, tmp_path, db_path):
-    # Three jobs whose files overlap: each contact must be created once, by whichever job is first.
+def two_worker_processes(service: Service, tmp_path: Path, db: Path | str) -> list[str]:
+    """Three jobs whose files overlap, run by two worker processes on ``db`` (the service's
+    database): each contact is created once, by whichever job is first; the jobs' uids."""
     files = [big_csv(tmp_path / f"part{n}.csv", 6000, start=n * 4000) for n in range(3)]
     uids = [service.start_import(path, run=False)["uid"] for path in files]
-    procs = [worker_process(db_path) for _ in range(2)]
+    procs = [worker_process(db) for _ in range(2)]
     for proc in procs:
         assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
     jobs = [service.get_import_job(uid) for uid in uids]
     assert [j["status"] for j in jobs] == ["complete"] * 3
     for job in jobs:
-        assert_counters_match(job, table_counts(db_path, job["uid"]))
+        assert_counters_match(job, table_counts(service, job["uid"]))
     assert sum(j["successCount"] for j in jobs) == 14_000 - 14_000 // 50  # rows 0..13999, 1 in 50 bad
     assert sum(len(j["duplicates"]) for j in jobs) == 2 * (2000 - 2000 // 50)
+    return uids
+
+
+def test_two_worker_processes_on_one_database(service, tmp_path, db_path):
+    uids = two_worker_processes(service, tmp_path, db_path)
     # one job at a time: the jobs ran one after another, oldest first
     spans = sorted((raw_job(db_path, uid)["started_at"], raw_job(db_path, uid)["finished_at"]) for uid in uids)
     assert [s for s, _ in spans] == [raw_job(db_path, uid)["started_at"] for uid in uids]

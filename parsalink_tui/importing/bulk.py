@@ -1,0 +1,103 @@
+"""What an import job writes differently per database, behind one interface.
+
+The job runner (:mod:`.runner`) and the batch writer (:mod:`.writer`) hold the rules of an import
+(claims, batches, duplicates, merges, counters); an :class:`ImportBulk` holds how the rows go in:
+
+==============================  =====================================  ======================================
+piece                           SQLite (:mod:`.bulk_sqlite`)            PostgreSQL (:mod:`.bulk_pg`)
+==============================  =====================================  ======================================
+claiming a job                  under the writer lock; one job at a    ``FOR UPDATE SKIP LOCKED``: a job per
+                                time per database                      worker, several at once
+the job's connection            one connection, PRAGMAs for the job,   one connection; each batch takes the
+                                each batch ``BEGIN IMMEDIATE``         writer lock, as ``write()`` does
+new contact pks                 ``max(pk)+1`` (single write lock)      the identity sequence (``nextval``)
+contacts                        multi-row INSERTs, search indexes      ``COPY`` into a staging table, then
+                                fed per batch (``search_bulk``)        ``INSERT … ON CONFLICT DO NOTHING``
+other rows (audit, tags,        multi-row INSERTs                      ``COPY``
+issues)
+after the job                   merge the search segments;             ANALYZE when the statistics are
+                                re-ANALYZE when the statistics are     stale (autovacuum would, later)
+                                stale
+==============================  =====================================  ======================================
+
+``Backend.import_bulk()`` gives a database's one; :func:`bulk_for` asks it.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+STALE_FACTOR = 2  # contacts on record vs in the table: beyond this, the statistics are redone
+
+
+@dataclass
+class JobConn:
+    """The connection a job's batches share: ``sa`` (SQLAlchemy, for the job's own statements),
+    ``raw`` (what :mod:`..contact_store` is given: SQLite's own connection, or ``sa``) and
+    ``driver`` (the driver's connection, for the bulk statements)."""
+
+    sa: Connection
+    raw: Any
+    driver: Any
+
+
+class ImportBulk(ABC):
+    """How one database takes an import's rows (see the module's table)."""
+
+    #: Whether several jobs may run at once (each by its own worker); else one per database.
+    jobs_at_once: bool = False
+
+    def claim(self, db: Any) -> AbstractContextManager[Connection]:
+        """The transaction a worker claims a job in (default: ``db.write()``, the writer lock)."""
+        return db.write()
+
+    def lock_job(self, conn: Connection, as_seen: str, params: dict[str, Any]) -> bool:
+        """In the claim's transaction: lock the job row (still ``as_seen``, a condition on
+        ``params``) for this worker, or False when another worker holds it. Under the writer
+        lock nobody else can: True."""
+        return True
+
+    @abstractmethod
+    def job_connection(self, db: Any) -> AbstractContextManager[JobConn]:
+        """The connection of one job's batches, with the job's settings (restored after)."""
+
+    @abstractmethod
+    def batch(self, job: JobConn) -> AbstractContextManager[None]:
+        """One batch's transaction on the job's connection: the writer lock, committed on success."""
+
+    @abstractmethod
+    def new_pks(self, job: JobConn, count: int) -> list[int]:
+        """``count`` contact pks nobody else will use."""
+
+    @abstractmethod
+    def insert_contacts(self, job: JobConn, rows: list[tuple[Any, ...]], grams: list[str]) -> set[int]:
+        """Insert new contacts (tuples in ``contact_store.CONTACT_COLUMNS`` order, pks from
+        :meth:`new_pks`; ``grams`` their short-term search words, in order); returns the pks
+        that went in. A row whose email another contact took meanwhile is left out, never an error."""
+
+    @abstractmethod
+    def insert_rows(self, job: JobConn, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Insert many rows of ``table`` (audit rows, tag links, row issues)."""
+
+    @abstractmethod
+    def existing(self, job: JobConn, keys: list[str], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+        """``columns`` of the contacts holding these email keys (one index lookup per key)."""
+
+    def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
+        """Tidying once the job is complete, on its connection (never raises)."""
+
+    def refresh_statistics(self, db: Any) -> bool:
+        """Redo the planner's statistics if the job made them stale; returns whether it did."""
+        return False
+
+
+def bulk_for(db: Any) -> ImportBulk:
+    """The :class:`ImportBulk` of the database ``db``."""
+    return db.import_bulk()
