@@ -16,7 +16,7 @@ The child reads the file exactly as the parent does (:func:`.formats.open_source
 every record after ``start_after_row`` with the same :class:`.rows.RowValidator`, and streams
 back chunks of about :data:`CHUNK_ROWS` records: the clean rows as tuples, the row errors with
 their row numbers and cells, how many records the chunk consumed and its last row number.
-:meth:`ValidationProcess.batches` joins chunks into the same :class:`.writer.Batch` objects the
+:meth:`ValidationProcess.batches` joins chunks into the same :class:`.batch.Batch` objects the
 in-process path makes, sized by the runner's ``Pace``, so row numbers, resume, progress
 commits, duplicate detection (the writer's, inside each batch's transaction) and row error
 messages are the same either way. A thread of the parent receives the chunks as they come (it
@@ -54,8 +54,8 @@ from operator import attrgetter
 from typing import Any
 
 from ..errors import ParsalinkError
+from .batch import Batch, Stopped
 from .rows import CleanRow
-from .writer import Batch, Stopped
 
 log = logging.getLogger(__name__)
 

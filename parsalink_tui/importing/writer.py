@@ -24,7 +24,7 @@ stage is never changed (a contact always has one). The row is still listed in ``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
@@ -33,6 +33,7 @@ from ..contact_store import CONTACT_COLUMNS, NameIds
 from ..ids import new_ids
 from ..search_sqlite import short_grams_json
 from ..timeutil import now_store
+from .batch import Batch, LostJob, Stopped  # noqa: F401  (re-exported: runner, revert)
 from .bulk import ImportBulk, JobConn
 from .rows import CleanRow
 
@@ -47,24 +48,6 @@ _LINK_COLUMNS = ("contact_pk", "tag_id", "position")
 _FILLABLE = ("first_name", "last_name", "phone", "title", "account_id", "assigned_to", "notes")
 _EXISTING_NAMES = ("pk", "id", "email_key", "email_opt_out", "email_bounced", *_FILLABLE)
 _POSITIONS = range(1 << 30)  # a tag's position in its row's list (zip stops at the shorter)
-
-
-class LostJob(Exception):
-    """The job is no longer ours (another worker took it over as stale): nothing was written."""
-
-
-class Stopped(Exception):
-    """The worker was asked to stop; the job is released for the next worker."""
-
-
-@dataclass
-class Batch:
-    """What one transaction writes: validated rows, row errors, and how far the file got."""
-
-    rows: list[CleanRow] = field(default_factory=list)
-    errors: list[tuple[int, str, list[str]]] = field(default_factory=list)  # row, message, cells
-    records: int = 0  # records consumed (each is a success, an error or a duplicate)
-    last_row: int = 0  # spreadsheet row number of the last record consumed
 
 
 @dataclass
