@@ -90,7 +90,7 @@ def import_start(app: AppContext, file: str, source_uid: str | None, field_mappi
     if not wait:
         from .importing.runner import spawn_worker
 
-        spawn_worker(service.db.path)
+        spawn_worker(service.db.target)
         emit(body)
         return
     job = _follow(service, body["uid"])
@@ -119,7 +119,7 @@ def _follow(service: Any, uid: str) -> dict[str, Any]:
             time.sleep(_POLL_SECONDS)
     except KeyboardInterrupt:
         stop_worker(service.db)  # releases the job; a detached worker takes it from there
-        spawn_worker(service.db.path)
+        spawn_worker(service.db.target)
         if bar:
             click.echo("", err=True)
         click.echo(f"error: interrupted; the import goes on in the background (import status {uid})", err=True)
@@ -129,7 +129,7 @@ def _follow(service: Any, uid: str) -> dict[str, Any]:
     # Our thread may have claimed a job queued by someone else meanwhile: hand it over.
     stop_worker(service.db)
     if has_claimable_job(service.db):
-        spawn_worker(service.db.path)
+        spawn_worker(service.db.target)
     return service.get_import_job(uid)
 
 
@@ -163,7 +163,7 @@ def _wake_stalled(app: AppContext) -> None:
     from .importing.runner import has_claimable_job, spawn_worker
 
     if has_claimable_job(app.service.db):
-        spawn_worker(app.service.db.path)
+        spawn_worker(app.service.db.target)
 
 
 @import_group.command("status")

@@ -287,6 +287,10 @@ class Database(Backend):
                 yield conn
 
     @property
+    def target(self) -> str:
+        return str(self.path)
+
+    @property
     def display_name(self) -> str:
         return str(self.path)
 

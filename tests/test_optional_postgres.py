@@ -1,5 +1,5 @@
-"""PostgreSQL is optional: SQLite users never import psycopg, and a PostgreSQL URL given to the
-app says plainly that team mode is not finished (until its queries are ported)."""
+"""PostgreSQL is optional: SQLite users never import psycopg; a PostgreSQL URL given to the app
+opens it, no switch needed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from parsalink_tui.backends import EXPERIMENTAL_ENV, open_database
-from parsalink_tui.errors import DatabaseFileError
 
 from .hardening.conftest import invoke
 
@@ -26,16 +25,21 @@ def test_the_sqlite_app_never_imports_psycopg(tmp_path: Path) -> None:
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("url", ["postgresql://ann:s3cret@db.example/parsalink", "postgres://db.example/x"])
-def test_a_postgres_url_is_not_finished_yet(url: str, capsys, monkeypatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["--db", "PARSALINK_DB"])
+def test_a_postgres_url_opens_without_a_switch(how: str, pg_url: str, capsys, monkeypatch) -> None:
     monkeypatch.delenv(EXPERIMENTAL_ENV, raising=False)
-    code, out, err = invoke(capsys, monkeypatch, url, "contacts", "list")
-    assert (code, out) == (1, "")
-    assert err.startswith("error: PostgreSQL (team mode) is not finished yet") and err.count("\n") == 1
-    assert "s3cret" not in err
-    monkeypatch.setenv("PARSALINK_DB", url)
-    with pytest.raises(DatabaseFileError, match="not finished yet"):
-        open_database()
+    if how == "--db":
+        code, out, err = invoke(capsys, monkeypatch, pg_url, "contacts", "list")
+    else:
+        monkeypatch.setenv("PARSALINK_DB", pg_url)
+        code, out, err = invoke(capsys, monkeypatch, None, "contacts", "list")
+    assert (code, err) == (0, "")
+    assert '"count": 0' in out
+    db = open_database(pg_url)
+    try:
+        assert db.dialect == "postgresql"
+    finally:
+        db.close()
 
 
 def test_a_path_given_to_db_wins_over_a_url_in_the_environment(tmp_path: Path, monkeypatch) -> None:

@@ -11,19 +11,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ..errors import DatabaseFileError
-
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from .base import Backend, SqlPieces
 
-#: Set to 1 to open PostgreSQL through the app (--db / $PARSALINK_DB) while the port is unfinished.
+#: Once needed to open PostgreSQL while the port was unfinished; now read by nothing (setting it
+#: is harmless: scripts and the tests' subprocesses that still set it work as before).
 EXPERIMENTAL_ENV = "PARSALINK_EXPERIMENTAL_PG"
-NOT_FINISHED = (
-    "PostgreSQL (team mode) is not finished yet: the app's queries do not run on it; use an SQLite "
-    f"file for --db / $PARSALINK_DB (docs/team.md; developers: {EXPERIMENTAL_ENV}=1)"
-)
 
 
 def open_database(target: str | os.PathLike[str] | None = None) -> Backend:
@@ -33,8 +28,6 @@ def open_database(target: str | os.PathLike[str] | None = None) -> Backend:
 
     resolved = resolve_db_target(target)
     if isinstance(resolved, str):
-        if os.environ.get(EXPERIMENTAL_ENV) != "1":
-            raise DatabaseFileError(NOT_FINISHED)
         from .postgres import open_postgres
 
         return open_postgres(resolved)

@@ -41,6 +41,12 @@ class Backend(ABC):
     def display_name(self) -> str:
         """Where the data is, for messages and titles: a file path, or a URL without its password."""
 
+    @property
+    @abstractmethod
+    def target(self) -> str:
+        """What opens this database again in another process (``--db``): a file path, or the
+        URL as given (with its password, if any: never print it, never put it on a command line)."""
+
     @abstractmethod
     def read(self) -> AbstractContextManager[Connection]:
         """A transaction over one consistent snapshot; it never blocks writers."""

@@ -216,6 +216,10 @@ class PostgresDatabase(Backend):
     def display_name(self) -> str:
         return display_name(self._url)
 
+    @property
+    def target(self) -> str:
+        return self._url
+
     def describe_error(self, exc: BaseException) -> DatabaseFileError | None:
         return describe_pg_error(exc, self._url)
 

@@ -90,6 +90,19 @@ class ImportBulk(ABC):
     def existing(self, job: JobConn, keys: list[str], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         """``columns`` of the contacts holding these email keys (one index lookup per key)."""
 
+    @abstractmethod
+    def any_of(self, name: str) -> str:
+        """SQL matching a column against the list parameter ``:name`` (its value made by
+        :meth:`list_param`): append it to the column, as in ``"id " + any_of("ids")``."""
+
+    @abstractmethod
+    def list_param(self, values: list[Any]) -> Any:
+        """The value of an :meth:`any_of` parameter holding ``values``."""
+
+    @abstractmethod
+    def delete_contacts(self, job: JobConn, rows: list[tuple[Any, ...]]) -> None:
+        """Delete contacts ``(pk, id, email, first, last, phone)`` in the current batch (a revert)."""
+
     def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
         """Tidying once the job is complete, on its connection (never raises)."""
 

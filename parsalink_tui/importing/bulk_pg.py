@@ -67,6 +67,16 @@ class PgImportBulk(ImportBulk):
         if rows:
             copy_rows(job.sa, table, columns, rows)
 
+    def any_of(self, name: str) -> str:
+        return f"= ANY(:{name})"
+
+    def list_param(self, values: list[Any]) -> Any:
+        return list(values)
+
+    def delete_contacts(self, job: JobConn, rows: list[tuple[Any, ...]]) -> None:
+        # The search columns go with the rows; notes, tasks and tag links by their foreign keys.
+        job.sa.execute(text("DELETE FROM contact WHERE pk = ANY(:pks)"), {"pks": [row[0] for row in rows]})
+
     def refresh_statistics(self, db: Any) -> bool:
         """ANALYZE the tables an import grows when the planner's idea of the contact table
         (``pg_class.reltuples``: -1 before the first ANALYZE) is off by more than STALE_FACTOR:

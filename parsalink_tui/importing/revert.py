@@ -23,6 +23,7 @@ audit row of the revert names them, whichever process takes it over after a cras
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from ..db import Database
 from ..errors import InvalidPageError, NotFoundError, RevertRefused
 from ..listing import DEFAULT_LIMIT, MAX_LIMIT, int_param
 from ..timeutil import now_store, to_api
-from .bulk_sqlite import job_settings as _job_settings
+from .bulk import bulk_for
 from .revert_batch import Outcome, created_batch, merged_batch
 from .runner import _live_here, _lock, _stale_before, new_worker_id, worker_alive
 from .writer import LostJob
@@ -138,7 +139,7 @@ def _claim(db: Database, uid: str, worker: str) -> Claim:
     with db.write() as conn:
         job = conn.execute(
             text("SELECT status, finished_at, on_duplicate, revert_status, revert_worker, revert_heartbeat, "
-                 "reverted_at, json_extract(field_mappings, '$.revertActor') AS revert_actor "
+                 "reverted_at, field_mappings "
                  "FROM import_job WHERE uid = :u"),
             {"u": uid},
         ).first()  # fmt: skip
@@ -155,7 +156,8 @@ def _claim(db: Database, uid: str, worker: str) -> Claim:
                                                               _stale_before()):  # fmt: skip
             raise RevertRefused(f"import job {uid} is being reverted right now (by {job.revert_worker})")
         now = now_store()
-        actor = job.revert_actor
+        settings = json.loads(job.field_mappings or "{}")
+        actor = settings.get("revertActor")
         if job.revert_status is None:
             created = conn.execute(
                 text("SELECT count(*) FROM contact WHERE import_job_uid = :u"), {"u": uid}
@@ -168,13 +170,15 @@ def _claim(db: Database, uid: str, worker: str) -> Claim:
                 ).scalar_one()
             # Who started the revert is kept in the job's settings (as an import's actor is), so
             # a revert taken over after a crash, by any process, still names them.
+            # (read and written back under the writer lock).
             actor = current_actor()
+            if actor is not None:
+                settings["revertActor"] = actor
             conn.execute(
                 text("UPDATE import_job SET revert_status = 'processing', revert_total = :total, "
-                     "revert_worker = :me, revert_heartbeat = :now, field_mappings = CASE WHEN :actor IS NULL "
-                     "THEN field_mappings ELSE json_set(coalesce(field_mappings, '{}'), '$.revertActor', :actor) END "
-                     "WHERE uid = :u"),
-                {"total": created + merged, "me": worker, "now": now, "u": uid, "actor": actor},
+                     "revert_worker = :me, revert_heartbeat = :now, field_mappings = :settings WHERE uid = :u"),
+                {"total": created + merged, "me": worker, "now": now, "u": uid,
+                 "settings": job.field_mappings if actor is None else json.dumps(settings, ensure_ascii=False)},
             )  # fmt: skip
         else:  # a revert whose worker died: go on from its cursors
             conn.execute(
@@ -186,10 +190,14 @@ def _claim(db: Database, uid: str, worker: str) -> Claim:
 
 # ---------------------------------------------------------------- running
 
-_ADVANCE = (
-    "UPDATE import_job SET revert_processed = revert_processed + ?, revert_deleted = revert_deleted + ?, "
-    "revert_restored = revert_restored + ?, revert_merge_cursor = ?, revert_pk_cursor = ?, revert_heartbeat = ? "
-    "WHERE uid = ? AND revert_worker = ? AND revert_status = 'processing'"
+_ADVANCE = text(
+    "UPDATE import_job SET revert_processed = revert_processed + :processed, revert_deleted = revert_deleted + :deleted, "
+    "revert_restored = revert_restored + :restored, revert_merge_cursor = :merge_cursor, revert_pk_cursor = :pk_cursor, "
+    "revert_heartbeat = :now WHERE uid = :u AND revert_worker = :me AND revert_status = 'processing'"
+)
+_PROTECT = text(
+    "INSERT INTO revert_protected (job_uid, contact_id, email, reason) VALUES (:u, :cid, :email, :reason) "
+    "ON CONFLICT DO NOTHING"
 )
 
 
@@ -235,13 +243,14 @@ def _run(db: Database, claimed: Claim, progress: Callable[[dict[str, Any]], None
          stop: Callable[[], bool] | None) -> None:  # fmt: skip
     uid, worker, actor = claimed.uid, claimed.worker, claimed.actor
     pace = _Pace()
-    with db.engine.connect() as conn, _job_settings(conn.connection.driver_connection) as raw:
-        conn.execution_options(immediate=True)  # BEGIN IMMEDIATE, as Database.write()
-        state = raw.execute(
-            "SELECT revert_merge_cursor, revert_pk_cursor, revert_total, revert_processed, revert_deleted, "
-            "revert_restored FROM import_job WHERE uid = ?",
-            (uid,),
-        ).fetchone()
+    bulk = bulk_for(db)
+    with bulk.job_connection(db) as job:  # the import's connection and settings
+        state = job.sa.execute(
+            text("SELECT revert_merge_cursor, revert_pk_cursor, revert_total, revert_processed, revert_deleted, "
+                 "revert_restored FROM import_job WHERE uid = :u"),
+            {"u": uid},
+        ).one()  # fmt: skip
+        job.sa.commit()  # that read's transaction (PostgreSQL's begins on its own); the batches take the lock
         merge_cursor, pk_cursor = state[0], state[1]
         counts = dict(zip(("total", "processed", "deleted", "restored"), state[2:], strict=True))
         merging = claimed.on_duplicate == "update" and merge_cursor != "\uffff"
@@ -249,33 +258,33 @@ def _run(db: Database, claimed: Claim, progress: Callable[[dict[str, Any]], None
             if stop is not None and stop():
                 return
             started = time.perf_counter()
-            with conn.begin():
+            with bulk.batch(job):
                 now = now_store()
                 out: Outcome
                 was_merging = merging
                 if merging:
-                    out, next_cursor = merged_batch(raw, uid, merge_cursor, pace.limit, now, actor)
+                    out, next_cursor = merged_batch(job, bulk, uid, merge_cursor, pace.limit, now, actor)
                     if not out.processed:
                         merging, next_cursor = False, "\uffff"  # done: a resumed run skips this phase
                     merge_cursor = next_cursor
                 else:
-                    out, pk_cursor = created_batch(raw, uid, claimed.finished_at, pk_cursor, pace.limit, now, actor)
+                    out, pk_cursor = created_batch(job, bulk, uid, claimed.finished_at, pk_cursor, pace.limit, now, actor)
                 if out.protected:
-                    raw.executemany(
-                        "INSERT OR IGNORE INTO revert_protected (job_uid, contact_id, email, reason) VALUES (?, ?, ?, ?)",
-                        [(uid, *item) for item in out.protected],
-                    )
-                moved = raw.execute(_ADVANCE, (out.processed, out.deleted, out.restored, merge_cursor, pk_cursor,
-                                               now, uid, worker)).rowcount  # fmt: skip
+                    job.sa.execute(_PROTECT, [{"u": uid, "cid": cid, "email": email, "reason": reason}
+                                              for cid, email, reason in out.protected])  # fmt: skip
+                moved = job.sa.execute(_ADVANCE, {
+                    "processed": out.processed, "deleted": out.deleted, "restored": out.restored,
+                    "merge_cursor": merge_cursor, "pk_cursor": pk_cursor, "now": now, "u": uid, "me": worker,
+                }).rowcount  # fmt: skip
                 if moved != 1:
                     raise LostJob(uid)
                 done = not out.processed and not was_merging
                 if done:
-                    raw.execute(
-                        "UPDATE import_job SET revert_status = 'complete', reverted_at = ?, revert_worker = NULL "
-                        "WHERE uid = ?",
-                        (now, uid),
-                    )
+                    job.sa.execute(
+                        text("UPDATE import_job SET revert_status = 'complete', reverted_at = :now, "
+                             "revert_worker = NULL WHERE uid = :u"),
+                        {"now": now, "u": uid},
+                    )  # fmt: skip
             pace.took(out.processed, time.perf_counter() - started)
             for key in ("processed", "deleted", "restored"):
                 counts[key] += getattr(out, key)

@@ -10,27 +10,26 @@ What counts as a change after the import (any one protects the contact):
   since the job's first change to it);
 * ``updated_at`` later than the job's last write to it (catches writes that log nothing).
 
-Deleting is the SQLite fast path of :mod:`.writer` in reverse: the batch's pk range is parked
-in ``search_bulk`` so the delete triggers of both search indexes skip its rows (schema V5), and
-one statement per index removes the batch's search rows (the per-row triggers made a 90k
-delete take 15.5 s, 9 s of it in them). The short-term words are made in Python by
-``search_sqlite.short_grams``, the same words its trigger's SQL makes.
+The batches run on an import job's connection (:class:`.bulk.JobConn`) and write through the
+database's :class:`.bulk.ImportBulk`: lists of ids are its ``any_of`` parameters (SQLite a JSON
+array read by ``json_each``, PostgreSQL an array), audit rows go in with its ``insert_rows``
+(PostgreSQL: COPY), and contacts are deleted with its ``delete_contacts`` (SQLite: the fast
+path of :mod:`.bulk_sqlite`, feeding the search indexes; PostgreSQL: one DELETE, its search
+columns go with the rows).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
+
 from .. import audit, contact_store
 from ..contact_store import COLUMN_OF, FLAG_COLUMNS
-from ..migrations import fts_values_sql
-from ..search_sqlite import short_grams
-from ..sqlite_bulk import insert_rows
 from ..validation import fold_key
+from .bulk import ImportBulk, JobConn
 
 
 @dataclass
@@ -41,10 +40,6 @@ class Outcome:
     deleted: int = 0
     restored: int = 0
     protected: list[tuple[str, str | None, str]] = field(default_factory=list)
-
-
-def _ids_json(values: list[Any]) -> str:
-    return json.dumps(values, ensure_ascii=False)
 
 
 def _names_job(detail: str | None, uid: str) -> bool:
@@ -73,22 +68,24 @@ def _join(reasons: list[str]) -> str:
     return ", ".join(dict.fromkeys(reasons))
 
 
-def _latest(raw: sqlite3.Connection, table: str, ids: list[str]) -> dict[str, str]:
+def _query(job: JobConn, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in job.sa.execute(text(sql), params)]
+
+
+def _latest(job: JobConn, bulk: ImportBulk, table: str, ids: list[str]) -> dict[str, str]:
     """contact id → the latest updated_at of its notes (or tasks)."""
-    sql = (
-        f"SELECT contact_id, max(updated_at) FROM {table} "
-        "WHERE contact_id IN (SELECT value FROM json_each(?)) GROUP BY contact_id"
-    )
-    return dict(raw.execute(sql, (_ids_json(ids),)).fetchall())
+    sql = f"SELECT contact_id, max(updated_at) FROM {table} WHERE contact_id {bulk.any_of('ids')} GROUP BY contact_id"
+    return dict(_query(job, sql, {"ids": bulk.list_param(ids)}))
 
 
-def _activity(raw: sqlite3.Connection, ids: list[str], *, skip_imported: bool) -> list[tuple[Any, ...]]:
+def _activity(job: JobConn, bulk: ImportBulk, ids: list[str], *, skip_imported: bool) -> list[tuple[Any, ...]]:
     where = " AND action <> 'imported'" if skip_imported else ""
-    return raw.execute(
+    return _query(
+        job,
         "SELECT id, contact_id, action, field, old_value, new_value, detail, created_at FROM activity "
-        f"WHERE contact_id IN (SELECT value FROM json_each(?)){where} ORDER BY contact_id, id",
-        (_ids_json(ids),),
-    ).fetchall()
+        f"WHERE contact_id {bulk.any_of('ids')}{where} ORDER BY contact_id, id",
+        {"ids": bulk.list_param(ids)},
+    )
 
 
 def _revert_detail(uid: str) -> str:
@@ -99,26 +96,26 @@ def _revert_detail(uid: str) -> str:
 
 _CREATED = (
     "SELECT pk, id, email, first_name, last_name, phone, updated_at FROM contact "
-    "WHERE import_job_uid = ? AND pk > ? ORDER BY pk LIMIT ?"
+    "WHERE import_job_uid = :u AND pk > :after ORDER BY pk LIMIT :limit"
 )
 
 
-def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk: int, limit: int,
+def created_batch(job: JobConn, bulk: ImportBulk, uid: str, finished_at: str, after_pk: int, limit: int,
                   now: str, actor: str | None) -> tuple[Outcome, int]:  # fmt: skip
     """Delete the next ``limit`` contacts the job created (pk > ``after_pk``) unless changed since;
     returns the outcome and the last pk looked at (``after_pk`` when none was left). The audit
     rows name ``actor`` (who started the revert; None for the local user)."""
-    rows = raw.execute(_CREATED, (uid, after_pk, limit)).fetchall()
+    rows = _query(job, _CREATED, {"u": uid, "after": after_pk, "limit": limit})
     out = Outcome(processed=len(rows))
     if not rows:
         return out, after_pk
     ids = [row[1] for row in rows]
     reasons: dict[str, list[str]] = {}
-    for _, cid, action, field_name, _, _, detail, _ in _activity(raw, ids, skip_imported=True):
+    for _, cid, action, field_name, _, _, detail, _ in _activity(job, bulk, ids, skip_imported=True):
         if not _names_job(detail, uid):  # the job's own merges into a contact it created are its own
             reasons.setdefault(cid, []).append(_reason(action, field_name))
     for table, reason in (("note", "has a note"), ("task", "has a task")):
-        for cid in _latest(raw, table, ids):
+        for cid in _latest(job, bulk, table, ids):
             reasons.setdefault(cid, []).append(reason)
     doomed = []
     for pk, cid, email, first, last, phone, updated_at in rows:
@@ -129,86 +126,42 @@ def created_batch(raw: sqlite3.Connection, uid: str, finished_at: str, after_pk:
         else:
             doomed.append((pk, cid, email, first, last, phone))
     if doomed:
-        delete_contacts(raw, doomed)
+        bulk.delete_contacts(job, doomed)
         detail = _revert_detail(uid)
-        insert_rows(raw, audit.ACTIVITY_TARGET,
-                    [audit.encoded_row(cid, "deleted", now, actor, detail_json=detail) for _, cid, *_ in doomed])  # fmt: skip
+        bulk.insert_rows(job, "activity", audit.ACTIVITY_COLUMNS,
+                         [audit.encoded_row(cid, "deleted", now, actor, detail_json=detail) for _, cid, *_ in doomed])  # fmt: skip
         out.deleted = len(doomed)
     return out, rows[-1][0]
-
-
-def delete_contacts(raw: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Delete contacts ``(pk, id, email, first, last, phone)`` and their search rows, one
-    statement per index, with the pk range parked so the per-row delete triggers skip them
-    (we hold the write lock: no other row of that range is deleted meanwhile).
-
-    The short-term words are made in a thread while SQLite deletes the trigram rows and the
-    contacts (sqlite3 releases the GIL while a statement runs): ~1.3 s of CPU of a 90k revert
-    that would otherwise wait its turn. Their index is fed after the contacts are gone, which
-    is fine: it is contentless and keyed by pk, and the range is still parked.
-    """
-    pks = [row[0] for row in rows]
-    parked = (min(pks), max(pks))
-    pk_list = _ids_json(pks)
-    made: list[Any] = []
-
-    def make_words() -> None:
-        try:
-            made.append(_ids_json([[pk, short_grams(first, last, email, phone)]
-                                   for pk, _, email, first, last, phone in rows]))  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread below
-            made.append(exc)
-
-    maker = threading.Thread(target=make_words, name="parsalink-revert-words", daemon=True)
-    maker.start()
-    try:
-        raw.execute("INSERT INTO search_bulk (lo, hi) VALUES (?, ?)", parked)
-        raw.execute(
-            f"INSERT INTO contact_fts (contact_fts, rowid, name, email, phone) SELECT 'delete', c.pk, "
-            f"{fts_values_sql('c')} FROM contact c WHERE c.pk IN (SELECT value FROM json_each(?))",
-            (pk_list,),
-        )
-        raw.execute("DELETE FROM contact WHERE pk IN (SELECT value FROM json_each(?))", (pk_list,))
-    finally:
-        maker.join()
-    if isinstance(made[0], Exception):
-        raise made[0]
-    raw.execute(
-        "INSERT INTO contact_short (contact_short, rowid, g) "
-        "SELECT 'delete', json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)",
-        (made[0],),
-    )
-    raw.execute("DELETE FROM search_bulk WHERE lo = ? AND hi = ?", parked)
 
 
 # ------------------------------------------------------------------ contacts the job merged into
 
 _MERGED = (
-    "SELECT DISTINCT existing_id FROM import_issue WHERE job_uid = ? AND kind = 'duplicate' "
-    "AND existing_id > ? ORDER BY existing_id LIMIT ?"
+    "SELECT DISTINCT existing_id FROM import_issue WHERE job_uid = :u AND kind = 'duplicate' "
+    "AND existing_id > :after ORDER BY existing_id LIMIT :limit"
 )
 
 
-def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, now: str,
+def merged_batch(job: JobConn, bulk: ImportBulk, uid: str, after_id: str, limit: int, now: str,
                  actor: str | None) -> tuple[Outcome, str]:  # fmt: skip
     """Undo the job's update-mode merges into the next ``limit`` existing contacts (ids after
     ``after_id``); returns the outcome and the last id looked at. Audit rows name ``actor``."""
-    ids = [row[0] for row in raw.execute(_MERGED, (uid, after_id, limit))]
+    ids = [row[0] for row in _query(job, _MERGED, {"u": uid, "after": after_id, "limit": limit})]
     out = Outcome(processed=len(ids))
     if not ids:
         return out, after_id
     contacts = {
         row[1]: row
-        for row in raw.execute(
-            "SELECT pk, id, email, updated_at, import_job_uid FROM contact "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (_ids_json(ids),),
+        for row in _query(
+            job,
+            f"SELECT pk, id, email, updated_at, import_job_uid FROM contact WHERE id {bulk.any_of('ids')}",
+            {"ids": bulk.list_param(ids)},
         )
     }
     history: dict[str, list[tuple[Any, ...]]] = {}
-    for row in _activity(raw, list(contacts), skip_imported=False):
+    for row in _activity(job, bulk, list(contacts), skip_imported=False):
         history.setdefault(row[1], []).append(row)
-    notes, tasks = _latest(raw, "note", list(contacts)), _latest(raw, "task", list(contacts))
+    notes, tasks = _latest(job, bulk, "note", list(contacts)), _latest(job, bulk, "task", list(contacts))
     activity: list[tuple[Any, ...]] = []
     for cid, (pk, _, email, updated_at, created_by) in contacts.items():
         if created_by == uid:
@@ -228,14 +181,14 @@ def merged_batch(raw: sqlite3.Connection, uid: str, after_id: str, limit: int, n
         if reasons:
             out.protected.append((cid, email, _join(reasons)))
             continue
-        activity.extend(_restore(raw, pk, cid, mine, uid, now, actor))
+        activity.extend(_restore(job, bulk, pk, cid, mine, uid, now, actor))
         out.restored += 1
     if activity:
-        insert_rows(raw, audit.ACTIVITY_TARGET, activity)
+        bulk.insert_rows(job, "activity", audit.ACTIVITY_COLUMNS, activity)
     return out, ids[-1]
 
 
-def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, ...]], uid: str,
+def _restore(job: JobConn, bulk: ImportBulk, pk: int, cid: str, mine: list[tuple[Any, ...]], uid: str,
              now: str, actor: str | None) -> list[tuple[Any, ...]]:  # fmt: skip
     """Put back the values the job's audit rows name as old; returns the revert's audit rows."""
     sets: dict[str, Any] = {}
@@ -254,12 +207,12 @@ def _restore(raw: sqlite3.Connection, pk: int, cid: str, mine: list[tuple[Any, .
             continue
         undone.append(audit.encoded_row(cid, "updated", now, actor, field_name, new_value, old_value, detail))
     if sets or untagged:
-        contact_store.update_columns(raw, cid, sets, now)
+        contact_store.update_columns(job.raw, cid, sets, now)
     if untagged:
-        raw.execute(
-            "DELETE FROM contact_tag WHERE contact_pk = ? AND tag_id IN "
-            "(SELECT id FROM tag WHERE name_key IN (SELECT value FROM json_each(?)))",
-            (pk, _ids_json(sorted(untagged))),
-        )
+        job.sa.execute(
+            text(f"DELETE FROM contact_tag WHERE contact_pk = :pk AND tag_id IN "
+                 f"(SELECT id FROM tag WHERE name_key {bulk.any_of('keys')})"),
+            {"pk": pk, "keys": bulk.list_param(sorted(untagged))},
+        )  # fmt: skip
     undone.reverse()
     return undone

@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from ..config import DB_ENV, is_postgres_url
 from ..db import Database
 from ..errors import ParsalinkError
 from ..timeutil import now_store, now_utc, to_store
@@ -151,10 +152,13 @@ def claim_next(db: Database, worker: str) -> str | None:
 
 
 def has_claimable_job(db: Database) -> bool:
-    """True when some job is waiting for a worker that nobody is running (read only)."""
-    one_at_a_time = not bulk_for(db).jobs_at_once
+    """True when some job waits and no live worker will get to it: a worker is worth starting
+    (read only). A live worker takes queued jobs once its own is done (it runs until none is
+    claimable), so while one runs, nothing is, whichever the database: else every ``import
+    status`` or TUI start would start one more worker for a job that is merely queued.
+    (PostgreSQL runs several jobs at once: ``import start`` starts a worker for each job.)"""
     with db.read() as conn:
-        return bool(_claimable(conn.execute(_CANDIDATES).all(), _stale_before(), one_at_a_time=one_at_a_time))
+        return bool(_claimable(conn.execute(_CANDIDATES).all(), _stale_before(), one_at_a_time=True))
 
 
 # ---------------------------------------------------------------- running one job
@@ -458,15 +462,24 @@ def stop_worker(db: Database, timeout: float | None = 10.0) -> None:
         runner.stop(timeout)
 
 
-def spawn_worker(db_path: os.PathLike[str] | str) -> subprocess.Popen[bytes]:
-    """Start ``python -m parsalink_tui --db PATH import work`` detached from this process.
+def spawn_worker(target: os.PathLike[str] | str) -> subprocess.Popen[bytes]:
+    """Start ``python -m parsalink_tui --db PATH import work`` detached from this process;
+    ``target`` is ``Backend.target``: an SQLite path (made absolute), or a PostgreSQL URL, given
+    to the worker in ``$PARSALINK_DB`` rather than on its command line, where ``ps`` would show
+    its password to everyone on the machine.
 
     It gets its own session (a terminal's Ctrl-C or hang-up does not reach it) and no stdio,
     runs until no job is claimable, then exits.
     """
-    path = os.path.abspath(os.fspath(db_path))
+    where = os.fspath(target)
+    env = None
+    if is_postgres_url(where):
+        args, env = [], {**os.environ, DB_ENV: where}
+    else:
+        args = ["--db", os.path.abspath(where)]
     return subprocess.Popen(
-        [sys.executable, "-m", "parsalink_tui", "--db", path, "import", "work"],
+        [sys.executable, "-m", "parsalink_tui", *args, "import", "work"],
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -29,5 +29,5 @@ def hand_off_imports(service: Any) -> None:
 
     stop_worker(service.db)
     if has_claimable_job(service.db):
-        spawn_worker(service.db.path)
+        spawn_worker(service.db.target)
         print("An import is still running; it goes on in the background (parsalink-tui import list).", file=sys.stderr)

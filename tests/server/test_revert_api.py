@@ -15,6 +15,8 @@ from parsalink_tui.importing.revert_runner import stop_reverts
 from parsalink_tui.importing.runner import stop_worker
 
 CSV = b"First Name,Last Name,Email,Title\nAda,Lovelace,ada@example.com,Countess\nAlan,Turing,alan@example.com,\n"
+pytestmark = pytest.mark.both_backends
+
 LEADS = (
     b"First Name,Last Name,Email\nAnn,Lee,ann@example.com\nBob,Ray,bob@example.com\nCy,Day,cy@example.com\n"
     b"Di,Fox,di@example.com\n"
