@@ -294,6 +294,10 @@ class Database(Backend):
     def display_name(self) -> str:
         return str(self.path)
 
+    @property
+    def short_name(self) -> str:
+        return self.path.name
+
     def watch_changes(self) -> ChangeWatcher:
         return ChangeWatcher(self.path)
 

@@ -42,6 +42,11 @@ class Backend(ABC):
         """Where the data is, for messages and titles: a file path, or a URL without its password."""
 
     @property
+    def short_name(self) -> str:
+        """A title-sized name of the database (the TUI's subtitle): ``display_name`` unless shorter exists."""
+        return self.display_name
+
+    @property
     @abstractmethod
     def target(self) -> str:
         """What opens this database again in another process (``--db``): a file path, or the

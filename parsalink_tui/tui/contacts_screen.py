@@ -117,7 +117,7 @@ class ContactsScreen(Screen[None]):
         return self.query_one(ContactTable)
 
     def on_mount(self) -> None:
-        self.sub_title = self.app.service.db.path.name if hasattr(self.app.service.db, "path") else ""
+        self.sub_title = self.app.service.db.short_name
         self.query_one(FilterBar).set_users([{"id": i, "name": n} for i, n in self.app.users.items()])
         self.table.users = self.app.users
         self.query_one("#empty").display = False
