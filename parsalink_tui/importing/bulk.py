@@ -25,6 +25,7 @@ after the job                   merge the search segments;             ANALYZE w
 
 from __future__ import annotations
 
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+
+log = logging.getLogger(__name__)
 
 STALE_FACTOR = 2  # contacts on record vs in the table: beyond this, the statistics are redone
 
@@ -106,9 +109,32 @@ class ImportBulk(ABC):
     def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
         """Tidying once the job is complete, on its connection (never raises)."""
 
+    #: What redoes the planner's statistics of the tables an import grows.
+    ANALYZE = "ANALYZE"
+
+    def recorded_contacts(self, conn: Connection) -> int | None:
+        """How many contacts the planner's statistics say the table holds, or None when the
+        database keeps none worth refreshing."""
+        return None
+
     def refresh_statistics(self, db: Any) -> bool:
-        """Redo the planner's statistics if the job made them stale; returns whether it did."""
-        return False
+        """Redo the planner's statistics if the job made them stale — the contacts on record
+        and in the table differ by more than STALE_FACTOR either way; returns whether it did.
+        Never fails the worker: it is an optimisation, the import itself is done."""
+        try:
+            with db.read() as conn:
+                recorded = self.recorded_contacts(conn)
+                if recorded is None:
+                    return False
+                rows = conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0
+            if recorded * STALE_FACTOR >= rows and rows * STALE_FACTOR >= recorded:
+                return False
+            with db.write() as conn:
+                conn.exec_driver_sql(self.ANALYZE)
+            return True
+        except Exception:
+            log.debug("refreshing the statistics failed", exc_info=True)
+            return False
 
 
 def bulk_for(db: Any) -> ImportBulk:

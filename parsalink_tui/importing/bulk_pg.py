@@ -13,7 +13,6 @@ after a job that grew the tables, ANALYZE (:meth:`PgImportBulk.refresh_statistic
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,9 +23,7 @@ from .. import contact_store
 from ..backends.base import explained
 from ..backends.pg_load import PgLoad, copy_rows
 from ..backends.postgres import take_writer_lock
-from .bulk import STALE_FACTOR, ImportBulk, JobConn
-
-log = logging.getLogger(__name__)
+from .bulk import ImportBulk, JobConn
 
 
 class PgImportBulk(ImportBulk):
@@ -77,24 +74,15 @@ class PgImportBulk(ImportBulk):
         # The search columns go with the rows; notes, tasks and tag links by their foreign keys.
         job.sa.execute(text("DELETE FROM contact WHERE pk = ANY(:pks)"), {"pks": [row[0] for row in rows]})
 
-    def refresh_statistics(self, db: Any) -> bool:
-        """ANALYZE the tables an import grows when the planner's idea of the contact table
-        (``pg_class.reltuples``: -1 before the first ANALYZE) is off by more than STALE_FACTOR:
-        autovacuum would, but only up to a minute later, and the queries of that minute would be
-        planned for an empty table. Never fails the worker."""
-        try:
-            with db.read() as conn:
-                recorded = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = 'contact'::regclass").scalar()
-                rows = conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0
-            recorded = max(0, int(recorded or 0))
-            if recorded * STALE_FACTOR >= rows and rows * STALE_FACTOR >= recorded:
-                return False
-            with db.write() as conn:
-                conn.exec_driver_sql("ANALYZE contact, contact_tag, activity, account, tag, import_issue")
-            return True
-        except Exception:  # an optimisation: the import itself is done
-            log.debug("refreshing the statistics failed", exc_info=True)
-            return False
+    #: The tables an import grows.
+    ANALYZE = "ANALYZE contact, contact_tag, activity, account, tag, import_issue"
+
+    def recorded_contacts(self, conn: Connection) -> int | None:
+        """``pg_class.reltuples`` (-1 before the first ANALYZE, read as 0): autovacuum would
+        refresh it, but only up to a minute later, and the queries of that minute would be
+        planned for an empty table."""
+        recorded = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = 'contact'::regclass").scalar()
+        return max(0, int(recorded or 0))
 
     def existing(self, job: JobConn, keys: list[str], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         with job.driver.cursor() as cur:

@@ -12,21 +12,20 @@ the short-term index with the words the validation made (``search_sqlite.short_g
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+from sqlalchemy import Connection
+
 from .. import contact_store
 from ..migrations import fts_values_sql
 from ..search_sqlite import short_grams
 from ..sqlite_bulk import insert_rows
-from .bulk import STALE_FACTOR, ImportBulk, JobConn
+from .bulk import ImportBulk, JobConn
 from .search_merge import automerge_off, merge_after_job
-
-log = logging.getLogger(__name__)
 
 JOB_CACHE_SIZE = -32768  # KiB (PRAGMA cache_size: 32 MB), for the job's connection only
 
@@ -123,34 +122,22 @@ class SqliteImportBulk(ImportBulk):
     def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
         merge_after_job(job.sa, job.raw, stop)  # the search segments the batches left unmerged
 
-    def refresh_statistics(self, db: Any) -> bool:
-        """Re-run ANALYZE when sqlite_stat1 describes a much smaller contact table (every table:
-        an import grows contacts, tags, audit rows, accounts and row issues).
+    def recorded_contacts(self, conn: Connection) -> int | None:
+        """The contacts sqlite_stat1 describes (ANALYZE then redoes every table: an import grows
+        contacts, tags, audit rows, accounts and row issues).
 
         Only a database that has statistics needs it (``demo`` runs ANALYZE; nothing else does):
         there the planner trusts the row counts of that moment, and with 500 contacts on record
         it prefers scanning the table to using an index. After an import multiplied the table,
         queries planned on those counts scan 64k rows where they should seek. ~0.1 s at 64k
-        contacts; a 1M-contact database is not made stale by one 10 MB import. Never fails the worker.
+        contacts; a 1M-contact database is not made stale by one 10 MB import.
         """
-        try:
-            with db.read() as conn:
-                if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None:
-                    return False
-                stats = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contact'").scalars().all()
-                if not stats:
-                    return False
-                recorded = max(int(str(stat).split()[0]) for stat in stats)  # partial indexes hold fewer
-                rows = conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0
-            if recorded * STALE_FACTOR >= rows and rows * STALE_FACTOR >= recorded:
-                return False
-            with db.write() as conn:
-                conn.exec_driver_sql("ANALYZE")
-            return True
-        except Exception:  # an optimisation: the import itself is done
-            log.debug("refreshing the statistics failed", exc_info=True)
-            return False
-
+        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None:
+            return None
+        stats = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contact'").scalars().all()
+        if not stats:
+            return None
+        return max(int(str(stat).split()[0]) for stat in stats)  # partial indexes hold fewer
 
 def _json(values: list[Any]) -> str:
     return json.dumps(values, ensure_ascii=False)
