@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
 import subprocess
 import sys
@@ -35,14 +34,13 @@ import pg_kept
 from parsalink_tui.service import Service
 
 OUT = Path(__file__).resolve().parent / "out"
-ENV = {**os.environ, "PARSALINK_EXPERIMENTAL_PG": "1"}
 
 
 def demo(target: str, size: int, label: str) -> None:
     t0 = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "parsalink_tui", "--db", target, "demo", "--contacts", str(size), "--seed", "7"],
-        check=True, stdout=subprocess.DEVNULL, env=ENV,
+        check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     print(f"built {label} in {time.perf_counter() - t0:.1f} s")
 
@@ -89,7 +87,7 @@ def cli_ms(target: str, params: dict, runs: int) -> float:
     """Median wall time (ms) of a whole ``parsalink-tui --db TARGET contacts list …`` process."""
     args = [a for k, v in params.items() for a in (f"--{k.replace('_', '-')}", str(v))]
     cmd = [sys.executable, "-m", "parsalink_tui", "--db", target, "contacts", "list", *args]
-    run = lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=ENV)
+    run = lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return median_ms(run, runs)
 
 
@@ -185,7 +183,6 @@ def main() -> None:
                 targets["sqlite"] = str(build(size))
             if database is not None:
                 targets["postgresql"] = build_pg(database, size)
-            os.environ["PARSALINK_EXPERIMENTAL_PG"] = "1"
             bench_size(size, targets, args.runs, args.cli_runs)
 
 

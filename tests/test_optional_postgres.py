@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from parsalink_tui.backends import EXPERIMENTAL_ENV, open_database
+from parsalink_tui.backends import open_database
 
 from .hardening.conftest import invoke
 
@@ -27,7 +27,6 @@ def test_the_sqlite_app_never_imports_psycopg(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("how", ["--db", "PARSALINK_DB"])
 def test_a_postgres_url_opens_without_a_switch(how: str, pg_url: str, capsys, monkeypatch) -> None:
-    monkeypatch.delenv(EXPERIMENTAL_ENV, raising=False)
     if how == "--db":
         code, out, err = invoke(capsys, monkeypatch, pg_url, "contacts", "list")
     else:

@@ -16,11 +16,6 @@ if TYPE_CHECKING:
 
     from .base import Backend, SqlPieces
 
-#: Once needed to open PostgreSQL while the port was unfinished; now read by nothing (setting it
-#: is harmless: scripts and the tests' subprocesses that still set it work as before).
-EXPERIMENTAL_ENV = "PARSALINK_EXPERIMENTAL_PG"
-
-
 def open_database(target: str | os.PathLike[str] | None = None) -> Backend:
     """Open (creating and migrating as needed) the database ``target`` names; ``None`` resolves
     through ``config.resolve_db_target`` ($PARSALINK_DB, else the per-user SQLite file)."""

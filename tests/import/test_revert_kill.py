@@ -41,7 +41,7 @@ def test_a_killed_revert_is_consistent_and_a_rerun_finishes_it(service, db_path,
     job = run_import(big_csv(tmp_path / "big.csv", 20_000, every_bad=10**9))
     created = job["successCount"]
     assert created == 19_999  # row 2 (n = 0) has a malformed email
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PARSALINK_EXPERIMENTAL_PG": "1"}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     child = subprocess.Popen(
         [sys.executable, "-m", "parsalink_tui", "--db", str(db_target), "import", "revert", job["uid"]],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,

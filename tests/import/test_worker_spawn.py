@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from parsalink_tui.backends import EXPERIMENTAL_ENV
 from parsalink_tui.importing import runner
 
 pytestmark = pytest.mark.both_backends
@@ -13,7 +12,6 @@ CSV = "First Name,Email\nAnn,ann@example.com\n"
 
 
 def test_a_spawned_worker_runs_the_queued_job(service, write_csv, monkeypatch):
-    monkeypatch.setenv(EXPERIMENTAL_ENV, "1")  # the worker opens a PostgreSQL URL as the app does
     uid = service.start_import(write_csv("leads.csv", CSV), run=False)["uid"]
 
     child = runner.spawn_worker(service.db.target)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from parsalink_tui.backends import EXPERIMENTAL_ENV
 from parsalink_tui.importing import runner
 from parsalink_tui.service import Service
 from parsalink_tui.timeutil import now_utc, to_store
@@ -25,10 +24,10 @@ from .helpers import assert_counters_match, big_csv, table_counts
 
 def worker_process(db: Path | str) -> subprocess.Popen[bytes]:
     """The worker ``import start`` launches, but attached to the test so it can be killed; ``db``
-    an SQLite file or a PostgreSQL URL (opened with the developers' switch)."""
+    an SQLite file or a PostgreSQL URL."""
     return subprocess.Popen(
         [sys.executable, "-m", "parsalink_tui", "--db", str(db), "import", "work"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, EXPERIMENTAL_ENV: "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 
 

@@ -11,7 +11,6 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from parsalink_tui.backends import EXPERIMENTAL_ENV
 from parsalink_tui.backends.postgres import display_name, open_postgres
 from parsalink_tui.errors import DatabaseFileError
 
@@ -77,7 +76,6 @@ def test_an_unknown_host(tmp_path: Path) -> None:
 
 
 def test_the_cli_says_it_in_one_line_without_the_password(alice: str, capsys, monkeypatch) -> None:
-    monkeypatch.setenv(EXPERIMENTAL_ENV, "1")
     code, out, err = invoke(capsys, monkeypatch, alice.replace("alice@", "alice:wrong-pw@"), "contacts", "list")
     assert (code, out) == (1, "")
     assert err.startswith("error: cannot connect to postgresql://alice@/") and err.count("\n") == 1
