@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.pool import QueuePool
+from sqlalchemy import Connection, Engine, event
 
-from .backends.base import Backend, explained
+from .backends.base import Backend, explained, pooled_engine
 from .errors import DatabaseFileError, NewerSchemaError
 from .migrations import APPLICATION_ID, LATEST, migrate
 
@@ -335,13 +334,7 @@ def open_database(path: str | os.PathLike[str] | None = None) -> Database:
 
     db_path = resolve_db_path(path)
     prepare_file(db_path)
-    engine = create_engine(
-        "sqlite+pysqlite://",
-        creator=lambda: _connect_raw(db_path),
-        poolclass=QueuePool,
-        pool_size=5,
-        max_overflow=10,
-    )
+    engine = pooled_engine("sqlite+pysqlite://", lambda: _connect_raw(db_path))
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:

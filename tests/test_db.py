@@ -183,3 +183,12 @@ def test_importing_the_core_loads_no_textual():
     code = "import sys, parsalink_tui.service, parsalink_tui.cli; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.both_backends
+def test_every_database_pools_connections_the_same_way(service):
+    """One pool setting for both databases (backends.base.pooled_engine), not one per backend."""
+    from parsalink_tui.backends.base import POOL_OVERFLOW, POOL_SIZE
+
+    pool = service.db.engine.pool
+    assert (pool.size(), pool._max_overflow) == (POOL_SIZE, POOL_OVERFLOW)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.pool import QueuePool
 
 from ..errors import DatabaseFileError, NotPortedError
 
@@ -125,6 +126,24 @@ class SqlPieces(ABC):
         ``insert(table, columns, rows)`` and ``contact_pks(count)``; on leaving, what the
         database needs after a load (SQLite: its search tables and indexes, rebuilt; both:
         ANALYZE). SQLite: ``backends.sqlite_load``; PostgreSQL: ``backends.pg_load`` (COPY)."""
+
+
+#: Connections each database keeps open for the app, and how many more it may open at a busy moment.
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
+
+
+def pooled_engine(url: str, creator: Callable[[], Any], **options: Any) -> Engine:
+    """The app's engine on ``url`` (a dialect, no address): connections made by ``creator``,
+    pooled the same way on every database (POOL_SIZE kept, POOL_OVERFLOW more when busy)."""
+    return create_engine(
+        url,
+        creator=creator,
+        poolclass=QueuePool,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        **options,
+    )
 
 
 @contextmanager

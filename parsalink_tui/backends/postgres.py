@@ -21,13 +21,12 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy import Connection, Engine
 
 from ..db import BUSY_TIMEOUT_MS
 from ..errors import DatabaseFileError
 from . import pg_schema
-from .base import Backend, SqlPieces, explained
+from .base import Backend, SqlPieces, explained, pooled_engine
 
 #: pg_advisory_xact_lock key of write(): one writer at a time, as on SQLite.
 WRITER_LOCK = pg_schema.APPLICATION_ID + 1
@@ -271,12 +270,9 @@ def open_postgres(url: str) -> PostgresDatabase:
         pg_schema.migrate(raw, display_name(url), lambda exc: _reason(exc, url))
     finally:
         raw.close()
-    engine = create_engine(
+    engine = pooled_engine(
         "postgresql+psycopg://",
-        creator=lambda: connect(url),
-        poolclass=QueuePool,
-        pool_size=5,
-        max_overflow=10,
+        lambda: connect(url),
         pool_pre_ping=True,  # a server restarted since: the next transaction reconnects
     )
     return PostgresDatabase(url, engine)
