@@ -5,10 +5,8 @@ notification instead of stacking another, and stage changes made while that noti
 still up add up ("12 contacts → Engaged · u to undo"). Other notifications (errors, an import
 that ended) are left alone.
 
-Textual has no public way to replace one notification: ``App.notify`` posts a message, so in a
-burst every key's ``clear_notifications()`` runs before the earlier keys' notifications arrive
-(and it would sweep errors away too). So the toast is added to, and removed from, the app's
-notification collection directly, on the UI thread.
+Textual has no public way to replace one notification, so ``swap_notification`` (the only code
+here that touches Textual's private notification API) does it.
 """
 
 from __future__ import annotations
@@ -61,13 +59,30 @@ class ChangeToast:
         self._show(text)
 
     def _on_screen(self) -> bool:
-        shown = self._shown
-        return shown is not None and shown in self.app._notifications and not shown.has_expired
+        return swap_notification(self.app, self._shown, None)
 
     def _show(self, text: str) -> None:
-        notifications = self.app._notifications
-        if self._shown is not None:
-            del notifications[self._shown]  # a no-op when it has gone already
-        self._shown = Notification(clean(text), timeout=TIMEOUT, markup=False)
-        notifications.add(self._shown)
-        self.app._refresh_notifications()
+        new = Notification(clean(text), timeout=TIMEOUT, markup=False)
+        swap_notification(self.app, self._shown, new)
+        self._shown = new
+
+
+def swap_notification(app: Any, old: Notification | None, new: Notification | None) -> bool:
+    """Whether ``old`` is still on screen (neither expired nor dismissed); then, given ``new``,
+    ``old`` (if still there) gives way to ``new`` at once, other notifications staying as they are.
+
+    Textual's private API, used here only: ``App.notify`` (public) posts a message, so in a burst
+    every key's ``clear_notifications()`` (public) runs before the earlier keys' notifications
+    arrive, and it would sweep errors away too; nor can anything public say whether one
+    notification is still shown. So this reads and edits ``App._notifications`` and redraws with
+    ``App._refresh_notifications()``, on the UI thread (Textual 8.2;
+    tests/tui/test_toasts.py::test_textual_private_notifications_still_work_as_relied_on fails if
+    they change)."""
+    notifications = app._notifications
+    shown = old is not None and old in notifications and not old.has_expired
+    if new is not None:
+        if old is not None:
+            del notifications[old]  # a no-op when it has gone already
+        notifications.add(new)
+        app._refresh_notifications()
+    return shown

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from parsalink_tui.validation import STAGE_LABELS
-
 from textual import events
+from textual.app import App
+from textual.notifications import Notification
+from textual.widgets._toast import Toast
+
+from parsalink_tui.tui.toasts import swap_notification
+from parsalink_tui.validation import STAGE_LABELS
 
 from .conftest import SIZE
 from .helpers import home, page_contacts, settle
@@ -54,3 +58,31 @@ async def test_one_key_names_the_contact_and_errors_are_not_swept_away(demo_serv
         await settle(pilot)
         was = STAGE_LABELS[first["stage"]]
         assert messages(app) == ["an earlier error", f"Undo: {name} back to {was} · ctrl+y to redo"]
+
+
+async def test_textual_private_notifications_still_work_as_relied_on():
+    """``swap_notification`` is the one use of Textual's private notification API (no public one
+    replaces a single notification): this fails if a Textual upgrade changes what it relies on."""
+    app = App()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.notify("an earlier error", severity="error", timeout=60)
+        await pilot.pause()
+        first = Notification("first", timeout=60)
+        assert swap_notification(app, None, first) is False
+        assert swap_notification(app, first, None) is True
+        await pilot.pause()
+        assert messages(app) == ["an earlier error", "first"]
+        assert len(app.screen.query(Toast)) == 2
+        second = Notification("second", timeout=60)
+        assert swap_notification(app, first, second) is True  # at once, not through a message
+        assert messages(app) == ["an earlier error", "second"]
+        await pilot.pause()
+        assert len(app.screen.query(Toast)) == 2
+        assert "second" in str(app.screen.query(Toast).last().render())
+        await pilot.click(app.screen.query(Toast).last())  # the user dismisses it
+        await pilot.pause()
+        assert swap_notification(app, second, None) is False
+        assert messages(app) == ["an earlier error"]
+        gone = Notification("expired", timeout=0)
+        assert swap_notification(app, None, gone) is False
+        assert swap_notification(app, gone, None) is False
