@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from parsalink_tui.service import Service
 from parsalink_tui.timeutil import to_store
 from parsalink_tui.tui.contacts_screen import ContactsScreen
 
@@ -47,6 +50,22 @@ def page_contacts(pilot: Pilot) -> list[dict]:
     """The contacts on the visible page, in table order."""
     screen = home(pilot)
     return [screen.rows[cid] for cid in screen.table.page_ids()]
+
+
+def notes(app) -> list[str]:
+    """The notifications the app holds, oldest first, each as ``title: message``."""
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+@contextmanager
+def elsewhere(service: Service) -> Iterator[Service]:
+    """Another process on the same database (the CLI, the HTTP API): a second ``Service``,
+    closed on leaving."""
+    other = Service.open(service.db.path)
+    try:
+        yield other
+    finally:
+        other.close()
 
 
 # ---------------------------------------------------------------- import jobs in a fixed state

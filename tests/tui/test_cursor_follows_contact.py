@@ -14,7 +14,7 @@ from parsalink_tui.service import Service
 from parsalink_tui.validation import STAGE_VALUES
 
 from .conftest import SIZE
-from .helpers import home, settle, status
+from .helpers import elsewhere, home, notes, settle, status
 
 FAST = 0.1  # REFRESH_SECONDS in these tests
 
@@ -22,10 +22,6 @@ FAST = 0.1  # REFRESH_SECONDS in these tests
 @pytest.fixture(autouse=True)
 def fast_refresh(monkeypatch):
     monkeypatch.setattr("parsalink_tui.tui.contacts_screen.REFRESH_SECONDS", FAST)
-
-
-def notes(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
 def all_stages(service: Service) -> dict[str, str]:
@@ -39,14 +35,11 @@ def all_stages(service: Service) -> dict[str, str]:
         page += 1
 
 
-def add_elsewhere(db_path, n: int, prefix: str = "New") -> None:
-    other = Service.open(db_path)
-    try:
+def add_elsewhere(service: Service, n: int, prefix: str = "New") -> None:
+    with elsewhere(service) as other:
         for i in range(n):
             other.create_contact({"firstName": f"{prefix}{i}", "lastName": "Elsewhere",
                                   "email": f"{prefix.lower()}{i}.elsewhere@example.com"})  # fmt: skip
-    finally:
-        other.close()
 
 
 async def wait_for_total(pilot, total: int) -> None:
@@ -87,7 +80,7 @@ async def test_a_stage_key_after_a_reload_changes_the_highlighted_contact(demo_s
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         _, chosen = await highlight_row_3(pilot)
-        add_elsewhere(demo_service.db.path, 2)  # newer: they sort first, above the cursor
+        add_elsewhere(demo_service, 2)  # newer: they sort first, above the cursor
         await wait_for_total(pilot, 502)
         await press_and_check(pilot, demo_service, chosen, all_stages(demo_service))
         # It was still on the page, two rows further down.
@@ -101,7 +94,7 @@ async def test_the_page_follows_a_contact_pushed_off_it(demo_service, make_app):
         limit = screen.query_state.limit
         await pilot.press("space", "down")  # row 3 selected, cursor on row 4
         selected, chosen = set(screen.selected), screen.table.current_id
-        add_elsewhere(demo_service.db.path, limit + 2)  # the whole page moves down past its end
+        add_elsewhere(demo_service, limit + 2)  # the whole page moves down past its end
         await wait_for_total(pilot, 500 + limit + 2)
         assert screen.query_state.page == 2
         assert screen.table.current_id == chosen
@@ -116,11 +109,8 @@ async def test_a_highlighted_contact_deleted_elsewhere_keeps_the_row_and_says_so
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         screen, chosen = await highlight_row_3(pilot)
-        other = Service.open(demo_service.db.path)
-        try:
+        with elsewhere(demo_service) as other:
             other.delete_contact(chosen)
-        finally:
-            other.close()
         await wait_for_total(pilot, 499)
         assert screen.table.cursor_row == 3
         assert screen.table.current_id != chosen

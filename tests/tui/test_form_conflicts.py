@@ -14,7 +14,7 @@ from parsalink_tui.tui.contact_form import ContactForm
 from parsalink_tui.tui.form_conflict import ConflictNote
 
 from .conftest import SIZE
-from .helpers import home, settle
+from .helpers import elsewhere, home, settle
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +34,8 @@ def one_contact(tmp_path):
 
 
 def write_elsewhere(service: Service, contact_id: str, data: dict) -> None:
-    other = Service.open(service.db.path)
-    try:
+    with elsewhere(service) as other:
         other.update_contact(contact_id, data)
-    finally:
-        other.close()
 
 
 async def open_edit(pilot) -> ContactForm:

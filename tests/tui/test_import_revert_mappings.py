@@ -6,10 +6,9 @@ from parsalink_tui.tui.confirm import ConfirmScreen
 from parsalink_tui.tui.import_setup import MappingSelect
 
 from .conftest import SIZE
-from .helpers import leads_csv, settle
+from .helpers import leads_csv, notes, settle
 from .test_import_screen import (
     mapping,
-    notes,
     open_and_type_path,
     screen_of,
     start_and_finish,
@@ -46,10 +45,10 @@ async def test_R_asks_then_reverts_the_job_and_names_the_contacts_left_alone(ser
         await pilot.press("R")
         await settle(pilot)
         await pilot.press("y")
-        await wait_until(pilot, lambda: any(n.startswith("Import reverted") for n in notes(pilot)))
+        await wait_until(pilot, lambda: any(n.startswith("Import reverted") for n in notes(pilot.app)))
         await settle(pilot)
         assert emails(service) == {"cara.diaz@example.com"}
-        assert "Import reverted: leads.csv: 2 contacts deleted, 0 restored, 1 left alone (changed since)" in notes(pilot)
+        assert "Import reverted: leads.csv: 2 contacts deleted, 0 restored, 1 left alone (changed since)" in notes(pilot.app)
         assert "reverted" in text_of(pilot, "#job-title")
         line = text_of(pilot, "#job-revert")
         assert "Reverted" in line and "2 deleted" in line and "1 left alone" in line and "cara.diaz@example.com" in line
@@ -117,4 +116,4 @@ async def test_ctrl_f_forgets_the_remembered_mapping_and_previews_without_it(ser
         assert service.list_saved_mappings() == []
         assert mapping(pilot)["Handle"] == ""
         assert "using the mapping from" not in text_of(pilot, "#file-info")
-        assert "Mapping forgotten: Forgot the mapping chosen for march.csv" in notes(pilot)
+        assert "Mapping forgotten: Forgot the mapping chosen for march.csv" in notes(pilot.app)

@@ -21,7 +21,7 @@ from parsalink_tui.tui.import_screen import ImportScreen
 from parsalink_tui.tui.import_setup import IGNORE, MappingSelect
 
 from .conftest import SIZE
-from .helpers import big_csv, home, insert_job, leads_csv, settle, status, type_text
+from .helpers import big_csv, home, insert_job, leads_csv, notes, settle, status, type_text
 
 
 def screen_of(pilot: Pilot) -> ImportScreen:
@@ -39,10 +39,6 @@ def mapping(pilot: Pilot) -> dict[str, str]:
     screen = screen_of(pilot)
     headers = [str(s.render()) for s in screen.query(".map-header").results(Static)]
     return {h: str(sel.value) for h, sel in zip(headers, screen.query(MappingSelect), strict=True)}
-
-
-def notes(pilot: Pilot) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in pilot.app._notifications]
 
 
 async def wait_until(pilot: Pilot, ready: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -205,7 +201,7 @@ async def test_refusals_are_shown_and_the_screen_stays(demo_service, make_app, i
         await open_and_type_path(pilot, "contacts.txt")
         screen = screen_of(pilot)
         assert "is not a .csv file" in text_of(pilot, "#setup-message")
-        assert any(n.startswith("Cannot import this file:") and "not a .csv file" in n for n in notes(pilot))
+        assert any(n.startswith("Cannot import this file:") and "not a .csv file" in n for n in notes(pilot.app))
         await pilot.press("ctrl+l", "ctrl+u")
         await type_text(pilot, "huge.csv")
         await pilot.press("enter")
@@ -278,10 +274,10 @@ async def test_import_runs_while_the_user_triages(demo_service, make_app, in_fol
         assert demo_service.get_import_job(uid, with_issues=False)["status"] == "processing"
         held_import.set()
         # The app says when the job ends, here on the contacts list.
-        await wait_until(pilot, lambda: any(n.startswith("Import complete") for n in notes(pilot)))
+        await wait_until(pilot, lambda: any(n.startswith("Import complete") for n in notes(pilot.app)))
         job = demo_service.get_import_job(uid)
         assert job["status"] == "complete" and job["successCount"] == 7840 and job["errorCount"] == 160
-        assert any("big.csv: 7,840 imported · 160 errors · 0 duplicates · i to see it" in n for n in notes(pilot))
+        assert any("big.csv: 7,840 imported · 160 errors · 0 duplicates · i to see it" in n for n in notes(pilot.app))
         # Opening the import screen again shows that job, finished, with its errors.
         await pilot.press("i")
         await settle(pilot)
@@ -399,8 +395,8 @@ async def test_a_failed_job_shows_its_error_message(demo_service, make_app, db_p
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         # Started by the app's start-up resume; the ending is announced.
-        await wait_until(pilot, lambda: any(n.startswith("Import failed") for n in notes(pilot)))
-        assert "leads.csv: the uploaded file is no longer stored" in " ".join(notes(pilot))
+        await wait_until(pilot, lambda: any(n.startswith("Import failed") for n in notes(pilot.app)))
+        assert "leads.csv: the uploaded file is no longer stored" in " ".join(notes(pilot.app))
         await pilot.press("i")
         await settle(pilot)
         screen = screen_of(pilot)
@@ -430,8 +426,8 @@ async def test_a_job_that_ends_before_the_app_lists_the_jobs_is_still_announced(
     monkeypatch.setattr(demo_service, "resume_imports", demo_service.work_imports)
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: any(n.startswith("Import failed") for n in notes(pilot)), timeout=10)
-        assert "leads.csv: the uploaded file is no longer stored" in " ".join(notes(pilot))
+        await wait_until(pilot, lambda: any(n.startswith("Import failed") for n in notes(pilot.app)), timeout=10)
+        assert "leads.csv: the uploaded file is no longer stored" in " ".join(notes(pilot.app))
 
 
 async def test_a_queued_job_left_behind_runs_when_the_app_starts(demo_service, make_app, in_folder):
@@ -439,7 +435,7 @@ async def test_a_queued_job_left_behind_runs_when_the_app_starts(demo_service, m
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: demo_service.get_import_job(body["uid"])["status"] == "complete")
-        await wait_until(pilot, lambda: any(n.startswith("Import complete") for n in notes(pilot)))
+        await wait_until(pilot, lambda: any(n.startswith("Import complete") for n in notes(pilot.app)))
         assert demo_service.get_import_job(body["uid"])["successCount"] == 3
 
 
@@ -454,7 +450,7 @@ async def test_save_failed_rows(demo_service, make_app, in_folder):
         saved = in_folder / "leads-errors.csv"
         assert saved.read_bytes() == demo_service.import_errors_csv(screen.job_uid)
         assert saved.stat().st_mode & 0o777 == 0o600
-        assert any("2 failed rows saved to" in n for n in notes(pilot))
+        assert any("2 failed rows saved to" in n for n in notes(pilot.app))
 
 
 async def test_a_new_source_is_made_and_stamped_on_the_job(demo_service, make_app, in_folder):
@@ -491,7 +487,7 @@ async def test_leaving_right_after_start_still_follows_the_job(demo_service, mak
     async with app.run_test(size=SIZE) as pilot:
         await open_and_type_path(pilot, "leads.csv")
         await pilot.press("ctrl+s", "escape")  # gone before the job is even queued
-        await wait_until(pilot, lambda: any(n.startswith("Import complete") for n in notes(pilot)))
+        await wait_until(pilot, lambda: any(n.startswith("Import complete") for n in notes(pilot.app)))
         assert isinstance(pilot.app.screen, ContactsScreen)
         await pilot.press("i")
         await settle(pilot)

@@ -10,12 +10,8 @@ from textual.widgets import DataTable, Input, Static
 from parsalink_tui.tui.import_screen import ImportScreen
 
 from .conftest import SIZE
-from .helpers import insert_job, settle, status
+from .helpers import insert_job, notes, settle, status
 from .test_import_screen import open_and_type_path
-
-
-def notes(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
 async def test_a_symlink_loop_picked_in_the_tree_is_refused_in_a_notification(demo_service, make_app, in_folder):

@@ -7,11 +7,7 @@ from parsalink_tui.tui.confirm import ConfirmScreen
 from parsalink_tui.tui.render import full_name
 
 from .conftest import SIZE
-from .helpers import home, page_contacts, settle, status, type_text
-
-
-def notes(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+from .helpers import home, notes, page_contacts, settle, status, type_text
 
 
 async def select_first_then_search_for_another(pilot):

@@ -6,21 +6,8 @@ writing between the user's change and their ``u`` / ``ctrl+y``.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from parsalink_tui.service import Service
-
 from .conftest import SIZE
-from .helpers import home, page_contacts, settle
-
-
-@contextmanager
-def elsewhere(service: Service):
-    other = Service.open(service.db.path)
-    try:
-        yield other
-    finally:
-        other.close()
+from .helpers import elsewhere, home, page_contacts, settle
 
 
 def last_message(app) -> str:

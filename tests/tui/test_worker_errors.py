@@ -16,14 +16,10 @@ from parsalink_tui.service import Service
 from parsalink_tui.tui.import_screen import ImportScreen
 
 from .conftest import SIZE
-from .helpers import home, leads_csv, settle
+from .helpers import home, leads_csv, notes, settle
 
 HEADLESS = "textual.drivers.headless_driver:HeadlessDriver"
 TUI_DIR = Path(__file__).resolve().parents[2] / "parsalink_tui" / "tui"
-
-
-def notes(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
 def run_app_with(db: Path, on_mount: str) -> subprocess.CompletedProcess[str]:
