@@ -20,7 +20,7 @@ from .schemas import READ_ONLY_FIELDS, WRITABLE_FIELDS, contact_detail
 from .search_terms import DERIVED_COLUMNS
 from .timeutil import now_store
 from .validation import (
-    clean_text,
+    clean_field,
     fold_key,
     normalize_email,
     normalize_phone,
@@ -32,8 +32,6 @@ _SELECT_DETAIL = (
     "SELECT c.*, a.name AS account_name, u.name AS assigned_to_name FROM contact c "
     "LEFT JOIN account a ON a.id = c.account_id LEFT JOIN app_user u ON u.id = c.assigned_to "
 )
-_TEXT_LIMITS = {"firstName": 100, "lastName": 100, "title": 200}
-NOTES_LIMIT = 20_000
 
 
 # ---------------------------------------------------------------- tags
@@ -159,10 +157,8 @@ def clean_input(
         raise ValidationError(unknown[0], f"unknown field (writable: {', '.join(WRITABLE_FIELDS)})")
     cols: dict[str, Any] = {}
     for field, value in data.items():
-        if field in ("firstName", "lastName", "title"):
-            cols[COLUMN_OF[field]] = clean_text(value, field, max_length=_TEXT_LIMITS[field])
-        elif field == "notes":
-            cols["notes"] = clean_text(value, field, max_length=NOTES_LIMIT, keep_newlines=True)
+        if field in ("firstName", "lastName", "title", "notes"):
+            cols[COLUMN_OF[field]] = clean_field(value, field)
         elif field == "email":
             if value is None:
                 raise ValidationError("email", "Email is required")
@@ -206,7 +202,7 @@ def clean_input(
 def _check_same_account(conn: Connection, account_id: str | None, name: Any) -> None:
     """``accountId`` with ``accountName`` (a contact as read, sent back): fine when the name is
     that account's (any case) or both are empty; a contradiction is an error naming both."""
-    clean = None if name in (None, "") else clean_text(name, "accountName", max_length=200)
+    clean = None if name in (None, "") else clean_field(name, "accountName")
     if account_id is None and clean is None:
         return
     actual = None if account_id is None else conn.execute(

@@ -12,11 +12,12 @@ from .errors import NotFoundError, ValidationError
 from .ids import new_id, new_uid
 from .schemas import account_out, source_out, user_out
 from .timeutil import now_store
-from .validation import clean_text, email_key, normalize_email
+from .validation import TEXT_LIMITS, clean_text, email_key, normalize_email
 
 
 def _name(value: Any, field: str = "name") -> str:
-    name = clean_text(value, field, max_length=200)
+    """A user's, account's or source's name: as long as a contact's ``accountName`` may be."""
+    name = clean_text(value, field, max_length=TEXT_LIMITS["accountName"])
     if not name:
         raise ValidationError(field, "is required")
     return name

@@ -80,6 +80,18 @@ def strip_control(value: str, *, keep_newlines: bool = False) -> str:
     return value.translate(_ONE_LINE).strip()
 
 
+#: The longest each free-text contact field may be, in characters after cleaning: the one table
+#: that the core's checks (so the HTTP API's 400s and the CLI's errors), an import's row errors,
+#: the TUI form (its inputs' caps and its checks) and the API's schema (``maxLength``) all read.
+TEXT_LIMITS: dict[str, int] = {"firstName": 100, "lastName": 100, "title": 200, "accountName": 200, "notes": 20_000}
+
+
+def clean_field(value: object, field: str) -> str | None:
+    """:func:`clean_text` for the contact field ``field`` (a key of TEXT_LIMITS), with its limit;
+    ``notes`` keeps its line breaks."""
+    return clean_text(value, field, max_length=TEXT_LIMITS[field], keep_newlines=field == "notes")
+
+
 def clean_text(
     value: object, field: str, *, max_length: int = 255, keep_newlines: bool = False
 ) -> str | None:

@@ -32,7 +32,8 @@ from typing import Any
 from ..errors import ValidationError
 from ..search_sqlite import short_grams_json
 from ..validation import (
-    clean_text,
+    TEXT_LIMITS,
+    clean_field,
     email_key,
     nfc,
     normalize_email,
@@ -43,12 +44,6 @@ from ..validation import (
 )
 from .mapping import RowMapper, split_full_name, split_tags, translate_stage
 from .reading import UnreadableRecord, row_width_error
-
-# The same limits as contacts.create_contact (kept in step with contacts._TEXT_LIMITS).
-NAME_LIMIT = 100
-TITLE_LIMIT = 200
-ACCOUNT_LIMIT = 200
-NOTES_LIMIT = 20_000
 
 _TRUE = frozenset({"true", "yes", "y", "1", "t", "x", "on", "unsubscribed", "optedout", "opted out"})
 _FALSE = frozenset({"", "false", "no", "n", "0", "f", "off", "subscribed"})
@@ -200,7 +195,7 @@ class RowValidator:
 
     @staticmethod
     def _account(text: str) -> str | None:
-        return clean_text(text, "accountName", max_length=ACCOUNT_LIMIT)
+        return clean_field(text, "accountName")
 
     def _flag(self, text: str, field: str) -> int:
         value = self._flags.get(text, -1)
@@ -228,27 +223,23 @@ class RowValidator:
                 raise RowError("Email is required")
             email = normalize_email(raw_email)
             first = get("firstName")
-            first = _text(first, "firstName", NAME_LIMIT) if first else None
+            first = _text(first, "firstName") if first else None
             last = get("lastName")
-            last = _text(last, "lastName", NAME_LIMIT) if last else None
+            last = _text(last, "lastName") if last else None
             if first is None and last is None:
                 full = get("fullName")
                 if full:
                     first_part, last_part = split_full_name(strip_control(full))
-                    first = clean_text(first_part, "firstName", max_length=NAME_LIMIT)
-                    last = clean_text(last_part, "lastName", max_length=NAME_LIMIT)
+                    first = clean_field(first_part, "firstName")
+                    last = clean_field(last_part, "lastName")
                 if first is None and last is None:
                     raise RowError("firstName or lastName is required")
             phone = get("phone")
             phone = normalize_phone(phone, self.region) if phone else None
             title = get("title")
-            title = _text(title, "title", TITLE_LIMIT) if title else None
+            title = _text(title, "title") if title else None
             notes = get("notes")
-            notes = (
-                clean_text(notes, "notes", max_length=NOTES_LIMIT, keep_newlines=True)
-                if notes
-                else None
-            )
+            notes = clean_field(notes, "notes") if notes else None
         except ValidationError as exc:
             raise RowError(_row_message(exc)) from None
         stage = get("stage")
@@ -288,10 +279,11 @@ class RowValidator:
 _NOT_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _text(value: str, field: str, limit: int) -> str | None:
-    """clean_text for a stripped one-line cell, without its work when the cell is plain text."""
+def _text(value: str, field: str) -> str | None:
+    """clean_field for a stripped one-line cell, without its work when the cell is plain text."""
     if _NOT_PLAIN.search(value) is not None:
-        return clean_text(value, field, max_length=limit)
+        return clean_field(value, field)
+    limit = TEXT_LIMITS[field]
     value = nfc(value)  # as clean_text stores it
     if len(value) > limit:
         raise ValidationError(field, f"longer than {limit} characters")

@@ -13,21 +13,25 @@ from typing import Literal
 
 from sqlmodel import Field, SQLModel
 
+from ..validation import TEXT_LIMITS
+
 Stage = Literal["new", "contacted", "engaged", "proposal_sent", "negotiation", "customer", "inactive"]
 
 
 class ContactBase(SQLModel):
-    firstName: str | None = Field(default=None, max_length=100, description="firstName or lastName is required")
-    lastName: str | None = Field(default=None, max_length=100)
+    firstName: str | None = Field(default=None, max_length=TEXT_LIMITS["firstName"],
+                                  description="firstName or lastName is required")
+    lastName: str | None = Field(default=None, max_length=TEXT_LIMITS["lastName"])
     email: str | None = Field(default=None, description="Required on create; unique (case-insensitive)")
     phone: str | None = Field(default=None, description="Any common notation; stored as E.164")
-    title: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=TEXT_LIMITS["title"])
     stage: Stage | None = Field(default=None, description="Default: new")
     accountId: str | None = Field(default=None, description="acc_… (give accountId or accountName)")
-    accountName: str | None = Field(default=None, description="Found or created by name")
+    accountName: str | None = Field(default=None, max_length=TEXT_LIMITS["accountName"],
+                                    description="Found or created by name")
     assignedTo: str | None = Field(default=None, description="usr_…")
     tags: list[str] | None = Field(default=None, description="Tag names (a comma-separated string works too)")
-    notes: str | None = Field(default=None, max_length=20000)
+    notes: str | None = Field(default=None, max_length=TEXT_LIMITS["notes"])
     emailOptOut: bool | None = None
     emailBounced: bool | None = None
 

@@ -14,6 +14,7 @@ not touch, and the next ``ctrl+s`` saves the user's values over what they have n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -27,9 +28,16 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
-from ..contacts import NOTES_LIMIT
 from ..errors import ConflictError, ValidationError
-from ..validation import STAGES, clean_text, email_key, normalize_email, normalize_phone, normalize_tags
+from ..validation import (
+    STAGES,
+    TEXT_LIMITS,
+    clean_field,
+    email_key,
+    normalize_email,
+    normalize_phone,
+    normalize_tags,
+)
 from .form_conflict import ConflictNote
 from .form_values import ALL_FIELDS, TEXT_FIELDS, as_values, body_of, same
 from .render import clean, full_name
@@ -71,14 +79,14 @@ class ContactForm(Screen[dict[str, Any] | None]):
         with VerticalScroll(id="form"):
             yield Static(id="form-title")
             with Horizontal(classes="form-row"):
-                yield from self._field("firstName", TextInput(id="firstName", max_length=100))
-                yield from self._field("lastName", TextInput(id="lastName", max_length=100))
+                yield from self._field("firstName", TextInput(id="firstName", max_length=TEXT_LIMITS["firstName"]))
+                yield from self._field("lastName", TextInput(id="lastName", max_length=TEXT_LIMITS["lastName"]))
             with Horizontal(classes="form-row"):
                 yield from self._field("email", TextInput(id="email", max_length=320))
                 yield from self._field("phone", TextInput(id="phone", max_length=40, placeholder="+1 555 123 4567"))
             with Horizontal(classes="form-row"):
-                yield from self._field("title", TextInput(id="title", max_length=200))
-                yield from self._field("accountName", TextInput(id="accountName", max_length=200))
+                yield from self._field("title", TextInput(id="title", max_length=TEXT_LIMITS["title"]))
+                yield from self._field("accountName", TextInput(id="accountName", max_length=TEXT_LIMITS["accountName"]))
             with Horizontal(classes="form-row"):
                 stages = [(label, value) for value, label in STAGES]
                 yield from self._field("stage", Select(stages, allow_blank=False, value="new", id="stage"))
@@ -176,14 +184,10 @@ class ContactForm(Screen[dict[str, Any] | None]):
     def _checker(self, name: str) -> Callable[[str], Any] | None:
         region = self.app.service.region  # type: ignore[attr-defined]
         checks: dict[str, Callable[[str], Any]] = {
-            "firstName": lambda v: clean_text(v, "firstName", max_length=100),
-            "lastName": lambda v: clean_text(v, "lastName", max_length=100),
-            "title": lambda v: clean_text(v, "title", max_length=200),
-            "accountName": lambda v: clean_text(v, "accountName", max_length=200),
+            **{field: functools.partial(clean_field, field=field) for field in TEXT_LIMITS},
             "phone": lambda v: normalize_phone(v, region),
             "tags": normalize_tags,
             "email": self._check_email,
-            "notes": lambda v: clean_text(v, "notes", max_length=NOTES_LIMIT, keep_newlines=True),
         }
         return checks.get(name)
 

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from parsalink_tui.service import Service
 from parsalink_tui.timeutil import to_store
+from parsalink_tui.tui.contact_form import ContactForm
 from parsalink_tui.tui.contacts_screen import ContactsScreen
 
 
@@ -50,6 +51,16 @@ def page_contacts(pilot: Pilot) -> list[dict]:
     """The contacts on the visible page, in table order."""
     screen = home(pilot)
     return [screen.rows[cid] for cid in screen.table.page_ids()]
+
+
+async def open_form(pilot: Pilot, key: str = "n") -> ContactForm:
+    """The contact form, opened from the list with ``key`` ("n": a new contact, "e": the highlighted one)."""
+    await settle(pilot)
+    await pilot.press(key)
+    await pilot.pause()
+    form = pilot.app.screen
+    assert isinstance(form, ContactForm)
+    return form
 
 
 def notes(app) -> list[str]:

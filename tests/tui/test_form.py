@@ -8,21 +8,12 @@ from parsalink_tui.tui.confirm import ConfirmScreen
 from parsalink_tui.tui.contact_form import ContactForm
 
 from .conftest import SIZE
-from .helpers import home, settle, type_text
+from .helpers import home, open_form, settle, type_text
 
 
 def error_text(form: ContactForm, field: str) -> str:
     label = form.query_one(f"#err-{field}", Label)
     return str(label.render()) if label.display else ""
-
-
-async def open_form(pilot) -> ContactForm:
-    await settle(pilot)
-    await pilot.press("n")
-    await pilot.pause()
-    form = pilot.app.screen
-    assert isinstance(form, ContactForm)
-    return form
 
 
 async def test_errors_show_as_you_leave_each_field(demo_service, make_app):

@@ -14,7 +14,7 @@ from parsalink_tui.tui.contact_form import ContactForm
 from parsalink_tui.tui.form_conflict import ConflictNote
 
 from .conftest import SIZE
-from .helpers import elsewhere, home, settle
+from .helpers import elsewhere, home, open_form, settle
 
 
 @pytest.fixture(autouse=True)
@@ -38,18 +38,9 @@ def write_elsewhere(service: Service, contact_id: str, data: dict) -> None:
         other.update_contact(contact_id, data)
 
 
-async def open_edit(pilot) -> ContactForm:
-    await settle(pilot)
-    await pilot.press("e")
-    await pilot.pause()
-    form = pilot.app.screen
-    assert isinstance(form, ContactForm)
-    return form
-
-
 async def save_meanwhile(pilot, service: Service, contact_id: str, theirs: dict, mine: dict) -> ContactForm:
     """Open the form, let another process write ``theirs``, put ``mine`` in the widgets, ctrl+s."""
-    form = await open_edit(pilot)
+    form = await open_form(pilot, "e")
     write_elsewhere(service, contact_id, theirs)
     for field, value in mine.items():
         form.query_one(f"#{field}").value = value
@@ -190,7 +181,7 @@ async def test_an_open_form_takes_in_changes_made_elsewhere(one_contact, make_ap
     service, cid = one_contact
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_edit(pilot)
+        form = await open_form(pilot, "e")
         form.query_one("#title").value = "My title"
         write_elsewhere(service, cid, {"title": "CLI title", "tags": ["cli"]})
         for _ in range(50):  # no key pressed: the form notices on its own
