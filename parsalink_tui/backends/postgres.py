@@ -82,12 +82,22 @@ def display_name(url: str) -> str:
     return f"postgresql://{user + '@' if user else ''}{where}/{db}" + (f"?host={host}" if sock else "")
 
 
+def _secrets(url: str) -> list[str]:
+    """Every form of a password ``url`` or ``PGPASSWORD`` may hold: libpq's reading, and the text
+    as typed (libpq quotes that when it cannot decode it: "invalid percent-encoded token")."""
+    rest = url.split("://", 1)[-1]
+    typed = [rest[:rest.find("@")].partition(":")[2]] if "@" in rest else []
+    query = rest.partition("?")[2].partition("#")[0]
+    typed += [value for key, _, value in (p.partition("=") for p in query.split("&")) if key == "password"]
+    found = [_info(url).get("password"), os.environ.get("PGPASSWORD"), *typed]
+    return sorted({str(s) for s in found if s}, key=len, reverse=True)  # longest first: no half-replaced secret
+
+
 def scrub(text: str, url: str) -> str:
     """``text`` on one line, with any password the URL or ``PGPASSWORD`` holds taken out."""
     text = _PASSWORD_IN_URL.sub(r"\1@", text)
-    for secret in (_info(url).get("password"), os.environ.get("PGPASSWORD")):
-        if secret:
-            text = text.replace(str(secret), "***")
+    for secret in _secrets(url):
+        text = text.replace(secret, "***")
     return " ".join(text.split())
 
 

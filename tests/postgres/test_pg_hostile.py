@@ -60,6 +60,8 @@ def test_a_url_of_another_scheme_is_refused_not_made_a_folder(url, tmp_path, cap
     "postgresql://ann:Kq7#Zr9@db.invalid/crm",
     "postgresql://ann:Kq7@Zr9@/crm?host={sock}&application_name=x",
     "postgres://ann:Kq7@Zr9@/crm?host={sock}",
+    "postgresql://ann:Kq7%Zr9@/crm?host={sock}",  # libpq quotes a bad %-escape: "invalid percent-encoded token"
+    "postgresql://ann@/crm?host={sock}&password=Kq7%zzZr9",
 ])  # fmt: skip
 def test_a_password_with_unencoded_delimiters_never_shows(url, tmp_path, capsys, monkeypatch) -> None:
     """A '/', '?', '#' or '@' typed raw into the password splits it into other parts of the URL
