@@ -118,8 +118,9 @@ def connect(url: str, **options: Any) -> Any:
     psycopg = _psycopg()
     if _misread_password(url):
         raise DatabaseFileError(
-            "the PostgreSQL URL cannot be read safely: percent-encode '@', '/', '?' and '#' in its user "
-            "name and password (%40, %2F, %3F, %23), or leave the password out (PGPASSWORD, ~/.pgpass)")
+            "the PostgreSQL URL cannot be read safely: percent-encode '/', '?', '#' in its user name and "
+            "password (%2F, %3F, %23) and every '@' but the one before the host (%40), or leave the "
+            "password out (PGPASSWORD, ~/.pgpass)")
     if "connect_timeout" not in _info(url) and not os.environ.get("PGCONNECT_TIMEOUT"):
         options.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
     options["client_encoding"] = "UTF8"  # whatever the URL or the role's settings say: the app's text is Unicode
