@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from .errors import DatabaseFileError
@@ -21,6 +22,9 @@ def default_db_path() -> Path:
 
 #: What ``--db`` / ``$PARSALINK_DB`` start with to name a PostgreSQL database (libpq's URL forms).
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+#: Any other ``scheme://`` (SQLAlchemy's ``postgresql+psycopg://``, ``sqlite:///``, ``mysql://``):
+#: refused rather than made an SQLite file in a folder named after the scheme.
+_OTHER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def is_postgres_url(value: str | os.PathLike[str]) -> bool:
@@ -48,11 +52,23 @@ def resolve_db_path(cli_value: str | os.PathLike[str] | None) -> Path:
     if cli_value is not None:
         if not os.fspath(cli_value):
             raise DatabaseFileError("--db: the database path is empty")
+        _refuse_other_url(cli_value, "--db")
         return Path(cli_value).expanduser()
     env = os.environ.get(DB_ENV)
     if env:
+        _refuse_other_url(env, f"${DB_ENV}")
         return Path(env).expanduser()
     return default_db_path()
+
+
+def _refuse_other_url(value: str | os.PathLike[str], where: str) -> None:
+    """A URL that is not PostgreSQL's is an error naming its scheme only (the rest may hold a password)."""
+    found = _OTHER_URL.match(value) if isinstance(value, str) else None
+    if found:
+        scheme = found.group(1)
+        hint = " (write it postgresql://)" if scheme.lower().startswith("postgres") else ""
+        raise DatabaseFileError(f"{where}: {scheme}:// is not a database this app opens{hint}; give a "
+                                "postgresql:// (or postgres://) URL or an SQLite file path")  # fmt: skip
 
 
 def default_region() -> str:

@@ -136,7 +136,7 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise DatabaseFileError(f"{path} is corrupt or not a database ({exc})") from None
+        raise _unreadable(exc, path) from None
     if app_id != APPLICATION_ID and not (app_id == 0 and tables == 0):
         raise DatabaseFileError(f"{path} is not a parsalink database (it holds other data)")
     if version > LATEST:
@@ -181,7 +181,7 @@ def _open_and_migrate(path: Path) -> int:
     try:
         conn = _connect_raw(path)
     except sqlite3.DatabaseError as exc:
-        raise DatabaseFileError(f"{path} is corrupt or not a database ({exc})") from None
+        raise _unreadable(exc, path) from None
     try:
         _inspect(conn, path)
         if path.stat().st_size == 0:  # a new file: its page size is set before anything is written
@@ -211,6 +211,14 @@ _EXPLAINED = (
     ("SQLITE_BUSY", f"another program kept the database locked for over {BUSY_TIMEOUT_MS // 1000} s; "
      "nothing was changed. Try again"),
 )
+
+
+def _unreadable(exc: sqlite3.DatabaseError, path: Path) -> DatabaseFileError:
+    """Why opening ``path`` failed: another program holding it locked (it is not damaged), or
+    the file being corrupt or not a database."""
+    if (getattr(exc, "sqlite_errorname", None) or "").startswith("SQLITE_BUSY"):
+        return describe_sqlite_error(exc, path) or DatabaseFileError(f"{path}: {exc}")
+    return DatabaseFileError(f"{path} is corrupt or not a database ({exc})")
 
 
 def describe_sqlite_error(exc: BaseException, path: Path) -> DatabaseFileError | None:

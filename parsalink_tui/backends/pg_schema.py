@@ -287,10 +287,12 @@ def migrate(conn: Any, where: str, reason: Callable[[BaseException], str]) -> in
     database in messages, ``reason`` words a database error for them (without secrets)."""
     import psycopg
 
+    reading = True  # a refusal before the version is read is about reading, not creating
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             found = _version(conn, where)
+            reading = False
             if found is not None and found > KNOWN:
                 raise NewerSchemaError(where, found, KNOWN)
             if found is None:
@@ -300,6 +302,12 @@ def migrate(conn: Any, where: str, reason: Callable[[BaseException], str]) -> in
             for version in range(max(found or 0, BASELINE) + 1, KNOWN + 1):
                 conn.execute(STEPS[version])
                 conn.execute("UPDATE parsalink_meta SET schema_version = %s", (version,))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        if reading:
+            raise DatabaseFileError(f"{where}: this role may not read the database ({reason(exc)}); its owner "
+                                    "must grant it rights on the tables (docs/team.md, Roles)") from None
+        raise DatabaseFileError(f"{where}: this role may not create or upgrade the schema ({reason(exc)}); open "
+                                "it once as the database's owner (docs/team.md, Roles)") from None
     except psycopg.Error as exc:
         raise DatabaseFileError(f"{where}: creating or upgrading the schema failed ({reason(exc)})") from None
     return found or 0

@@ -55,8 +55,24 @@ def _info(url: str) -> dict[str, Any]:
         return {}
 
 
+def _misread_password(url: str) -> bool:
+    """Whether a password may be split over other parts of ``url``: a '/', '?' or '#' between a
+    ':' and the first '@' after ``://``, or a second '@' before the path. libpq then reads part of
+    the password as the port or the database name (and we could not cut it out of a message)."""
+    rest = url.split("://", 1)[-1]
+    at = rest.find("@")
+    if at < 0:
+        return False
+    userinfo = rest[:at]
+    if ":" in userinfo and any(ch in userinfo[userinfo.index(":"):] for ch in "/?#"):
+        return True
+    return "@" in re.split(r"[/?#]", rest[at + 1:], maxsplit=1)[0]
+
+
 def display_name(url: str) -> str:
     """``postgresql://user@host:port/dbname``, never the password (nor other URL options)."""
+    if _misread_password(url):
+        return "postgresql://… (a URL that cannot be shown)"
     info = _info(url)
     user, host, port, db = (str(info.get(k) or "") for k in ("user", "host", "port", "dbname"))
     if not info:
@@ -66,17 +82,33 @@ def display_name(url: str) -> str:
     return f"postgresql://{user + '@' if user else ''}{where}/{db}" + (f"?host={host}" if sock else "")
 
 
+def _secrets(url: str) -> list[str]:
+    """Every form of a password ``url`` or ``PGPASSWORD`` may hold: libpq's reading, and the text
+    as typed (libpq quotes that when it cannot decode it: "invalid percent-encoded token")."""
+    rest = url.split("://", 1)[-1]
+    typed = [rest[:rest.find("@")].partition(":")[2]] if "@" in rest else []
+    query = rest.partition("?")[2].partition("#")[0]
+    typed += [value for key, _, value in (p.partition("=") for p in query.split("&")) if key == "password"]
+    found = [_info(url).get("password"), os.environ.get("PGPASSWORD"), *typed]
+    return sorted({str(s) for s in found if s}, key=len, reverse=True)  # longest first: no half-replaced secret
+
+
 def scrub(text: str, url: str) -> str:
     """``text`` on one line, with any password the URL or ``PGPASSWORD`` holds taken out."""
     text = _PASSWORD_IN_URL.sub(r"\1@", text)
-    for secret in (_info(url).get("password"), os.environ.get("PGPASSWORD")):
-        if secret:
-            text = text.replace(str(secret), "***")
+    for secret in _secrets(url):
+        text = text.replace(secret, "***")
     return " ".join(text.split())
 
 
 def _reason(exc: BaseException, url: str) -> str:
-    text = scrub(str(exc), url)
+    """What the server or libpq said, without the statement context PostgreSQL adds ("LINE 2: …
+    ^"): its primary message and hint when it sent them, else psycopg's text."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    hint = getattr(diag, "message_hint", None)
+    said = f"{primary} ({hint.rstrip('.')})" if primary and hint else primary or str(exc)
+    text = scrub(said, url)
     text = _LIBPQ_PREFIXES.sub("", text)
     return text.replace("FATAL: ", "").replace("ERROR: ", "")
 
@@ -84,8 +116,14 @@ def _reason(exc: BaseException, url: str) -> str:
 def connect(url: str, **options: Any) -> Any:
     """A psycopg connection to ``url``; failures are one-line :class:`DatabaseFileError`s."""
     psycopg = _psycopg()
+    if _misread_password(url):
+        raise DatabaseFileError(
+            "the PostgreSQL URL cannot be read safely: percent-encode '/', '?', '#' in its user name and "
+            "password (%2F, %3F, %23) and every '@' but the one before the host (%40), or leave the "
+            "password out (PGPASSWORD, ~/.pgpass)")
     if "connect_timeout" not in _info(url) and not os.environ.get("PGCONNECT_TIMEOUT"):
         options.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    options["client_encoding"] = "UTF8"  # whatever the URL or the role's settings say: the app's text is Unicode
     try:
         return psycopg.connect(url, **options)
     except psycopg.Error as exc:
@@ -267,6 +305,11 @@ def open_postgres(url: str) -> PostgresDatabase:
     """Connect to ``url``, create or upgrade the schema (see ``pg_schema``), and return the database."""
     raw = connect(url)
     try:
+        encoding = raw.info.parameter_status("server_encoding")
+        if encoding != "UTF8":  # LATIN1 cannot store most names; SQL_ASCII checks nothing it stores
+            raise DatabaseFileError(
+                f"{display_name(url)} uses the {encoding} encoding; parsalink-tui needs a UTF8 database "
+                "(CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0, docs/team.md)")
         pg_schema.migrate(raw, display_name(url), lambda exc: _reason(exc, url))
     finally:
         raw.close()
