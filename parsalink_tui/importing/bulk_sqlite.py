@@ -119,6 +119,16 @@ class SqliteImportBulk(ImportBulk):
     def delete_contacts(self, job: JobConn, rows: list[tuple[Any, ...]]) -> None:
         delete_contacts(job.raw, rows)
 
+    def store_file(self, conn: Connection, uid: str, data: bytes) -> None:
+        """The bytes written into a zeroblob through SQLite's blob I/O rather than bound to the
+        INSERT: sqlite3 keeps each cached statement's last parameters, so a bound 10 MB file
+        stayed in SQLite's memory for as long as the connection lived (a TUI session, or the
+        process of ``bench_import.py``: ~10 MB of its import's peak)."""
+        raw = conn.connection.driver_connection
+        rowid = raw.execute("INSERT INTO import_file (job_uid, data) VALUES (?, zeroblob(?))", (uid, len(data))).lastrowid
+        with raw.blobopen("import_file", "data", rowid) as blob:
+            blob.write(data)
+
     def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
         merge_after_job(job.sa, job.raw, stop)  # the search segments the batches left unmerged
 
