@@ -58,9 +58,17 @@ def test_the_validation_process_runs_at_most_a_bounded_queue_ahead(tmp_path):
             assert time.monotonic() < deadline
             time.sleep(0.01)
         assert child._process.poll() is None, "the child validated the whole file with nobody reading"
-        assert child._queue.qsize() == validate_process.QUEUE_CHUNKS <= 16
+        assert child._queue.qsize() == validate_process.QUEUE_CHUNKS <= 24
     finally:
         child.close()
+
+
+def test_the_queue_holds_a_whole_batch():
+    """A child ahead of the writer sends full chunks: the queue holds more than the largest batch,
+    so the bound never makes a batch wait for records the child could have sent already."""
+    from parsalink_tui.importing import runner
+
+    assert validate_process.QUEUE_CHUNKS * validate_process.CHUNK_ROWS > runner.MAX_BATCH_ROWS
 
 
 def test_a_jobs_page_cache_is_at_most_16_mb(service, tmp_path, monkeypatch):
