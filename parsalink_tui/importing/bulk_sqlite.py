@@ -127,8 +127,8 @@ class SqliteImportBulk(ImportBulk):
         stayed in SQLite's memory for as long as the connection lived (a TUI session, or the
         process of ``bench_import.py``: ~10 MB of its import's peak)."""
         raw = conn.connection.driver_connection
-        rowid = raw.execute("INSERT INTO import_file (job_uid, data) VALUES (?, zeroblob(?))", (uid, len(data))).lastrowid
-        with raw.blobopen("import_file", "data", rowid) as blob:
+        insert = raw.execute("INSERT INTO import_file (job_uid, data) VALUES (?, zeroblob(?))", (uid, len(data)))
+        with raw.blobopen("import_file", "data", insert.lastrowid) as blob:
             blob.write(data)
 
     def after_job(self, job: JobConn, stop: threading.Event | None) -> None:

@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from parsalink_tui.importing import validate_process
 from parsalink_tui.importing.validate_process import ValidationProcess
