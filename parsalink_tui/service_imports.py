@@ -94,7 +94,8 @@ class ImportJobs:
             jobs.check_row_cap(upload, max_rows)
         chosen = jobs.settings_overrides(upload.overrides) if upload.source is not None else {}
         with self.db.write() as conn:
-            body = jobs.create_job(conn, upload, source_uid=source_uid, on_duplicate=on_duplicate, region=region)
+            body = jobs.create_job(conn, upload, self.db.import_bulk(), source_uid=source_uid,
+                                   on_duplicate=on_duplicate, region=region)
             if chosen and upload.source is not None:
                 saved_mappings.save(conn, upload.source.header, chosen, filename)
         if run:

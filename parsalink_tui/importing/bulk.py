@@ -15,6 +15,7 @@ contacts                        multi-row INSERTs, search indexes      ``COPY`` 
                                 fed per batch (``search_bulk``)        ``INSERT … ON CONFLICT DO NOTHING``
 other rows (audit, tags,        multi-row INSERTs                      ``COPY``
 issues)
+the uploaded file               written into a zeroblob, never bound   an INSERT
 after the job                   merge the search segments;             ANALYZE when the statistics are
                                 re-ANALYZE when the statistics are     stale (autovacuum would, later)
                                 stale
@@ -33,7 +34,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,10 @@ class ImportBulk(ABC):
     @abstractmethod
     def delete_contacts(self, job: JobConn, rows: list[tuple[Any, ...]]) -> None:
         """Delete contacts ``(pk, id, email, first, last, phone)`` in the current batch (a revert)."""
+
+    def store_file(self, conn: Connection, uid: str, data: bytes) -> None:
+        """Store a new job's uploaded bytes (``import_file``), in the caller's transaction."""
+        conn.execute(text("INSERT INTO import_file (job_uid, data) VALUES (:uid, :data)"), {"uid": uid, "data": data})
 
     def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
         """Tidying once the job is complete, on its connection (never raises)."""

@@ -27,7 +27,7 @@ from ..sqlite_bulk import insert_rows
 from .bulk import ImportBulk, JobConn
 from .search_merge import automerge_off, merge_after_job
 
-JOB_CACHE_SIZE = -32768  # KiB (PRAGMA cache_size: 32 MB), for the job's connection only
+JOB_CACHE_SIZE = -16384  # KiB (PRAGMA cache_size: 16 MB), for the job's connection only
 
 _PARK_RANGE = "INSERT INTO search_bulk (lo, hi) VALUES (?, ?)"
 _UNPARK_RANGE = "DELETE FROM search_bulk WHERE lo = ? AND hi = ?"
@@ -56,8 +56,10 @@ def existing_sql(columns: tuple[str, ...]) -> str:
 def job_settings(raw: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Connection settings for a job's batches, restored afterwards.
 
-    * A 32 MB page cache (default 2 MB): the contact indexes of a big import stay in memory
-      between batches (~10-20% faster for 70k rows; peak RSS of a 10 MB import stays ~140 MB).
+    * A 16 MB page cache (default 2 MB): most index pages a batch rewrites stay in memory
+      between batches. It is full for most of a 10 MB import, so its size is that much of the
+      import process's peak memory: 32 MB read ~17k pages of 16 KiB back from the OS's cache
+      for a 10 MB file, 16 MB ~23k (~1% of the writer's CPU), 8 MB ~44k (docs/import-speed.md).
     * The staging table in memory.
     * No automatic checkpoints while the job runs: each would copy the WAL's pages back into the
       database and fsync (~15 times for a 10 MB file, rewriting the same index pages each time:
@@ -118,6 +120,16 @@ class SqliteImportBulk(ImportBulk):
 
     def delete_contacts(self, job: JobConn, rows: list[tuple[Any, ...]]) -> None:
         delete_contacts(job.raw, rows)
+
+    def store_file(self, conn: Connection, uid: str, data: bytes) -> None:
+        """The bytes written into a zeroblob through SQLite's blob I/O rather than bound to the
+        INSERT: sqlite3 keeps each cached statement's last parameters, so a bound 10 MB file
+        stayed in SQLite's memory for as long as the connection lived (a TUI session, or the
+        process of ``bench_import.py``: ~10 MB of its import's peak)."""
+        raw = conn.connection.driver_connection
+        insert = raw.execute("INSERT INTO import_file (job_uid, data) VALUES (?, zeroblob(?))", (uid, len(data)))
+        with raw.blobopen("import_file", "data", insert.lastrowid) as blob:
+            blob.write(data)
 
     def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
         merge_after_job(job.sa, job.raw, stop)  # the search segments the batches left unmerged

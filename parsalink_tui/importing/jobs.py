@@ -41,6 +41,7 @@ from ..errors import ImportFileTypeRefused, ImportRefused, ImportTooLarge, NotFo
 from ..ids import new_uid
 from ..timeutil import now_store, to_api
 from ..validation import strip_control
+from .bulk import ImportBulk
 from .formats import CSV, KINDS, VCARD, kind_of, open_source
 from .mapping import FIELDS, apply_field_mappings, guess_mapping, has_email_column
 from .reading import MAX_FILE_BYTES, BinaryContent, CsvSource, ImportFileError
@@ -233,12 +234,14 @@ def _overrides_json(field_mappings: Any) -> Any:
 def create_job(
     conn: Connection,
     upload: Upload,
+    bulk: ImportBulk,
     *,
     source_uid: str | None = None,
     on_duplicate: str = "skip",
     region: str = "US",
 ) -> dict[str, Any]:
-    """Insert a queued job for ``upload``; returns the 202 body ``{uid, status, filename}``.
+    """Insert a queued job for ``upload`` (its bytes stored by ``bulk``, the database's
+    :class:`.bulk.ImportBulk`); returns the 202 body ``{uid, status, filename}``.
 
     Refuses an unknown source uid or on_duplicate value (nothing is written).
     """
@@ -273,9 +276,7 @@ def create_job(
             "now": now_store(),
         },
     )
-    conn.execute(
-        text("INSERT INTO import_file (job_uid, data) VALUES (:uid, :data)"), {"uid": uid, "data": upload.data}
-    )
+    bulk.store_file(conn, uid, upload.data)
     return {"uid": uid, "status": "queued", "filename": upload.filename}
 
 

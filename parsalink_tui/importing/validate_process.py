@@ -65,7 +65,13 @@ log = logging.getLogger(__name__)
 MIN_RECORDS = 10_000
 CHUNK_ROWS = 1024  # records per message from the child (the first: the runner's first batch size)
 CHUNK_SECONDS = 0.05  # ... or fewer, when that many take longer than this to validate
-QUEUE_CHUNKS = 256  # chunks received and not yet written, at most (then the child waits)
+#: Chunks received and not yet written, at most (then the child waits). Each is ~0.25 MB of
+#: pickled rows: with 256 a child faster than the writer piled up to ~40 chunks (~10 MB of the
+#: import process's peak, more or less from run to run). The queue only fills when the child is
+#: ahead, and then its chunks are full (CHUNK_ROWS records), so 24 chunks hold more than the
+#: largest batch (``runner.MAX_BATCH_ROWS``, 20 chunks): the writer still finds a whole batch
+#: waiting. 16 made PostgreSQL's batches, which reach that size, wait for the child.
+QUEUE_CHUNKS = 24
 _WAIT = 0.1  # seconds between looks at the stop event while waiting for a chunk
 _ROW_FIELDS = tuple(field.name for field in fields(CleanRow))  # a chunk's row tuples, in this order
 _LENGTH = struct.Struct("!Q")
