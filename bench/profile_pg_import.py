@@ -17,8 +17,8 @@ recipe plus ``pg_stat_statements`` and ``track_io_timing``: profiling settings, 
 from __future__ import annotations
 
 import argparse
-import os
 import cProfile
+import os
 import pstats
 import sys
 import tempfile
