@@ -48,6 +48,7 @@ def _timed(label: str, fn):  # type: ignore[no-untyped-def]
 
 def _label_of(sql: str) -> str | None:
     for needle, label in (
+        ("ANALYZE", "after the job: ANALYZE"),
         ("CREATE TEMP TABLE", "stage: create if not exists"),
         ("FROM contact_stage", "INSERT … ON CONFLICT from stage"),
         ("DELETE FROM contact_stage", "stage: delete"),
@@ -132,7 +133,21 @@ def instrument() -> None:
             yield item
 
     ValidationProcess.batches = batches
+    original_after_job = bulk.after_job
+
+    def after_job(self, job, stop):  # type: ignore[no-untyped-def]
+        pid = job.driver.info.backend_pid
+        TIMES["CPU: the job's backend, batches"] = process_cpu(pid)
+        original_after_job(self, job, stop)
+        TIMES["CPU: the job's backend, with after_job"] = process_cpu(pid)
+
+    bulk.after_job = after_job
     del contact_store, runner
+
+
+def process_cpu(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu(data: Path) -> float:

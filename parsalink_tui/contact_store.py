@@ -36,7 +36,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from .errors import DuplicateEmailError
-from .ids import new_id, new_ids
+from .ids import new_id
 from .sqlite_bulk import insert_rows
 from .validation import email_key, fold_key
 
@@ -135,6 +135,7 @@ def next_contact_pk(raw: sqlite3.Connection) -> int:
 
 _KEY_AT = CONTACT_COLUMNS.index("email_key")
 _EMAIL_KEY_UNIQUE = "contact_email_key_key"  # PostgreSQL's name for contact's UNIQUE (email_key)
+
 # PostgreSQL: a batch's contacts staged by COPY (emptied by each commit), then inserted in key
 # order (two writers inserting the same emails wait on each other in one order, never in a cycle).
 _STAGE = (f"CREATE TEMP TABLE IF NOT EXISTS contact_stage ON COMMIT DELETE ROWS AS "
@@ -234,29 +235,6 @@ def account_ids(conn: AnyConnection, names: Iterable[str], now: str,
     return ids
 
 
-_NAMES_PER_STATEMENT = 200  # accounts per multi-row statement (4 parameters each)
-
-
-def account_ids_at_once(conn: AnyConnection, names: list[str], now: str) -> dict[str, str]:
-    """``account_id`` of each of these distinct names, in two statements per
-    _NAMES_PER_STATEMENT names instead of one or two per name (an import batch's new accounts:
-    a round trip each cost more than the rows on PostgreSQL). The first of two names of one
-    key (any case) is created, as it would be asked first."""
-    found: dict[str, str] = {}
-    for start in range(0, len(names), _NAMES_PER_STATEMENT):
-        chunk = names[start : start + _NAMES_PER_STATEMENT]
-        params: dict[str, Any] = {"now": now}
-        for n, (name, account) in enumerate(zip(chunk, new_ids("acc", len(chunk)), strict=True)):
-            params.update({f"i{n}": account, f"n{n}": name, f"k{n}": fold_key(name)})
-        values = ", ".join(f"(:i{n}, :n{n}, :k{n}, :now)" for n in range(len(chunk)))
-        run(conn, f"INSERT INTO account (id, name, name_key, created_at) VALUES {values} "
-                  "ON CONFLICT (name_key) DO NOTHING", params)  # fmt: skip
-        keys = ", ".join(f":k{n}" for n in range(len(chunk)))
-        by_key = dict(run(conn, f"SELECT name_key, id FROM account WHERE name_key IN ({keys})", params).fetchall())
-        found.update((name, by_key[params[f"k{n}"]]) for n, name in enumerate(chunk))
-    return found
-
-
 # ---------------------------------------------------------------- tags
 
 
@@ -299,12 +277,6 @@ class NameIds:
         self._accounts: dict[str, str] = {}
         self._tags: dict[str, int] = {}
         self._tag_lists: dict[tuple[str, ...], list[int]] = {}  # a row's tags → their ids, in order
-
-    def accounts(self, raw: sqlite3.Connection, names: Iterable[str], now: str) -> None:
-        """Ask the database at once about those of ``names`` not asked yet (a batch's)."""
-        missing = [name for name in dict.fromkeys(names) if name not in self._accounts]
-        if missing:
-            self._accounts.update(account_ids_at_once(raw, missing, now))
 
     def account(self, raw: sqlite3.Connection, name: str, now: str) -> str:
         found = self._accounts.get(name)

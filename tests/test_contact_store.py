@@ -8,9 +8,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import text
-
 from parsalink_tui import contact_store
 from parsalink_tui.demo import fill_demo
 from parsalink_tui.service import Service
@@ -141,29 +138,3 @@ def test_find_or_create_returns_the_existing_row_under_any_case(service: Service
         raw.close()
     assert [a["name"] for a in service.list_accounts()] == ["Acme Corp", "Globex"]
     assert [r["name"] for r in _rows(service, "SELECT name FROM tag ORDER BY id")] == ["Warm", "cold"]
-
-
-@pytest.mark.both_backends
-def test_an_import_batch_asks_about_its_new_accounts_at_once(service: Service, tmp_path: Path, monkeypatch) -> None:
-    acme = service.add_account("Acme Corp")["id"]
-    asked: list[str] = []
-    run = contact_store.run
-
-    def counted(conn, sql, params):  # type: ignore[no-untyped-def]
-        if "account" in sql.split(" (")[0] or "FROM account" in sql:
-            asked.append(sql.split()[0])
-        return run(conn, sql, params)
-
-    monkeypatch.setattr(contact_store, "run", counted)
-    rows = [f"P{n},p{n}@example.com,Firm {n % 450}\n" for n in range(900)]  # 450 new accounts
-    rows[:3] = ["A,a@example.com,ACME corp\n", "B,b@example.com,Globex\n", "C,c@example.com,globex\n"]
-    job = run_csv_import(service, tmp_path, "First Name,Email,Company\n" + "".join(rows))
-    assert job["successCount"] == 900
-    assert len(asked) <= 2 * 6  # per batch: an INSERT and a SELECT per 200 names (was 1-2 per name)
-    accounts = {a["name"]: a["id"] for a in service.list_accounts()}
-    assert accounts["Acme Corp"] == acme and "ACME corp" not in accounts and "globex" not in accounts
-    assert len(accounts) == 2 + 450  # Acme Corp, Globex, Firm 0..449
-    with service.db.read() as conn:
-        company = dict(conn.execute(text("SELECT email, account_id FROM contact WHERE email IN "
-                                         "('a@example.com', 'b@example.com', 'c@example.com')")).all())  # fmt: skip
-    assert company == {"a@example.com": acme, "b@example.com": accounts["Globex"], "c@example.com": accounts["Globex"]}

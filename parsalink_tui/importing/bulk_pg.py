@@ -1,6 +1,8 @@
 """PostgreSQL's :class:`.bulk.ImportBulk`: pks from the identity sequence, rows by ``COPY``
-(psycopg 3, ``backends.pg_load``), contacts through a staging table so an email taken meanwhile is left
-out, not an error (``contact_store.copy_contacts``).
+(psycopg 3, ``backends.pg_load``), contacts straight into their table, or through a staging table
+when an email was taken meanwhile, which is then left out, not an error
+(``contact_store.copy_contacts``). Each batch lets the trigram indexes' pending lists grow to
+64 MB (``pg_search.BULK_PENDING_LIST``); the job merges them at its end.
 
 Jobs are claimed ``FOR UPDATE SKIP LOCKED`` (:meth:`PgImportBulk.lock_job`): one worker per job,
 several jobs at once. Each batch takes the database's writer lock (``postgres.take_writer_lock``,

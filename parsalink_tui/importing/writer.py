@@ -113,7 +113,6 @@ class BatchWriter:
         imported: list[tuple[Any, ...]] = []  # the "imported" audit rows
         links: list[tuple[int, int, int]] = []
         ids, encoded, actor = self._ids, audit.encoded_row, self.actor
-        ids.accounts(raw, (row.account_name for row in pending.values() if row.account_name), now)
         # Explicit pks: the tag links (and SQLite's search rows) need them.
         for pk, (key, row) in zip(bulk.new_pks(job, len(pending)) if pending else (), pending.items(), strict=True):
             account = ids.account(raw, row.account_name, now) if row.account_name else None
