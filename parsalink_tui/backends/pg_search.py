@@ -67,6 +67,7 @@ SEARCH_TEXT_SQL = (
 SEARCH_PHONE_SQL = "replace(split_part(phone, ';', 1), '+', '')"
 
 EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+TRIGRAM_INDEXES = ("ix_contact_search_trgm", "ix_contact_phone_trgm")
 
 # The search part of the schema, one script for the contact table (first_name, last_name, email,
 # phone): run it in the schema's transaction after :func:`install` (which turns a missing
@@ -77,8 +78,8 @@ DDL = (
         FOLD_FUNCTION,
         f"ALTER TABLE contact ADD COLUMN search_text text GENERATED ALWAYS AS ({SEARCH_TEXT_SQL}) STORED",
         f"ALTER TABLE contact ADD COLUMN search_phone text GENERATED ALWAYS AS ({SEARCH_PHONE_SQL}) STORED",
-        "CREATE INDEX ix_contact_search_trgm ON contact USING gin (search_text gin_trgm_ops)",
-        "CREATE INDEX ix_contact_phone_trgm ON contact USING gin (search_phone gin_trgm_ops)",
+        f"CREATE INDEX {TRIGRAM_INDEXES[0]} ON contact USING gin (search_text gin_trgm_ops)",
+        f"CREATE INDEX {TRIGRAM_INDEXES[1]} ON contact USING gin (search_phone gin_trgm_ops)",
     ))
     + ";\n"
 )  # fmt: skip
@@ -194,3 +195,19 @@ def _unicode61_term(text: str) -> str:
     if len(text) >= TRIGRAM_MIN or not any(ch in _UNICODE61_SEPARATORS for ch in text):
         return text
     return "".join(ch for ch in text if ch not in _UNICODE61_SEPARATORS)
+
+
+# ---------------------------------------------------------------- bulk writers (import jobs)
+# A row inserted into a GIN index goes to the index's pending list; the writer that takes the
+# list past gin_pending_list_limit (4 MB by default) merges it into the index, in its own
+# statement. A bigger list for the job's transactions makes those merges rarer and bigger, so
+# cheaper per row; the job merges what it left once at its end, so a search does not read a
+# long list (docs/team.md, "Speed" / "Imports").
+BULK_PENDING_LIST = "SET LOCAL gin_pending_list_limit = '64MB'"
+
+
+def clean_pending_lists(conn: Any) -> None:
+    """Merge the trigram indexes' pending lists into the indexes (SQLAlchemy Connection, in its
+    transaction). PostgreSQL lets only the indexes' owner (or a superuser) do it."""
+    for index in TRIGRAM_INDEXES:
+        conn.exec_driver_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)")

@@ -229,12 +229,14 @@ class PostgresSql(SqlPieces):
 SQL = PostgresSql()
 
 
-def take_writer_lock(conn: Connection) -> None:
+def take_writer_lock(conn: Connection, *also: str) -> None:
     """The database-wide writer lock, for the rest of ``conn``'s transaction (waited on for up
-    to the busy timeout): writers take turns, as SQLite's ``BEGIN IMMEDIATE`` makes them."""
-    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
-    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
-    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+    to the busy timeout): writers take turns, as SQLite's ``BEGIN IMMEDIATE`` makes them.
+    ``also``: statements without parameters for the transaction (``SET LOCAL …``), sent with
+    the lock's in one round trip."""
+    conn.exec_driver_sql("; ".join((f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}",
+                                    f"SELECT pg_advisory_xact_lock({WRITER_LOCK})", "SET LOCAL lock_timeout = 0",
+                                    *also)))  # fmt: skip
 
 
 class PostgresDatabase(Backend):

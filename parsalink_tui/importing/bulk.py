@@ -11,14 +11,15 @@ claiming a job                  under the writer lock; one job at a    ``FOR UPD
 the job's connection            one connection, PRAGMAs for the job,   one connection; each batch takes the
                                 each batch ``BEGIN IMMEDIATE``         writer lock, as ``write()`` does
 new contact pks                 ``max(pk)+1`` (single write lock)      the identity sequence (``nextval``)
-contacts                        multi-row INSERTs, search indexes      ``COPY`` into a staging table, then
-                                fed per batch (``search_bulk``)        ``INSERT … ON CONFLICT DO NOTHING``
+contacts                        multi-row INSERTs, search indexes      ``COPY`` into the table (a staging
+                                fed per batch (``search_bulk``)        table and ``ON CONFLICT DO NOTHING``
+                                                                       if an email was taken meanwhile)
 other rows (audit, tags,        multi-row INSERTs                      ``COPY``
 issues)
 the uploaded file               written into a zeroblob, never bound   an INSERT
-after the job                   merge the search segments;             ANALYZE when the statistics are
-                                re-ANALYZE when the statistics are     stale (autovacuum would, later)
-                                stale
+after the job                   merge the search segments;             merge the trigram pending lists;
+                                re-ANALYZE when the statistics are     ANALYZE when the statistics are
+                                stale                                  stale (autovacuum would, later)
 ==============================  =====================================  ======================================
 
 ``Backend.import_bulk()`` gives a database's one; :func:`bulk_for` asks it.

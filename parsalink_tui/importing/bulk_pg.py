@@ -1,6 +1,8 @@
 """PostgreSQL's :class:`.bulk.ImportBulk`: pks from the identity sequence, rows by ``COPY``
-(psycopg 3, ``backends.pg_load``), contacts through a staging table so an email taken meanwhile is left
-out, not an error (``contact_store.copy_contacts``).
+(psycopg 3, ``backends.pg_load``), contacts straight into their table, or through a staging table
+when an email was taken meanwhile, which is then left out, not an error
+(``contact_store.copy_contacts``). Each batch lets the trigram indexes' pending lists grow to
+64 MB (``pg_search.BULK_PENDING_LIST``); the job merges them at its end.
 
 Jobs are claimed ``FOR UPDATE SKIP LOCKED`` (:meth:`PgImportBulk.lock_job`): one worker per job,
 several jobs at once. Each batch takes the database's writer lock (``postgres.take_writer_lock``,
@@ -13,6 +15,8 @@ after a job that grew the tables, ANALYZE (:meth:`PgImportBulk.refresh_statistic
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,8 +26,11 @@ from sqlalchemy import Connection, text
 from .. import contact_store
 from ..backends.base import explained
 from ..backends.pg_load import PgLoad, copy_rows
+from ..backends.pg_search import BULK_PENDING_LIST, clean_pending_lists
 from ..backends.postgres import take_writer_lock
 from .bulk import ImportBulk, JobConn
+
+log = logging.getLogger(__name__)
 
 
 class PgImportBulk(ImportBulk):
@@ -51,7 +58,7 @@ class PgImportBulk(ImportBulk):
     @contextmanager
     def batch(self, job: JobConn) -> Iterator[None]:
         with job.sa.begin():
-            take_writer_lock(job.sa)
+            take_writer_lock(job.sa, BULK_PENDING_LIST)  # the setting: this transaction only
             yield
 
     def new_pks(self, job: JobConn, count: int) -> list[int]:
@@ -73,6 +80,16 @@ class PgImportBulk(ImportBulk):
     def delete_contacts(self, job: JobConn, rows: list[tuple[Any, ...]]) -> None:
         # The search columns go with the rows; notes, tasks and tag links by their foreign keys.
         job.sa.execute(text("DELETE FROM contact WHERE pk = ANY(:pks)"), {"pks": [row[0] for row in rows]})
+
+    def after_job(self, job: JobConn, stop: threading.Event | None) -> None:
+        """Merge the pending lists the batches left in the trigram indexes (their bigger limit:
+        ``pg_search.BULK_PENDING_LIST``). A role that does not own the indexes may not: then
+        autovacuum merges them, later."""
+        try:
+            with job.sa.begin():
+                clean_pending_lists(job.sa)
+        except Exception:
+            log.debug("cleaning the trigram indexes' pending lists failed", exc_info=True)
 
     #: The tables an import grows.
     ANALYZE = "ANALYZE contact, contact_tag, activity, account, tag, import_issue"
