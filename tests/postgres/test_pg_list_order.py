@@ -4,6 +4,7 @@ and users, accounts and sources by name, in the order the same data has on SQLit
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,14 @@ def linguistic_url(pg_cluster: str) -> str:
                      "TEMPLATE template0")  # fmt: skip
     yield pg_cluster.replace("@/parsalink?", "@/linguistic?", 1)
     with psycopg.connect(pg_cluster, autocommit=True) as conn:
-        conn.execute("DROP DATABASE linguistic WITH (FORCE)")
+        for attempt in range(20):  # an autovacuum worker may connect again between FORCE's kill and the drop
+            try:
+                conn.execute("DROP DATABASE linguistic WITH (FORCE)")
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt == 19:
+                    raise
+                time.sleep(0.1)
 
 
 def fill(svc: Service) -> dict[str, list[str]]:
