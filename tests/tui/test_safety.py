@@ -70,6 +70,24 @@ async def test_core_errors_become_notifications(service, make_app):
         assert app.is_running
 
 
+async def test_opening_a_contact_that_cannot_be_read_says_so_and_keeps_the_list(service, make_app):
+    """Deleted elsewhere (or the database unreachable): one notification, back on the list.
+    (The detail view loaded on mount and again on its first resume, and popped a screen each
+    time it failed: the contacts screen went too, leaving a blank app.)"""
+    for n in range(3):
+        service.create_contact({"firstName": "Gone", "lastName": f"N{n}", "email": f"g{n}@example.com"})
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = home(pilot)
+        service.delete_contact(screen.table.current_id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        failures = [n for n in app._notifications if n.title == "Could not open the contact"]
+        assert len(failures) == 1
+
+
 async def test_empty_database_offers_demo_data(service, make_app):
     app = make_app(service, demo_contacts=120)
     async with app.run_test(size=SIZE) as pilot:
