@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
 from ..db import BUSY_TIMEOUT_MS
-from ..errors import DatabaseFileError
+from ..errors import DatabaseFileError, DatabaseUnavailable
 from . import pg_schema
 from .base import Backend, SqlPieces, explained
 
@@ -83,14 +83,14 @@ def _reason(exc: BaseException, url: str) -> str:
 
 
 def connect(url: str, **options: Any) -> Any:
-    """A psycopg connection to ``url``; failures are one-line :class:`DatabaseFileError`s."""
+    """A psycopg connection to ``url``; failures are one-line :class:`DatabaseUnavailable`s."""
     psycopg = _psycopg()
     if "connect_timeout" not in _info(url) and not os.environ.get("PGCONNECT_TIMEOUT"):
         options.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
     try:
         return psycopg.connect(url, **options)
     except psycopg.Error as exc:
-        raise DatabaseFileError(f"cannot connect to {display_name(url)}: {_reason(exc, url)}") from None
+        raise DatabaseUnavailable(f"cannot connect to {display_name(url)}: {_reason(exc, url)}") from None
 
 
 # SQLSTATE (or its class) → what the user can do about it.
@@ -117,7 +117,7 @@ def describe_pg_error(exc: BaseException, url: str) -> DatabaseFileError | None:
         return None
     name, state = display_name(url), orig.sqlstate or ""
     if isinstance(orig, psycopg.OperationalError) and (not state or state.startswith(("08", "57P"))):
-        return DatabaseFileError(f"{name}: the connection to the database server was lost "
+        return DatabaseUnavailable(f"{name}: the connection to the database server was lost "
                                  f"({_reason(orig, url)}); try again")  # fmt: skip
     for code, explanation in _EXPLAINED:
         if state.startswith(code):

@@ -3,15 +3,13 @@ goes away"): every action during the outage is one plain notification, the app s
 is half-written; once the server is back the next action works and other processes' changes show
 up again, without restarting the app.
 
-The cluster is this module's own (``start_cluster``), so stopping it leaves the session's alone.
+The cluster is this module's own (tests/pg_restart.py), so stopping it leaves the session's alone.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -22,7 +20,8 @@ from parsalink_tui.tui.contact_form import ContactForm
 from parsalink_tui.tui.contacts_screen import ContactsScreen
 
 from ..conftest import make_contact
-from ..pg_cluster import ClusterUnavailable, missing, pg_ctl, start_cluster
+from ..pg_cluster import pg_ctl
+from ..pg_restart import PASSWORD, own_cluster, restart_url  # noqa: F401 (fixtures)
 from .conftest import SIZE
 from .helpers import home, settle, status
 
@@ -30,45 +29,11 @@ pytestmark = pytest.mark.postgres
 #: What a message during the outage says: the server cannot be reached (a new connection), or
 #: the connection was lost (one open when the server went).
 PROBLEM = re.compile(r"cannot connect to postgresql://ann@/\w+\?host=\S+: |the connection to the database server was lost")
-PASSWORD = "s3cret-pw"
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """A cluster of this module's own, with a role that logs in with a password (which no
-    message may show)."""
-    if reason := missing():
-        pytest.skip(reason)
-    try:
-        url, stop = start_cluster(Path(tempfile.mkdtemp(prefix="parsalink-pg-restart-")))
-    except ClusterUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        yield url
-    finally:
-        stop()
 
 
 @pytest.fixture
-def url(cluster: str, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A new database in the module's cluster, reached as ``ann`` with a password in the URL;
-    the server is running again after each test whatever it did."""
-    from ..pg_cluster import admin_url
-
-    name = request.node.name.split("[")[0][-40:].lower()
-    with psycopg.connect(admin_url(cluster), autocommit=True) as admin:
-        admin.execute("DROP ROLE IF EXISTS ann")  # a database of an earlier test may still own it
-        admin.execute(f"CREATE ROLE ann LOGIN CREATEDB PASSWORD '{PASSWORD}'")
-        admin.execute(f"CREATE DATABASE {name} OWNER ann")
-    host = cluster.split("?host=", 1)[1]
-    yield f"postgresql://ann:{PASSWORD}@/{name}?host={host}"
-    try:
-        pg_ctl(cluster, "start")
-    except Exception:  # noqa: BLE001 - running already
-        pass
-    with psycopg.connect(admin_url(cluster), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute("DROP ROLE IF EXISTS ann")
+def url(restart_url: str) -> str:
+    return restart_url
 
 
 @pytest.fixture
