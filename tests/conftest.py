@@ -36,11 +36,17 @@ TESTS = Path(__file__).resolve().parent
 BACKENDS = ("sqlite", "postgresql")
 
 
+#: The fixtures opened on ``backend``: a test of a ``both_backends`` module taking any of them
+#: runs on both databases (``demo_service``: tests/tui/conftest.py).
+ON_BACKEND = {"service", "demo_service"}
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # ``@pytest.mark.both_backends`` (or a module's pytestmark): every test of it that takes
-    # ``service`` runs once on SQLite and once on PostgreSQL; ``sqlite_only`` opts one out.
+    # ``service`` (or ``demo_service``) runs once on SQLite and once on PostgreSQL;
+    # ``sqlite_only`` opts one out.
     marked = metafunc.definition.get_closest_marker("both_backends")
-    if marked and not metafunc.definition.get_closest_marker("sqlite_only") and "service" in metafunc.fixturenames:
+    if marked and not metafunc.definition.get_closest_marker("sqlite_only") and ON_BACKEND & set(metafunc.fixturenames):
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
@@ -84,16 +90,20 @@ def backend(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", "sqlite")
 
 
-@pytest.fixture
-def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+def open_on_backend(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Service:
     """A Service on a fresh database: an SQLite file at ``db_path``, or (``backend`` "postgresql")
     a new database in the session's PostgreSQL cluster."""
     if backend == "postgresql":
         from parsalink_tui.backends.postgres import open_postgres
 
-        svc = Service(open_postgres(request.getfixturevalue("pg_url")))
-    else:
-        svc = Service.open(db_path)
+        return Service(open_postgres(request.getfixturevalue("pg_url")))
+    return Service.open(db_path)
+
+
+@pytest.fixture
+def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+    """A Service on a fresh database of ``backend`` (:func:`open_on_backend`)."""
+    svc = open_on_backend(backend, db_path, request)
     yield svc
     svc.close()
 

@@ -16,6 +16,8 @@ from parsalink_tui.validation import STAGE_VALUES
 from .conftest import SIZE
 from .helpers import home, settle, status
 
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
+
 FAST = 0.1  # REFRESH_SECONDS in these tests
 
 
@@ -87,7 +89,7 @@ async def test_a_stage_key_after_a_reload_changes_the_highlighted_contact(demo_s
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         _, chosen = await highlight_row_3(pilot)
-        add_elsewhere(demo_service.db.path, 2)  # newer: they sort first, above the cursor
+        add_elsewhere(demo_service.db.target, 2)  # newer: they sort first, above the cursor
         await wait_for_total(pilot, 502)
         await press_and_check(pilot, demo_service, chosen, all_stages(demo_service))
         # It was still on the page, two rows further down.
@@ -101,7 +103,7 @@ async def test_the_page_follows_a_contact_pushed_off_it(demo_service, make_app):
         limit = screen.query_state.limit
         await pilot.press("space", "down")  # row 3 selected, cursor on row 4
         selected, chosen = set(screen.selected), screen.table.current_id
-        add_elsewhere(demo_service.db.path, limit + 2)  # the whole page moves down past its end
+        add_elsewhere(demo_service.db.target, limit + 2)  # the whole page moves down past its end
         await wait_for_total(pilot, 500 + limit + 2)
         assert screen.query_state.page == 2
         assert screen.table.current_id == chosen
@@ -116,7 +118,7 @@ async def test_a_highlighted_contact_deleted_elsewhere_keeps_the_row_and_says_so
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         screen, chosen = await highlight_row_3(pilot)
-        other = Service.open(demo_service.db.path)
+        other = Service.open(demo_service.db.target)
         try:
             other.delete_contact(chosen)
         finally:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
+
 from parsalink_tui.service import Service
 
 from .conftest import SIZE
 from .helpers import home, page_contacts, settle
 
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
+
 
 @contextmanager
 def elsewhere(service: Service):
-    other = Service.open(service.db.path)
+    other = Service.open(service.db.target)
     try:
         yield other
     finally:
