@@ -37,8 +37,9 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 #: The fixtures opened on ``backend``: a test of a ``both_backends`` module taking any of them
-#: runs on both databases (``demo_service``: tests/tui/conftest.py).
-ON_BACKEND = {"service", "demo_service"}
+#: (or ``cli``, which runs on ``db_target``) runs on both databases (``demo_service``:
+#: tests/tui/conftest.py).
+ON_BACKEND = {"service", "demo_service", "db_target"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -101,6 +102,13 @@ def open_on_backend(backend: str, db_path: Path, request: pytest.FixtureRequest)
 
 
 @pytest.fixture
+def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> str:
+    """What ``--db`` names: the SQLite file ``db_path``, or (``backend`` "postgresql") the URL of
+    a new database in the session's cluster."""
+    return request.getfixturevalue("pg_url") if backend == "postgresql" else str(db_path)
+
+
+@pytest.fixture
 def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
     """A Service on a fresh database of ``backend`` (:func:`open_on_backend`)."""
     svc = open_on_backend(backend, db_path, request)
@@ -115,12 +123,12 @@ def make_contact(service: Service, **fields):
 
 
 @pytest.fixture
-def cli(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """Run the CLI in-process on ``db_path``: ``cli(*args, stdin=None)`` → (exit code, stdout, stderr)."""
+def cli(db_target: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run the CLI in-process on ``db_target``: ``cli(*args, stdin=None)`` → (exit code, stdout, stderr)."""
     from .hardening.conftest import invoke
 
     def run(*args: str, stdin: str | None = None):
-        return invoke(capsys, monkeypatch, db_path, *args, stdin=stdin)
+        return invoke(capsys, monkeypatch, db_target, *args, stdin=stdin)
 
     return run
 
