@@ -19,7 +19,7 @@ import weakref
 from sqlalchemy import text
 
 from ..db import Database
-from ..errors import RevertRefused
+from ..errors import DatabaseFileError, RevertRefused
 from .revert import Claim, claim, let_go, run_claim
 from .runner import _stale_before, worker_alive
 from .writer import LostJob
@@ -43,6 +43,9 @@ class RevertRunner(threading.Thread):
             run_claim(self.db, self.claimed, stop=self.stop_event.is_set)
         except LostJob:
             pass  # declared stale and taken over: that worker finishes it
+        except DatabaseFileError as exc:  # the database went away (a server restart): one line says it
+            log.warning("the revert of import job %s stopped: %s; it goes on when serve starts again "
+                        "or on `import revert %s`", self.claimed.uid, exc, self.claimed.uid)  # fmt: skip
         except Exception:
             log.exception("the revert of import job %s stopped; start it again to finish it", self.claimed.uid)
         finally:

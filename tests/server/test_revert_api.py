@@ -222,6 +222,33 @@ def test_a_revert_stopped_with_the_server_goes_on_when_serve_starts_again(api, m
             assert [(a["action"], a["actor"]) for a in _revert_rows(api, cid, job["uid"])] == [("deleted", me)]
 
 
+def test_a_revert_that_loses_the_database_logs_one_line_and_the_next_start_finishes_it(api, monkeypatch, caplog):
+    """The database server went away mid-revert (docs/team.md "When the server goes away"):
+    one warning line in the log, no traceback; the revert stays to be taken up again."""
+    from parsalink_tui.errors import DatabaseUnavailable
+
+    job = _import(api)
+    real = revert.created_batch
+
+    def server_gone(*args: Any) -> Any:
+        monkeypatch.setattr(revert, "created_batch", real)
+        raise DatabaseUnavailable("postgresql://ann@db/crm: the connection to the database server was lost")
+
+    monkeypatch.setattr(revert, "created_batch", server_gone)
+    with caplog.at_level("INFO", logger="parsalink_tui"):
+        assert api.post(_job_url(job["uid"]) + "revert/").status_code == 202
+        for thread in threading.enumerate():
+            if thread.name == "parsalink-revert":
+                thread.join(20)
+    stopped = [r for r in caplog.records if "revert" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in stopped] == [("WARNING", None)]
+    assert "the connection to the database server was lost" in stopped[0].getMessage()
+    assert api.get(_job_url(job["uid"])).json()["revert"]["status"] == "processing"
+
+    with TestClient(create_app(api.service, body_timeout=5.0), raise_server_exceptions=False):  # serve again
+        assert _reverted(api, job["uid"])["revert"]["deleted"] == 4
+
+
 def test_serve_leaves_alone_a_revert_a_live_worker_runs(api):
     job = _import(api)
     running = revert.claim(api.service.db, job["uid"])  # another thread of this process runs it
