@@ -118,7 +118,7 @@ def describe_pg_error(exc: BaseException, url: str) -> DatabaseFileError | None:
     name, state = display_name(url), orig.sqlstate or ""
     if isinstance(orig, psycopg.OperationalError) and (not state or state.startswith(("08", "57P"))):
         return DatabaseUnavailable(f"{name}: the connection to the database server was lost "
-                                 f"({_reason(orig, url)}); try again")  # fmt: skip
+                                   f"({_reason(orig, url)}); try again")  # fmt: skip
     for code, explanation in _EXPLAINED:
         if state.startswith(code):
             return DatabaseFileError(f"{name}: {explanation.format(_reason(orig, url))}")
