@@ -107,6 +107,27 @@ async def test_stage_key_move_and_reload_while_the_server_is_down(service, url, 
         assert service.get_contact(target)["stage"] == "engaged"
 
 
+async def test_a_page_that_could_not_load_is_not_counted_as_turned(service, url, make_app):
+    for n in range(5, 70):
+        make_contact(service, email=f"p{n}@example.com", lastName=f"Person{n}")
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = home(pilot)
+        shown = status(pilot)
+        assert shown.startswith("rows 1–")
+        down(url)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        outage_toast(app)
+        assert status(pilot) == shown and screen.query_state.page == 1  # still the first page
+        up(url)
+        await pilot.press("pagedown")  # the next page, not the one after it
+        await settle(pilot)
+        assert screen.query_state.page == 2
+        assert status(pilot).startswith(f"rows {screen.query_state.limit + 1}–")
+
+
 async def test_the_form_saves_nothing_while_down_and_saves_once_back(service, url, make_app):
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
