@@ -12,8 +12,9 @@ import pytest
 
 from parsalink_tui.service import Service
 
-# The hardening figures are summed and printed by the controller, also under pytest-xdist.
-pytest_plugins = ["tests.hardening.figures"]
+# The hardening figures are summed and printed by the controller, also under pytest-xdist;
+# tests.pg_restart: a PostgreSQL cluster a module may stop and start (own_cluster, restart_url).
+pytest_plugins = ["tests.hardening.figures", "tests.pg_restart"]
 
 # Real files from other projects, copied with their SOURCE.txt (origin, licence): tests/data/README.md.
 CORPORA = Path(__file__).resolve().parent / "data"

@@ -1,7 +1,7 @@
 """Fixtures for the tests that take the PostgreSQL server down under a running app (the TUI,
 the CLI, ``serve``): a cluster of the module's own, so stopping it leaves the session's alone.
 
-    from ..pg_restart import PASSWORD, own_cluster, restart_url  # noqa: F401 (fixtures)
+Registered for every test by tests/conftest.py (``pytest_plugins``).
 
 ``restart_url`` is a new database reached as the role ``ann`` with ``PASSWORD`` in the URL (no
 message may show it), committed durably (``synchronous_commit`` on for it, as a real server

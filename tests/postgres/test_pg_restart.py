@@ -15,7 +15,7 @@ import pytest
 
 from ..hardening.conftest import invoke
 from ..pg_cluster import pg_ctl
-from ..pg_restart import PASSWORD, own_cluster, restart_url  # noqa: F401 (fixtures)
+from ..pg_restart import PASSWORD
 from ..server.served import Served
 
 pytestmark = pytest.mark.postgres

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from parsalink_tui.audit import acting_as
-from parsalink_tui.server import create_app
 from parsalink_tui.importing import revert
 from parsalink_tui.importing.revert_runner import stop_reverts
 from parsalink_tui.importing.runner import stop_worker
+from parsalink_tui.server import create_app
 
 from .conftest import TestClient
 
@@ -204,7 +204,7 @@ def test_a_revert_stopped_with_the_server_stops_after_its_batch_and_another_post
 def test_a_revert_stopped_with_the_server_goes_on_when_serve_starts_again(api, monkeypatch):
     """As serve resumes import jobs: its start takes up the reverts whose worker is gone, and
     their audit rows still name the token that started them."""
-    ada = api.service.create_contact({"firstName": "Ada", "email": "ada@example.com"})
+    api.service.create_contact({"firstName": "Ada", "email": "ada@example.com"})  # the import fills her title
     job = _import(api, CSV + b"Cy,Day,cy@example.com,\nDi,Fox,di@example.com,\n", on_duplicate="update")
     stopped, _ = _stopped_with_the_server(api, monkeypatch, job["uid"], batch=1)
     assert (stopped["status"], stopped["restored"], stopped["deleted"]) == ("processing", 1, 1)

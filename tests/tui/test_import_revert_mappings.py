@@ -19,7 +19,6 @@ from .test_import_screen import (
     wait_until,
 )  # fmt: skip
 
-
 pytestmark = pytest.mark.both_backends  # a revert and saved mappings from the TUI, on both databases
 
 

@@ -21,7 +21,7 @@ from parsalink_tui.tui.contacts_screen import ContactsScreen
 
 from ..conftest import make_contact
 from ..pg_cluster import pg_ctl
-from ..pg_restart import PASSWORD, own_cluster, restart_url  # noqa: F401 (fixtures)
+from ..pg_restart import PASSWORD
 from .conftest import SIZE
 from .helpers import home, settle, status
 
