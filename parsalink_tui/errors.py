@@ -106,6 +106,11 @@ class DatabaseFileError(ParsalinkError):
     """The database file cannot be used (not ours, corrupt, read-only, newer schema)."""
 
 
+class DatabaseUnavailable(DatabaseFileError):
+    """The database server cannot be reached now, or the connection to it was lost: the same
+    request may work once it is back (``serve`` answers 503 with ``Retry-After``)."""
+
+
 class NewerSchemaError(DatabaseFileError):
     """The database was written by a newer app: the same words for every backend."""
 

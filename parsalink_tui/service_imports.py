@@ -189,6 +189,13 @@ class ImportJobs:
         start_revert(self.db, uid)
         return self.get_import_job(uid, with_protected=False)
 
+    def resume_reverts(self) -> list[str]:
+        """Start again, in background threads, the reverts whose run stopped (the process that
+        ran them was stopped or killed); returns their job uids. ``serve`` calls it at start."""
+        from .importing.revert_runner import resume_reverts
+
+        return resume_reverts(self.db)
+
     def revert_protected(self, uid: str, page: Any = 1, limit: Any = listing.DEFAULT_LIMIT) -> dict[str, Any]:
         """One page ``{count, next, previous, results: [{id, email, reason}]}`` of the contacts the
         revert of ``uid`` left alone (changed after the import); NotFoundError if it never started."""

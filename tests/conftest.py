@@ -12,8 +12,9 @@ import pytest
 
 from parsalink_tui.service import Service
 
-# The hardening figures are summed and printed by the controller, also under pytest-xdist.
-pytest_plugins = ["tests.hardening.figures"]
+# The hardening figures are summed and printed by the controller, also under pytest-xdist;
+# tests.pg_restart: a PostgreSQL cluster a module may stop and start (own_cluster, restart_url).
+pytest_plugins = ["tests.hardening.figures", "tests.pg_restart"]
 
 # Real files from other projects, copied with their SOURCE.txt (origin, licence): tests/data/README.md.
 CORPORA = Path(__file__).resolve().parent / "data"
@@ -36,11 +37,18 @@ TESTS = Path(__file__).resolve().parent
 BACKENDS = ("sqlite", "postgresql")
 
 
+#: The fixtures opened on ``backend``: a test of a ``both_backends`` module taking any of them
+#: (or ``cli``, which runs on ``db_target``) runs on both databases (``demo_service``:
+#: tests/tui/conftest.py).
+ON_BACKEND = {"service", "demo_service", "db_target"}
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # ``@pytest.mark.both_backends`` (or a module's pytestmark): every test of it that takes
-    # ``service`` runs once on SQLite and once on PostgreSQL; ``sqlite_only`` opts one out.
+    # ``service`` (or ``demo_service``) runs once on SQLite and once on PostgreSQL;
+    # ``sqlite_only`` opts one out.
     marked = metafunc.definition.get_closest_marker("both_backends")
-    if marked and not metafunc.definition.get_closest_marker("sqlite_only") and "service" in metafunc.fixturenames:
+    if marked and not metafunc.definition.get_closest_marker("sqlite_only") and ON_BACKEND & set(metafunc.fixturenames):
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
@@ -84,16 +92,27 @@ def backend(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", "sqlite")
 
 
-@pytest.fixture
-def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+def open_on_backend(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Service:
     """A Service on a fresh database: an SQLite file at ``db_path``, or (``backend`` "postgresql")
     a new database in the session's PostgreSQL cluster."""
     if backend == "postgresql":
         from parsalink_tui.backends.postgres import open_postgres
 
-        svc = Service(open_postgres(request.getfixturevalue("pg_url")))
-    else:
-        svc = Service.open(db_path)
+        return Service(open_postgres(request.getfixturevalue("pg_url")))
+    return Service.open(db_path)
+
+
+@pytest.fixture
+def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> str:
+    """What ``--db`` names: the SQLite file ``db_path``, or (``backend`` "postgresql") the URL of
+    a new database in the session's cluster."""
+    return request.getfixturevalue("pg_url") if backend == "postgresql" else str(db_path)
+
+
+@pytest.fixture
+def service(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+    """A Service on a fresh database of ``backend`` (:func:`open_on_backend`)."""
+    svc = open_on_backend(backend, db_path, request)
     yield svc
     svc.close()
 
@@ -105,12 +124,12 @@ def make_contact(service: Service, **fields):
 
 
 @pytest.fixture
-def cli(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """Run the CLI in-process on ``db_path``: ``cli(*args, stdin=None)`` → (exit code, stdout, stderr)."""
+def cli(db_target: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run the CLI in-process on ``db_target``: ``cli(*args, stdin=None)`` → (exit code, stdout, stderr)."""
     from .hardening.conftest import invoke
 
     def run(*args: str, stdin: str | None = None):
-        return invoke(capsys, monkeypatch, db_path, *args, stdin=stdin)
+        return invoke(capsys, monkeypatch, db_target, *args, stdin=stdin)
 
     return run
 

@@ -125,6 +125,17 @@ def start_cluster(folder: Path) -> tuple[str, Callable[[], None]]:
     return socket_url(folder), stop
 
 
+def pg_ctl(url: str, *args: str) -> None:
+    """Run ``pg_ctl`` on the cluster ``url`` reaches, as the server's user: ``pg_ctl(url, "stop",
+    "-m", "fast")`` takes the server down under the clients connected to it, ``pg_ctl(url,
+    "start")`` brings it back (same folder, socket and data), so tests can restart a server."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    folder = Path(conninfo_to_dict(url)["host"])
+    extra = ["-l", str(folder / "server.log")] if args[0] == "start" else []
+    _as_server([str(PG_BIN / "pg_ctl"), *args, "-D", str(folder / "data"), "-w", "-t", "60", *extra])
+
+
 def _setup_role(folder: Path) -> None:
     import psycopg
 

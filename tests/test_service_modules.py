@@ -13,7 +13,7 @@ PUBLIC = {
     "export_contacts", "export_to_file", "forget_saved_mapping", "get_contact", "get_import_job",
     "import_error_rows", "import_errors_csv", "list_accounts", "list_activity", "list_contacts", "list_import_jobs",
     "list_notes", "list_saved_mappings", "list_sources", "list_tasks", "list_tokens", "list_users", "open",
-    "preview_import", "restore_contact", "resume_imports", "revert_import", "revert_protected", "revoke_token",
+    "preview_import", "restore_contact", "resume_imports", "resume_reverts", "revert_import", "revert_protected", "revoke_token",
     "set_stage", "set_stages", "set_stages_where", "set_task_done", "stage_counts", "start_import",
     "start_import_bytes", "start_revert", "update_contact", "update_contact_where", "update_note", "update_task",
     "watch_changes", "work_imports",

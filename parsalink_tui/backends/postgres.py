@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from ..db import BUSY_TIMEOUT_MS
-from ..errors import DatabaseFileError
+from ..errors import DatabaseFileError, DatabaseUnavailable
 from . import pg_schema
 from .base import Backend, SqlPieces, explained, pooled_engine
 
@@ -114,7 +114,7 @@ def _reason(exc: BaseException, url: str) -> str:
 
 
 def connect(url: str, **options: Any) -> Any:
-    """A psycopg connection to ``url``; failures are one-line :class:`DatabaseFileError`s."""
+    """A psycopg connection to ``url``; failures are one-line :class:`DatabaseUnavailable`s."""
     psycopg = _psycopg()
     if _misread_password(url):
         raise DatabaseFileError(
@@ -127,7 +127,7 @@ def connect(url: str, **options: Any) -> Any:
     try:
         return psycopg.connect(url, **options)
     except psycopg.Error as exc:
-        raise DatabaseFileError(f"cannot connect to {display_name(url)}: {_reason(exc, url)}") from None
+        raise DatabaseUnavailable(f"cannot connect to {display_name(url)}: {_reason(exc, url)}") from None
 
 
 # SQLSTATE (or its class) → what the user can do about it.
@@ -154,8 +154,8 @@ def describe_pg_error(exc: BaseException, url: str) -> DatabaseFileError | None:
         return None
     name, state = display_name(url), orig.sqlstate or ""
     if isinstance(orig, psycopg.OperationalError) and (not state or state.startswith(("08", "57P"))):
-        return DatabaseFileError(f"{name}: the connection to the database server was lost "
-                                 f"({_reason(orig, url)}); try again")  # fmt: skip
+        return DatabaseUnavailable(f"{name}: the connection to the database server was lost "
+                                   f"({_reason(orig, url)}); try again")  # fmt: skip
     for code, explanation in _EXPLAINED:
         if state.startswith(code):
             return DatabaseFileError(f"{name}: {explanation.format(_reason(orig, url))}")

@@ -6,7 +6,8 @@ is refused there (RevertRefused, NotFoundError) and the caller can say so, then 
 anyone who reads the job. :func:`stop_reverts` (``Service.close``) stops them after their
 current batch. A revert stopped that way, or whose thread failed (logged), stays
 ``processing`` with a worker that is no longer live: the next claim of it (another start, or
-``import revert UID``) goes on from its cursors, as after a crash.
+``import revert UID``) goes on from its cursors, as after a crash. :func:`resume_reverts`
+(``serve`` at its start, as it resumes import jobs) makes that claim for every such revert.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ import logging
 import threading
 import weakref
 
+from sqlalchemy import text
+
 from ..db import Database
+from ..errors import DatabaseFileError, RevertRefused
 from .revert import Claim, claim, let_go, run_claim
+from .runner import _stale_before, worker_alive
 from .writer import LostJob
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,9 @@ class RevertRunner(threading.Thread):
             run_claim(self.db, self.claimed, stop=self.stop_event.is_set)
         except LostJob:
             pass  # declared stale and taken over: that worker finishes it
+        except DatabaseFileError as exc:  # the database went away (a server restart): one line says it
+            log.warning("the revert of import job %s stopped: %s; it goes on when serve starts again "
+                        "or on `import revert %s`", self.claimed.uid, exc, self.claimed.uid)  # fmt: skip
         except Exception:
             log.exception("the revert of import job %s stopped; start it again to finish it", self.claimed.uid)
         finally:
@@ -66,6 +74,32 @@ def start_revert(db: Database, uid: str) -> None:
             _running[db].discard(runner)
         let_go(claimed)
         raise
+
+
+_INTERRUPTED = text(
+    "SELECT uid, revert_worker, revert_heartbeat FROM import_job WHERE revert_status = 'processing' "
+    "ORDER BY created_at, uid"
+)
+
+
+def resume_reverts(db: Database) -> list[str]:
+    """Start again, each in its thread, the reverts no live worker runs (their process was
+    stopped or killed mid-revert); returns their job uids. A revert another process takes up
+    meanwhile is left to it."""
+    with db.read() as conn:
+        rows = conn.execute(_INTERRUPTED).all()
+    stale_before = _stale_before()
+    resumed = []
+    for row in rows:
+        if worker_alive(row.revert_worker, row.revert_heartbeat, stale_before):
+            continue
+        try:
+            start_revert(db, row.uid)
+        except RevertRefused:
+            continue  # claimed by another process since the read
+        log.info("resumed the revert of import job %s", row.uid)
+        resumed.append(row.uid)
+    return resumed
 
 
 def stop_reverts(db: Database, timeout: float | None = 10.0) -> None:

@@ -36,6 +36,7 @@ def create_app(service: Service, *, body_timeout: float = BODY_TIMEOUT_SECONDS) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         await anyio.to_thread.run_sync(service.resume_imports)  # jobs left by a process that died
+        await anyio.to_thread.run_sync(service.resume_reverts)  # and reverts, stopped or killed
         yield
 
     # FastAPIOffline: FastAPI whose /docs (Swagger UI) and /redoc load their scripts and styles

@@ -8,6 +8,8 @@
   row cap); ImportFileTypeRefused → 400 ``{"file": [...]}`` (a vCard sent to the async start
   is told where vCards go); other ImportRefused → 400 ``{"detail": …}``
 - NotPortedError (something PostgreSQL cannot do yet, e.g. search) → 501 ``{"detail": …}``
+- DatabaseUnavailable (the database server down or restarting, the connection lost) → 503
+  ``{"detail": …}`` with ``Retry-After``, logged as one warning line
 - DatabaseFileError (the file went bad under the server: full disk, damaged) → 500 ``{"detail": …}``
 - other ParsalinkError → 400 ``{"detail": …}``
 - FastAPI's request validation → 400 in the same field shape (never its 422 shape)
@@ -32,6 +34,7 @@ log = logging.getLogger("parsalink_tui.server")
 
 ASYNC_IMPORT_PATH = "/api/crm/contacts/import/start/"
 SYNC_IMPORT_PATH = "/api/crm/contacts/import/"
+RETRY_AFTER_SECONDS = "5"  # a 503's hint: about a server restart's time
 
 
 def etag(version: int) -> str:
@@ -73,6 +76,9 @@ def _core_error(request: Request, exc: Exception) -> JSONResponse:
         return field_errors("file", f"{exc}; send larger files to {ASYNC_IMPORT_PATH}")
     if isinstance(exc, errors.NotPortedError):  # team mode (PostgreSQL) cannot do this yet
         return detail(str(exc), 501)
+    if isinstance(exc, errors.DatabaseUnavailable):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return detail(str(exc), 503, {"Retry-After": RETRY_AFTER_SECONDS})
     if isinstance(exc, errors.DatabaseFileError):
         log.error("database problem on %s %s: %s", request.method, request.url.path, exc)
         return detail(str(exc), 500)

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 
 from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
@@ -115,6 +115,17 @@ class ParsalinkApp(App[None]):
         if not markup:
             message, title = clean(message), clean(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_notify(self, event: Notify) -> None:
+        """The same error again (the database server down fails every key alike) replaces its
+        toast, under the title of the latest action, rather than stacking one per key. Runs
+        after Textual's own handler has shown ``event.notification``."""
+        new = event.notification
+        if new.severity != "error":
+            return
+        for shown in list(self._notifications):
+            if shown is not new and shown.severity == "error" and shown.message == new.message:
+                self._unnotify(shown)
 
     def on_worker_failed(self, event: WorkerFailed) -> None:
         """The one error path of thread workers, whichever screen or widget runs them."""

@@ -154,14 +154,16 @@ class ContactsScreen(Screen[None]):
             self.reload()
 
     # ------------------------------------------------------------------ loading
-    def reload(self, cursor: str = "same", counts: bool = True, elsewhere: bool = False) -> None:
+    def reload(self, cursor: str = "same", counts: bool = True, elsewhere: bool = False) -> bool:
         """Load the current page for the query, the cursor on ``cursor``: "same" (the highlighted
         contact, wherever it now is: see :meth:`_follow`), "row" (the same row number), "first",
         "last" or a contact id. ``elsewhere``: the periodic reload for new commits (another
-        process's, or this app's own), which says when the highlighted contact left the list."""
+        process's, or this app's own), which says when the highlighted contact left the list.
+        Returns whether the page loaded (a failure is a notification; the page shown stays)."""
         q = self.query_state
         table = self.table
         row = table.cursor_row if table.row_count else 0
+        loaded = False
         with self.app.reporting("Could not load contacts"):
             data = self._fetch()
             results = data["results"]
@@ -184,6 +186,8 @@ class ContactsScreen(Screen[None]):
             self.update_status()
             if counts:
                 self.load_counts()
+            loaded = True
+        return loaded
 
     def _fetch(self) -> dict[str, Any]:
         q = self.query_state
@@ -352,8 +356,9 @@ class ContactsScreen(Screen[None]):
         page = max(1, min(page, last_page))
         if page == q.page:
             return
-        q.page = page
-        self.reload(cursor="row" if cursor == "same" else cursor, counts=False)
+        shown, q.page = q.page, page
+        if not self.reload(cursor="row" if cursor == "same" else cursor, counts=False):
+            q.page = shown  # not turned (the database unreachable): the next key starts from here
 
     def action_first_page(self) -> None:
         self.go_to_page(1, "first")

@@ -93,10 +93,9 @@ class DetailScreen(Screen[None]):
             yield Static(id="detail-activity")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.load()
-
     def on_screen_resume(self) -> None:
+        # Also sent when the screen is pushed: loading on mount as well read everything twice,
+        # and a failed read popped two screens (this one and the list under it).
         self.load()
 
     def load(self) -> None:

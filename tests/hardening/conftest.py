@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from .figures import note, record_peak, tally  # noqa: F401 (the tests import th
 CliResult = tuple[int, str, str]
 
 
-def invoke(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db: Path | None,
+def invoke(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db: Path | str | None,
            *args: str, stdin: str | None = None) -> CliResult:
     """Run ``parsalink_tui.cli.run`` in-process: (exit code, stdout, stderr).
 
@@ -39,12 +38,7 @@ def invoke(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, 
     return code, out, err
 
 
-@pytest.fixture
-def cli(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
-    def _run(*args: str, stdin: str | None = None) -> CliResult:
-        return invoke(capsys, monkeypatch, db_path, *args, stdin=stdin)
-
-    return _run
+# ``cli`` (the CLI in-process on ``db_target``): tests/conftest.py.
 
 
 def assert_clean_error(result: CliResult, *needles: str) -> str:

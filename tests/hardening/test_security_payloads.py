@@ -22,6 +22,7 @@ from ..conftest import CORPORA
 from .conftest import CONTROL_CHARS, assert_clean_error, assert_ok_json, tally
 
 SECURITY = CORPORA / "security"
+pytestmark = pytest.mark.both_backends  # hostile input through the CLI, on both databases
 
 
 def _payloads() -> list[str]:
@@ -149,22 +150,25 @@ def test_payload_as_email_local_part(cli, n: int) -> None:
                        "already belongs to contact")
 
 
-def test_payloads_are_stored_without_controls_in_the_file(cli, db_path: Path) -> None:
+def test_payloads_are_stored_without_controls_in_the_file(cli, db_target: str) -> None:
     """Below the JSON: the database itself holds no control character from any payload."""
-    import sqlite3
+    from sqlalchemy import text
+
+    from parsalink_tui.backends import open_database
 
     for n, payload in enumerate(PAYLOADS):
         body = {"firstName": payload, "title": payload, "notes": payload, "email": f"raw{n}@example.com"}
         assert_ok_json(cli("contacts", "create", "--data", json.dumps(body)))
-    conn = sqlite3.connect(db_path)
+    db = open_database(db_target)
     try:
-        for column in ("first_name", "title"):
-            for (value,) in conn.execute(f"SELECT {column} FROM contact"):
-                assert not set(value) & CONTROL_CHARS, (column, value)
-        for (value,) in conn.execute("SELECT notes FROM contact"):
-            assert not set(value) & (CONTROL_CHARS - {"\n"}), value
+        with db.read() as conn:
+            for column in ("first_name", "title"):
+                for (value,) in conn.execute(text(f"SELECT {column} FROM contact")):
+                    assert not set(value) & CONTROL_CHARS, (column, value)
+            for (value,) in conn.execute(text("SELECT notes FROM contact")):
+                assert not set(value) & (CONTROL_CHARS - {"\n"}), value
     finally:
-        conn.close()
+        db.close()
 
 
 def _real_cli(db: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

@@ -13,6 +13,9 @@ from parsalink_tui.audit import acting_as
 from parsalink_tui.importing import revert
 from parsalink_tui.importing.revert_runner import stop_reverts
 from parsalink_tui.importing.runner import stop_worker
+from parsalink_tui.server import create_app
+
+from .conftest import TestClient
 
 CSV = b"First Name,Last Name,Email,Title\nAda,Lovelace,ada@example.com,Countess\nAlan,Turing,alan@example.com,\n"
 pytestmark = pytest.mark.both_backends
@@ -166,9 +169,11 @@ def test_a_revert_needs_a_token(api):
     assert "revert" not in api.get(_job_url(job["uid"])).json() and len(_ids(api)) == 4
 
 
-def test_a_revert_stopped_with_the_server_stops_after_its_batch_and_another_post_finishes_it(api, monkeypatch):
-    job = _import(api)
-    monkeypatch.setattr(revert, "FIRST_BATCH", 2)
+def _stopped_with_the_server(api: Any, monkeypatch: Any, uid: str, batch: int) -> tuple[dict[str, Any], list[Any]]:
+    """POST the revert of ``uid`` in batches of ``batch`` contacts; the server stops (as
+    Service.close stops reverts) during its first created-contacts batch. Returns the job's
+    ``revert`` once its thread ended, and the batches run."""
+    monkeypatch.setattr(revert, "FIRST_BATCH", batch)
     monkeypatch.setattr(revert._Pace, "took", lambda self, items, seconds: None)
     real, calls = revert.created_batch, []
 
@@ -179,16 +184,80 @@ def test_a_revert_stopped_with_the_server_stops_after_its_batch_and_another_post
         return real(*args)
 
     monkeypatch.setattr(revert, "created_batch", server_stops_during_the_first_batch)
-    assert api.post(_job_url(job["uid"]) + "revert/").status_code == 202
+    assert api.post(_job_url(uid) + "revert/").status_code == 202
     for thread in threading.enumerate():
         if thread.name == "parsalink-revert":
             thread.join(20)
-    stopped = api.get(_job_url(job["uid"])).json()["revert"]
+    return api.get(_job_url(uid)).json()["revert"], calls
+
+
+def test_a_revert_stopped_with_the_server_stops_after_its_batch_and_another_post_finishes_it(api, monkeypatch):
+    job = _import(api)
+    stopped, calls = _stopped_with_the_server(api, monkeypatch, job["uid"], batch=2)
     assert (stopped["status"], stopped["deleted"], len(calls)) == ("processing", 2, 1)  # that batch committed
     assert len(_ids(api)) == 2
 
     assert api.post(_job_url(job["uid"]) + "revert/").status_code == 202  # its worker is gone: taken up
     assert _reverted(api, job["uid"])["revert"]["deleted"] == 4 and _ids(api) == {}
+
+
+def test_a_revert_stopped_with_the_server_goes_on_when_serve_starts_again(api, monkeypatch):
+    """As serve resumes import jobs: its start takes up the reverts whose worker is gone, and
+    their audit rows still name the token that started them."""
+    api.service.create_contact({"firstName": "Ada", "email": "ada@example.com"})  # the import fills her title
+    job = _import(api, CSV + b"Cy,Day,cy@example.com,\nDi,Fox,di@example.com,\n", on_duplicate="update")
+    stopped, _ = _stopped_with_the_server(api, monkeypatch, job["uid"], batch=1)
+    assert (stopped["status"], stopped["restored"], stopped["deleted"]) == ("processing", 1, 1)
+    left = _ids(api)
+    assert len(left) == 3
+
+    with TestClient(create_app(api.service, body_timeout=5.0), raise_server_exceptions=False):  # serve again
+        done = _reverted(api, job["uid"])
+    assert done["revert"] == {"status": "complete", "total": 4, "processed": 4, "progressPercent": 100,
+                              "deleted": 3, "restored": 1, "protectedCount": 0}  # fmt: skip
+    assert set(_ids(api)) == {"ada@example.com"}
+    me = f"token:{api.token_id}"
+    for email, cid in left.items():
+        if email != "ada@example.com":
+            assert [(a["action"], a["actor"]) for a in _revert_rows(api, cid, job["uid"])] == [("deleted", me)]
+
+
+def test_a_revert_that_loses_the_database_logs_one_line_and_the_next_start_finishes_it(api, monkeypatch, caplog):
+    """The database server went away mid-revert (docs/team.md "When the server goes away"):
+    one warning line in the log, no traceback; the revert stays to be taken up again."""
+    from parsalink_tui.errors import DatabaseUnavailable
+
+    job = _import(api)
+    real = revert.created_batch
+
+    def server_gone(*args: Any) -> Any:
+        monkeypatch.setattr(revert, "created_batch", real)
+        raise DatabaseUnavailable("postgresql://ann@db/crm: the connection to the database server was lost")
+
+    monkeypatch.setattr(revert, "created_batch", server_gone)
+    with caplog.at_level("INFO", logger="parsalink_tui"):
+        assert api.post(_job_url(job["uid"]) + "revert/").status_code == 202
+        for thread in threading.enumerate():
+            if thread.name == "parsalink-revert":
+                thread.join(20)
+    stopped = [r for r in caplog.records if "revert" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in stopped] == [("WARNING", None)]
+    assert "the connection to the database server was lost" in stopped[0].getMessage()
+    assert api.get(_job_url(job["uid"])).json()["revert"]["status"] == "processing"
+
+    with TestClient(create_app(api.service, body_timeout=5.0), raise_server_exceptions=False):  # serve again
+        assert _reverted(api, job["uid"])["revert"]["deleted"] == 4
+
+
+def test_serve_leaves_alone_a_revert_a_live_worker_runs(api):
+    job = _import(api)
+    running = revert.claim(api.service.db, job["uid"])  # another thread of this process runs it
+    try:
+        with TestClient(create_app(api.service, body_timeout=5.0), raise_server_exceptions=False):
+            assert not [t for t in threading.enumerate() if t.name == "parsalink-revert"]
+        assert api.get(_job_url(job["uid"])).json()["revert"]["processed"] == 0
+    finally:
+        revert.let_go(running)
 
 
 @pytest.mark.parametrize(("method", "path"), [("get", "revert/"), ("delete", "revert/"), ("put", "revert/"),

@@ -13,6 +13,8 @@ from parsalink_tui.demo import fill_demo
 from parsalink_tui.service import Service
 from parsalink_tui.tui.app import ParsalinkApp
 
+from ..conftest import open_on_backend
+
 SIZE = (120, 35)
 DEMO_CONTACTS = 500
 
@@ -28,9 +30,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 
 @pytest.fixture
-def demo_service(tmp_path: Path):
-    """A service on ``tmp_path/test.db`` holding the seed-1 demo data (500 contacts)."""
-    svc = Service.open(tmp_path / "test.db")
+def demo_service(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """A service holding the seed-1 demo data (500 contacts), on ``tmp_path/test.db`` or (a
+    ``both_backends`` module's PostgreSQL run) on a new database of the session's cluster."""
+    svc = open_on_backend(backend, tmp_path / "test.db", request)
     fill_demo(svc.db, contacts=DEMO_CONTACTS, seed=1)
     yield svc
     svc.close()

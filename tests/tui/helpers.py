@@ -72,7 +72,7 @@ def notes(app) -> list[str]:
 def elsewhere(service: Service) -> Iterator[Service]:
     """Another process on the same database (the CLI, the HTTP API): a second ``Service``,
     closed on leaving."""
-    other = Service.open(service.db.path)
+    other = Service.open(service.db.target)
     try:
         yield other
     finally:

@@ -16,6 +16,8 @@ from parsalink_tui.validation import STAGE_VALUES
 from .conftest import SIZE
 from .helpers import elsewhere, home, notes, settle, status
 
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
+
 FAST = 0.1  # REFRESH_SECONDS in these tests
 
 

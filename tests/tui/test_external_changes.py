@@ -5,8 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import SIZE
 from .helpers import home, settle, status
+
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
 
 
 async def test_list_refreshes_when_another_process_adds_contacts(demo_service, make_app, monkeypatch):
@@ -20,7 +24,7 @@ async def test_list_refreshes_when_another_process_adds_contacts(demo_service, m
         chosen = home(pilot).table.current_id
         body = '{"firstName": "Zed", "lastName": "Outside", "email": "zed.outside@example.com"}'
         subprocess.run(
-            [sys.executable, "-m", "parsalink_tui", "--db", str(demo_service.db.path), "contacts", "create", "--data", body],
+            [sys.executable, "-m", "parsalink_tui", "--db", demo_service.db.target, "contacts", "create", "--data", body],
             check=True, capture_output=True,
         )  # fmt: skip
         for _ in range(50):  # no key pressed: the screen notices on its own

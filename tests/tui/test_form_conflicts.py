@@ -16,6 +16,8 @@ from parsalink_tui.tui.form_conflict import ConflictNote
 from .conftest import SIZE
 from .helpers import elsewhere, home, open_form, settle
 
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
+
 
 @pytest.fixture(autouse=True)
 def _no_live_refresh(monkeypatch):
@@ -24,13 +26,11 @@ def _no_live_refresh(monkeypatch):
 
 
 @pytest.fixture
-def one_contact(tmp_path):
-    """A service on a fresh file holding one contact; returns (service, contact id)."""
-    svc = Service.open(tmp_path / "x.db")
-    c = svc.create_contact({"firstName": "Sarah", "lastName": "Kim", "email": "sarah.kim@example.com",
-                            "title": "Engineering Manager", "tags": ["saas", "inbound"]})  # fmt: skip
-    yield svc, c["id"]
-    svc.close()
+def one_contact(service):
+    """A service on a fresh database holding one contact; returns (service, contact id)."""
+    c = service.create_contact({"firstName": "Sarah", "lastName": "Kim", "email": "sarah.kim@example.com",
+                                "title": "Engineering Manager", "tags": ["saas", "inbound"]})  # fmt: skip
+    return service, c["id"]
 
 
 def write_elsewhere(service: Service, contact_id: str, data: dict) -> None:
@@ -164,6 +164,7 @@ async def test_only_the_same_change_on_both_sides_saves_at_once(one_contact, mak
         assert (saved["title"], saved["lastName"], saved["tags"]) == ("Same", "Lee", ["cli"])
 
 
+@pytest.mark.sqlite_only("a snapshot: the same drawing on both databases")
 def test_conflict_display(snap_compare, one_contact, make_app):
     # Title changed in the form and elsewhere; tags changed only elsewhere (refreshed); ctrl+s.
     service, cid = one_contact

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from parsalink_tui.tui.confirm import ConfirmScreen
 from parsalink_tui.tui.import_setup import MappingSelect
 
@@ -15,6 +17,8 @@ from .test_import_screen import (
     text_of,
     wait_until,
 )  # fmt: skip
+
+pytestmark = pytest.mark.both_backends  # a revert and saved mappings from the TUI, on both databases
 
 
 def emails(service) -> set[str]:

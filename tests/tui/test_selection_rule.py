@@ -3,11 +3,34 @@
 
 from __future__ import annotations
 
+import pytest
+
 from parsalink_tui.tui.confirm import ConfirmScreen
 from parsalink_tui.tui.render import full_name
 
 from .conftest import SIZE
-from .helpers import home, notes, page_contacts, settle, status, type_text
+from .helpers import home, page_contacts, settle, status, type_text
+
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
+
+
+@pytest.fixture(autouse=True)
+def _said(monkeypatch):
+    """Every notification the app raised, kept after its toast times out (typing a whole email
+    into the search, one reload a letter, may take longer than a toast stays)."""
+    from parsalink_tui.tui.app import ParsalinkApp
+
+    real = ParsalinkApp.notify
+
+    def notify(self, message, *, title="", **kwargs):
+        self.__dict__.setdefault("said", []).append(f"{title}: {message}")
+        real(self, message, title=title, **kwargs)
+
+    monkeypatch.setattr(ParsalinkApp, "notify", notify)
+
+
+def notes(app) -> list[str]:
+    return app.__dict__.get("said", [])
 
 
 async def select_first_then_search_for_another(pilot):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from parsalink_tui.tui.detail_screen import DetailScreen
 
 from .conftest import SIZE
 from .helpers import home, page_contacts, settle, status, type_text
+
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
 
 
 def stages_in_db(service, ids):

@@ -6,8 +6,12 @@ writing between the user's change and their ``u`` / ``ctrl+y``.
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import SIZE
 from .helpers import elsewhere, home, page_contacts, settle
+
+pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
 
 
 def last_message(app) -> str:
