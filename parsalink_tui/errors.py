@@ -111,6 +111,11 @@ class DatabaseUnavailable(DatabaseFileError):
     request may work once it is back (``serve`` answers 503 with ``Retry-After``)."""
 
 
+class DatabasePermissionDenied(DatabaseFileError):
+    """The database role may not do this (e.g. a role granted SELECT only): nothing was changed
+    (``serve`` answers 403)."""
+
+
 class NewerSchemaError(DatabaseFileError):
     """The database was written by a newer app: the same words for every backend."""
 

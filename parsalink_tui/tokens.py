@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
-from .errors import NotFoundError, ValidationError
+from .errors import DatabaseFileError, NotFoundError, ValidationError
 from .ids import new_id
 from .timeutil import now_store, to_api
 from .validation import clean_text
@@ -133,6 +133,8 @@ class LastUsedRecorder:
                     conn.execute(
                         text("UPDATE api_token SET last_used_at = :at WHERE id = :id"), {"at": at, "id": token_id}
                     )
+            except DatabaseFileError as exc:  # the database said why in one line (down, read-only role)
+                log.warning("could not record the use of token %s: %s", token_id, exc)
             except Exception:  # a stamp is not worth failing anything for
                 log.warning("could not record the use of token %s", token_id, exc_info=True)
 

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from ..db import BUSY_TIMEOUT_MS
-from ..errors import DatabaseFileError, DatabaseUnavailable
+from ..errors import DatabaseFileError, DatabasePermissionDenied, DatabaseUnavailable
 from . import pg_schema
 from .base import Backend, SqlPieces, explained, pooled_engine
 
@@ -130,6 +130,8 @@ def connect(url: str, **options: Any) -> Any:
         raise DatabaseUnavailable(f"cannot connect to {display_name(url)}: {_reason(exc, url)}") from None
 
 
+INSUFFICIENT_PRIVILEGE = "42501"
+
 # SQLSTATE (or its class) → what the user can do about it.
 _EXPLAINED = (
     ("53100", "the database server's disk is full; nothing was changed. Free some space and try again"),
@@ -139,7 +141,7 @@ _EXPLAINED = (
      "nothing was changed. Try again"),
     ("40001", "another change got in the way ({}); nothing was changed. Try again"),
     ("40P01", "another change got in the way ({}); nothing was changed. Try again"),
-    ("42501", "the database role is not allowed to do this ({}); nothing was changed"),
+    (INSUFFICIENT_PRIVILEGE, "the database role is not allowed to do this ({}); nothing was changed"),
 )
 
 
@@ -158,7 +160,8 @@ def describe_pg_error(exc: BaseException, url: str) -> DatabaseFileError | None:
                                    f"({_reason(orig, url)}); try again")  # fmt: skip
     for code, explanation in _EXPLAINED:
         if state.startswith(code):
-            return DatabaseFileError(f"{name}: {explanation.format(_reason(orig, url))}")
+            kind = DatabasePermissionDenied if code == INSUFFICIENT_PRIVILEGE else DatabaseFileError
+            return kind(f"{name}: {explanation.format(_reason(orig, url))}")
     return None
 
 

@@ -10,6 +10,8 @@
 - NotPortedError (something PostgreSQL cannot do yet, e.g. search) → 501 ``{"detail": …}``
 - DatabaseUnavailable (the database server down or restarting, the connection lost) → 503
   ``{"detail": …}`` with ``Retry-After``, logged as one warning line
+- DatabasePermissionDenied (the database role may not do this, e.g. SELECT only) → 403
+  ``{"detail": …}``, logged as one warning line
 - DatabaseFileError (the file went bad under the server: full disk, damaged) → 500 ``{"detail": …}``
 - other ParsalinkError → 400 ``{"detail": …}``
 - FastAPI's request validation → 400 in the same field shape (never its 422 shape)
@@ -76,6 +78,9 @@ def _core_error(request: Request, exc: Exception) -> JSONResponse:
         return field_errors("file", f"{exc}; send larger files to {ASYNC_IMPORT_PATH}")
     if isinstance(exc, errors.NotPortedError):  # team mode (PostgreSQL) cannot do this yet
         return detail(str(exc), 501)
+    if isinstance(exc, errors.DatabasePermissionDenied):
+        log.warning("refused by the database on %s %s: %s", request.method, request.url.path, exc)
+        return detail(str(exc), 403)
     if isinstance(exc, errors.DatabaseUnavailable):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return detail(str(exc), 503, {"Retry-After": RETRY_AFTER_SECONDS})
