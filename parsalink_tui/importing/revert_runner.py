@@ -40,10 +40,10 @@ class RevertRunner(threading.Thread):
 
     def run(self) -> None:
         try:
-            run_claim(self.db, self.claimed, stop=self.stop_event.is_set)
+            run_claim(self.db, self.claimed, stop=self.stop_event.is_set, wait=self.stop_event.wait)
         except LostJob:
             pass  # declared stale and taken over: that worker finishes it
-        except DatabaseFileError as exc:  # the database went away (a server restart): one line says it
+        except DatabaseFileError as exc:  # the server away for longer than outage.OUTAGE_SECONDS: one line
             log.warning("the revert of import job %s stopped: %s; it goes on when serve starts again "
                         "or on `import revert %s`", self.claimed.uid, exc, self.claimed.uid)  # fmt: skip
         except Exception:
