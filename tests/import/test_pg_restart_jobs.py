@@ -33,22 +33,23 @@ BAD = ROWS // 50  # every 50th email of big_csv is malformed: row errors
 
 
 class Restart:
-    """Stops the server after the first batch of a job committed; starts it a second later."""
+    """Stops the server after the first batch of a job committed (``hooked``: the pace's method
+    called after each batch's commit); starts it a second later."""
 
-    def __init__(self, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, url: str, monkeypatch: pytest.MonkeyPatch, hooked: tuple[type, str] = (runner.Pace, "wrote")):
         self.url = url
         self.done = threading.Event()
         self._timer: threading.Timer | None = None
-        wrote = runner.Pace.wrote
+        after_commit = getattr(*hooked)
 
-        def hook(pace: runner.Pace, records: int, seconds: float) -> None:
-            wrote(pace, records, seconds)
+        def hook(pace: object, items: int, seconds: float) -> None:
+            after_commit(pace, items, seconds)
             if self._timer is None:
                 pg_ctl(url, "stop", "-m", "fast")
                 self._timer = threading.Timer(1.0, self._start)
                 self._timer.start()
 
-        monkeypatch.setattr(runner.Pace, "wrote", hook)
+        monkeypatch.setattr(*hooked, hook)
 
     def _start(self) -> None:
         pg_ctl(self.url, "start")
@@ -136,6 +137,37 @@ def test_import_start_wait_rides_out_a_server_restart(restart_url, tmp_path, mon
         assert restart.done.wait(60)
         uid = json.loads(out)["uid"]
         _assert_as_without_the_restart(service, uid)
+    finally:
+        restart.finish()
+        service.close()
+
+
+def test_a_revert_in_a_worker_thread_rides_out_a_server_restart(restart_url, tmp_path, monkeypatch):
+    from parsalink_tui.importing import revert
+    from parsalink_tui.importing.revert_runner import start_revert
+
+    service, path = _prepare(restart_url, tmp_path, monkeypatch, "here")
+    uid = service.start_import(path, run=False)["uid"]
+    service.work_imports()
+    created = ROWS - BAD - len(TAKEN)
+    assert service.get_import_job(uid)["successCount"] == created
+    for name in ("FIRST_BATCH", "MIN_BATCH", "MAX_BATCH"):
+        monkeypatch.setattr(revert, name, 200)
+    restart = Restart(restart_url, monkeypatch, hooked=(revert._Pace, "took"))
+    try:
+        start_revert(service.db, uid)  # as serve's API does: in a background thread
+        assert restart.done.wait(60), "the hook never ran: the revert wrote no batch"
+        for _ in range(600):  # liveness only: up to 60 s
+            try:
+                job = service.get_import_job(uid)
+            except DatabaseUnavailable:
+                job = None
+            if job is not None and job["revert"]["status"] != "processing":
+                break
+            threading.Event().wait(0.1)
+        assert job is not None and job["revert"]["status"] == "complete", job
+        assert (job["revert"]["processed"], job["revert"]["deleted"]) == (created, created)
+        assert sorted(email for (email,) in query(service, "SELECT email FROM contact")) == sorted(TAKEN)
     finally:
         restart.finish()
         service.close()
