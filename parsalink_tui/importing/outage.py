@@ -38,10 +38,12 @@ def unavailable(db: Any, exc: BaseException) -> DatabaseUnavailable | None:
     return clear if isinstance(clear, DatabaseUnavailable) else None
 
 
-def ride_out(db: Any, attempt: Callable[[], T], *, what: str, wait: Callable[[float], bool]) -> T:
+def ride_out(db: Any, attempt: Callable[[], T], *, what: str, wait: Callable[[float], bool],
+             later: str = "the next worker resumes it") -> T:  # fmt: skip
     """``attempt()``, tried again after each lost connection until it returns or raises anything
     else. ``wait(seconds)`` sleeps between tries and returns True when the job is to stop (then
-    :class:`Stopped` is raised). ``what`` names the job in the log lines ("import job …")."""
+    :class:`Stopped` is raised). ``what`` names the job in the log lines ("import job …"),
+    ``later`` says in the give-up line who takes the job up."""
     waited = 0.0
     delay = FIRST_WAIT
     while True:
@@ -55,8 +57,8 @@ def ride_out(db: Any, attempt: Callable[[], T], *, what: str, wait: Callable[[fl
             if time.monotonic() - started > MAX_WAIT:
                 delay = FIRST_WAIT  # it got going again before this loss: a new outage
             if waited + delay > OUTAGE_SECONDS:
-                log.warning("%s stopped: %s; gave up waiting for the database server after %d s, "
-                            "the next worker resumes it", what, gone, OUTAGE_SECONDS)  # fmt: skip
+                log.warning("%s stopped: %s; gave up waiting for the database server after %d s; %s",
+                            what, gone, OUTAGE_SECONDS, later)  # fmt: skip
                 raise gone from exc
             if delay == FIRST_WAIT:  # one line an outage; the tries after it are debug lines
                 log.warning("%s paused: %s; trying again until the server is back (up to %d s)",

@@ -236,7 +236,7 @@ def run_claim(db: Database, claimed: Claim, *, progress: Callable[[dict[str, Any
             _run(db, claimed, progress, stop)
         else:
             ride_out(db, partial(_run, db, claimed, progress, stop), what=f"the revert of import job {claimed.uid}",
-                     wait=wait)  # fmt: skip
+                     wait=wait, later=f"it goes on when serve starts again or on `import revert {claimed.uid}`")  # fmt: skip
     except Stopped:
         pass  # asked to stop while waiting for the server: it stays processing, as after stop()
     finally:
