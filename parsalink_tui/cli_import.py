@@ -101,7 +101,8 @@ def import_start(app: AppContext, file: str, source_uid: str | None, field_mappi
 
 
 def _follow(service: Any, uid: str) -> dict[str, Any]:
-    """Poll the job until it ends (drawing a bar on a terminal); returns it with its issues."""
+    """Poll the job until it ends (drawing a bar on a terminal); returns it with its issues. The
+    database server away (the worker waits it out: ``outage``) is waited out here too, as long."""
     from .importing.outage import OUTAGE_SECONDS
     from .importing.runner import has_claimable_job, spawn_worker, stop_worker
 
