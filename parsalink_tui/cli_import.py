@@ -26,7 +26,7 @@ import click
 
 from .cli_common import AppContext, emit, pass_app
 from .cli_types import TEXT
-from .errors import ParsalinkError
+from .errors import DatabaseUnavailable, ParsalinkError
 from .validation import check_region
 
 _POLL_SECONDS = 0.2
@@ -101,14 +101,25 @@ def import_start(app: AppContext, file: str, source_uid: str | None, field_mappi
 
 
 def _follow(service: Any, uid: str) -> dict[str, Any]:
-    """Poll the job until it ends (drawing a bar on a terminal); returns it with its issues."""
+    """Poll the job until it ends (drawing a bar on a terminal); returns it with its issues. The
+    database server away (the worker waits it out: ``outage``) is waited out here too, as long."""
+    from .importing.outage import OUTAGE_SECONDS
     from .importing.runner import has_claimable_job, spawn_worker, stop_worker
 
     bar = sys.stderr.isatty()
     last_wake = time.monotonic()
+    away_since: float | None = None  # the database server went away (the worker waits it out too)
     try:
         while True:
-            job = service.get_import_job(uid, with_issues=False)
+            try:
+                job = service.get_import_job(uid, with_issues=False)
+            except DatabaseUnavailable:
+                away_since = away_since or time.monotonic()
+                if time.monotonic() - away_since > OUTAGE_SECONDS:
+                    raise
+                time.sleep(_POLL_SECONDS)
+                continue
+            away_since = None
             if bar:
                 _draw(job)
             if job["status"] in ("complete", "failed"):

@@ -27,6 +27,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -37,9 +38,10 @@ from ..errors import InvalidPageError, NotFoundError, RevertRefused
 from ..listing import DEFAULT_LIMIT, MAX_LIMIT, int_param
 from ..timeutil import now_store, to_api
 from .bulk import bulk_for
+from .outage import ride_out
 from .revert_batch import Outcome, created_batch, merged_batch
 from .runner import _live_here, _lock, _stale_before, new_worker_id, worker_alive
-from .writer import LostJob
+from .writer import LostJob, Stopped
 
 BATCH_SECONDS = 0.3
 FIRST_BATCH = 500
@@ -224,11 +226,19 @@ def revert_job(db: Database, uid: str, *, progress: Callable[[dict[str, Any]], N
 
 
 def run_claim(db: Database, claimed: Claim, *, progress: Callable[[dict[str, Any]], None] | None = None,
-              stop: Callable[[], bool] | None = None) -> None:  # fmt: skip
+              stop: Callable[[], bool] | None = None, wait: Callable[[float], bool] | None = None) -> None:  # fmt: skip
     """Run a claimed revert to the end (or until ``stop()``), as :func:`revert_job` does; the
-    claim's worker stops counting as live when this returns or raises."""
+    claim's worker stops counting as live when this returns or raises. Given ``wait`` (a
+    worker's: see ``outage.ride_out``), a lost connection is waited out and the revert goes on
+    from its cursors once the server is back; ``wait`` returning true stops it there."""
     try:
-        _run(db, claimed, progress, stop)
+        if wait is None:
+            _run(db, claimed, progress, stop)
+        else:
+            ride_out(db, partial(_run, db, claimed, progress, stop), what=f"the revert of import job {claimed.uid}",
+                     wait=wait, later=f"it goes on when serve starts again or on `import revert {claimed.uid}`")  # fmt: skip
+    except Stopped:
+        pass  # asked to stop while waiting for the server: it stays processing, as after stop()
     finally:
         let_go(claimed)
 

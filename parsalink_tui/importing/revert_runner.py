@@ -6,7 +6,8 @@ is refused there (RevertRefused, NotFoundError) and the caller can say so, then 
 anyone who reads the job. :func:`stop_reverts` (``Service.close``) stops them after their
 current batch. A revert stopped that way, or whose thread failed (logged), stays
 ``processing`` with a worker that is no longer live: the next claim of it (another start, or
-``import revert UID``) goes on from its cursors, as after a crash. :func:`resume_reverts`
+``import revert UID``) goes on from its cursors, as after a crash. A lost connection to the
+database server is waited out first (``outage.ride_out``): the revert goes on once it is back. :func:`resume_reverts`
 (``serve`` at its start, as it resumes import jobs) makes that claim for every such revert.
 """
 
@@ -19,7 +20,7 @@ import weakref
 from sqlalchemy import text
 
 from ..db import Database
-from ..errors import DatabaseFileError, RevertRefused
+from ..errors import DatabaseFileError, DatabaseUnavailable, RevertRefused
 from .revert import Claim, claim, let_go, run_claim
 from .runner import _stale_before, worker_alive
 from .writer import LostJob
@@ -40,10 +41,12 @@ class RevertRunner(threading.Thread):
 
     def run(self) -> None:
         try:
-            run_claim(self.db, self.claimed, stop=self.stop_event.is_set)
+            run_claim(self.db, self.claimed, stop=self.stop_event.is_set, wait=self.stop_event.wait)
         except LostJob:
             pass  # declared stale and taken over: that worker finishes it
-        except DatabaseFileError as exc:  # the database went away (a server restart): one line says it
+        except DatabaseUnavailable:
+            pass  # away for longer than outage.OUTAGE_SECONDS: ride_out logged the line that says so
+        except DatabaseFileError as exc:  # the database refused (a full disk, …): one line says it
             log.warning("the revert of import job %s stopped: %s; it goes on when serve starts again "
                         "or on `import revert %s`", self.claimed.uid, exc, self.claimed.uid)  # fmt: skip
         except Exception:

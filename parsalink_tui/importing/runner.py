@@ -33,6 +33,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 from itertools import count
 from typing import Any
 
@@ -40,11 +41,12 @@ from sqlalchemy import text
 
 from ..config import DB_ENV, is_postgres_url
 from ..db import Database
-from ..errors import ParsalinkError
+from ..errors import DatabaseUnavailable, ParsalinkError
 from ..timeutil import now_store, now_utc, to_store
 from .bulk import bulk_for
 from .formats import open_source
 from .jobs import settings_of
+from .outage import ride_out, sleeper, unavailable
 from .rows import RowError, RowValidator
 from .validate_process import ValidationProcess, ValidationProcessFailed, worth_a_process
 from .writer import Batch, BatchWriter, LostJob, Stopped
@@ -194,7 +196,9 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
 
     A file that turns out unreadable, or any unexpected error, fails the job with a readable
     ``errorMessage``; batches committed before it stay. Raises only Stopped (``stop`` was
-    set: the caller releases the job) and LostJob (another worker took it over).
+    set: the caller releases the job), LostJob (another worker took it over) and
+    DatabaseUnavailable (the server went away: the job is kept, and running this again goes on
+    from its last committed batch; :func:`work` does, see ``outage``).
 
     The batches share one connection, kept for the job, so its enlarged page cache stays warm;
     each batch is its own ``BEGIN IMMEDIATE`` transaction, like ``Database.write()``. The
@@ -255,13 +259,15 @@ def run_job(db: Database, uid: str, worker: str, *, stop: threading.Event | None
                 _finish(job_conn.sa, uid, worker, "complete")
             bulk.after_job(job_conn, stop)
         return "complete"
-    except (Stopped, LostJob):
+    except (Stopped, LostJob, DatabaseUnavailable):
         raise
     except ParsalinkError as exc:  # ImportFileError included: a readable reason already
         message = str(exc)
     except ValidationProcessFailed as exc:  # already says what failed, and where
         message = f"unexpected error{_after(last_row)}: {exc}"
     except Exception as exc:
+        if (gone := unavailable(db, exc)) is not None:
+            raise gone from exc
         log.debug("import job %s failed", uid, exc_info=True)
         message = f"unexpected error{_after(last_row)}: {type(exc).__name__}: {exc}"
     finally:
@@ -383,13 +389,18 @@ def work(db: Database, *, worker: str | None = None, stop: threading.Event | Non
             if uid is None:
                 break
             try:
-                run_job(db, uid, me, stop=stop)
+                # A server that goes away mid-job: the job is kept and run again once it is back
+                # (a job that has ended meanwhile, or was taken over, is a LostJob then).
+                ride_out(db, partial(run_job, db, uid, me, stop=stop), what=f"import job {uid}", wait=sleeper(stop))
                 ran += 1
                 refresh_statistics(db)
             except LostJob:
                 pass  # declared stale and taken over: that worker finishes it
             except Stopped:
-                release(db, uid, me)
+                try:
+                    release(db, uid, me)
+                except DatabaseUnavailable:
+                    pass  # the server is still away: the job's heartbeat goes stale instead
                 break
     finally:
         with _lock:

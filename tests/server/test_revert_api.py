@@ -222,9 +222,9 @@ def test_a_revert_stopped_with_the_server_goes_on_when_serve_starts_again(api, m
             assert [(a["action"], a["actor"]) for a in _revert_rows(api, cid, job["uid"])] == [("deleted", me)]
 
 
-def test_a_revert_that_loses_the_database_logs_one_line_and_the_next_start_finishes_it(api, monkeypatch, caplog):
-    """The database server went away mid-revert (docs/team.md "When the server goes away"):
-    one warning line in the log, no traceback; the revert stays to be taken up again."""
+def _revert_losing_the_connection_once(api: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any) -> dict[str, Any]:
+    """Start the revert of a new job whose first batch loses the connection; wait for its thread.
+    Returns the job as it is then; asserts the log said it in one warning line, no traceback."""
     from parsalink_tui.errors import DatabaseUnavailable
 
     job = _import(api)
@@ -240,10 +240,27 @@ def test_a_revert_that_loses_the_database_logs_one_line_and_the_next_start_finis
         for thread in threading.enumerate():
             if thread.name == "parsalink-revert":
                 thread.join(20)
-    stopped = [r for r in caplog.records if "revert" in r.getMessage()]
-    assert [(r.levelname, r.exc_info) for r in stopped] == [("WARNING", None)]
-    assert "the connection to the database server was lost" in stopped[0].getMessage()
-    assert api.get(_job_url(job["uid"])).json()["revert"]["status"] == "processing"
+    said = [r for r in caplog.records if "revert" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in said] == [("WARNING", None)]
+    assert "the connection to the database server was lost" in said[0].getMessage()
+    return api.get(_job_url(job["uid"])).json()
+
+
+def test_a_revert_that_loses_the_database_for_a_moment_logs_one_line_and_goes_on(api, monkeypatch, caplog):
+    """The database server went away mid-revert and came back (docs/team.md "When the server goes
+    away"): one warning line in the log, no traceback; the same thread finishes the revert."""
+    done = _revert_losing_the_connection_once(api, monkeypatch, caplog)["revert"]
+    assert (done["status"], done["deleted"]) == ("complete", 4)
+
+
+def test_a_revert_that_loses_the_database_logs_one_line_and_the_next_start_finishes_it(api, monkeypatch, caplog):
+    """The database server away for longer than the worker waits (outage.OUTAGE_SECONDS, here
+    none): one warning line in the log, no traceback; the revert stays to be taken up again."""
+    from parsalink_tui.importing import outage
+
+    monkeypatch.setattr(outage, "OUTAGE_SECONDS", 0.0)
+    job = _revert_losing_the_connection_once(api, monkeypatch, caplog)
+    assert job["revert"]["status"] == "processing"
 
     with TestClient(create_app(api.service, body_timeout=5.0), raise_server_exceptions=False):  # serve again
         assert _reverted(api, job["uid"])["revert"]["deleted"] == 4
