@@ -180,7 +180,7 @@ def test_ensure_worker_runs_jobs_queued_while_it_finishes(service, write_csv):
 
 
 @pytest.mark.both_backends
-def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_target):
+def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_target, monkeypatch):
     total = 40_000
     uid = service.start_import(big_csv(tmp_path / "big.csv", total), run=False)["uid"]
     pid = kill_worker_mid_job(db_target, uid, service)
@@ -188,10 +188,11 @@ def test_resume_after_the_worker_process_is_killed(service, tmp_path, db_target)
     assert killed["status"] == "processing", "the worker finished before it could be killed"
     assert 0 < killed["processed_rows"] < total and killed["last_row"] > 1
     assert killed["worker"].split(":")[1] == str(pid)
-    # A dead pid on this host is resumed at once, not after the heartbeat timeout.
-    started = time.monotonic()
+    # A dead pid on this host is resumed at once, not after the heartbeat timeout: with a timeout
+    # of an hour the job is only claimable by the dead-pid rule (the time the whole rest of the
+    # import took was asserted here before, and went over 10 s on a loaded machine).
+    monkeypatch.setattr(runner, "STALE_SECONDS", 3600.0)
     assert service.work_imports() == 1
-    assert time.monotonic() - started < runner.STALE_SECONDS
     job = service.get_import_job(uid)
     assert job["status"] == "complete" and job["processedRows"] == job["totalRows"] == total
     counts = table_counts(service, uid)
