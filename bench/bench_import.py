@@ -42,8 +42,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -120,15 +122,16 @@ def _strip_indexes(service) -> None:  # type: ignore[no-untyped-def]
             conn.exec_driver_sql(f"DROP INDEX {name}")
 
 
-def child(db: Path, csv_path: Path, floor: bool = False) -> None:
-    """One timed import in this (fresh) process; prints a JSON line."""
+def child(db: Path, csv_path: Path, prepare: Callable[[Any], None] | None = None) -> None:
+    """One timed import in this (fresh) process; prints a JSON line. ``prepare(service)`` runs on
+    the fresh database before the import (the what-ifs: ``_strip_indexes``, bench_import_ablation.py)."""
     from parsalink_tui.service import Service
 
     peaks = ChildPeaks()
     peaks.start()
     service = Service.open(db)
-    if floor:
-        _strip_indexes(service)
+    if prepare is not None:
+        prepare(service)
     for name, email in USERS:  # the file's owners exist, as they would for a real team
         service.add_user(name, email)
     source = service.add_source("Trade Show")
@@ -158,11 +161,12 @@ def child(db: Path, csv_path: Path, floor: bool = False) -> None:
     }))  # fmt: skip
 
 
-def run_import(csv_path: Path, floor: bool = False) -> dict:
+def run_import(csv_path: Path, floor: bool = False, script: str = __file__, options: tuple[str, ...] = ()) -> dict:
+    """One import in a fresh process: ``script --child DB CSV [--floor] OPTIONS`` (its JSON line)."""
     db = _fresh(OUT / "bench-import.db")
     try:
-        result = subprocess.run([sys.executable, __file__, "--child", str(db), str(csv_path), *(["--floor"] * floor)],
-                                capture_output=True, text=True, check=True)  # fmt: skip
+        cmd = [sys.executable, script, "--child", str(db), str(csv_path), *(["--floor"] * floor), *options]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=True)
         return json.loads(result.stdout.strip().splitlines()[-1])
     finally:
         _fresh(db)
@@ -189,7 +193,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child, floor=args.floor)
+        child(*args.child, prepare=_strip_indexes if args.floor else None)
         return
     OUT.mkdir(exist_ok=True)
     files = {"bench": DEFAULT_OUT, "intl": INTL_OUT} if args.csv is None else {args.csv.name: args.csv}
