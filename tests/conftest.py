@@ -167,17 +167,12 @@ APP_TEMPLATE = "parsalink_app_template"
 
 def new_pg_database(pg_cluster: str, name: str | None = None, template: str | None = None) -> str:
     """The URL of a new database ``name`` (else the next ``tN``) in the cluster ``pg_cluster``, a
-    copy of ``template`` (else of template1: empty). A template is copied file by file (STRATEGY
-    FILE_COPY, PostgreSQL 15+): PostgreSQL 15's default writes every page of the copy to the WAL,
-    which made a copy of the app's database no quicker than creating its schema."""
+    copy of ``template`` (else of template1: empty)."""
     import psycopg
 
     name = name or f"t{next(_pg_databases)}"
     with psycopg.connect(pg_cluster, autocommit=True) as conn:
-        how = f" TEMPLATE {template}" if template else ""
-        if template and conn.info.server_version >= 150000:
-            how += " STRATEGY FILE_COPY"
-        conn.execute(f"CREATE DATABASE {name}{how}")
+        conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return pg_cluster.replace("@/parsalink?", f"@/{name}?", 1)
 
 
