@@ -94,19 +94,20 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def open_on_backend(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Service:
     """A Service on a fresh database: an SQLite file at ``db_path``, or (``backend`` "postgresql")
-    a new database in the session's PostgreSQL cluster."""
+    a new database of the session's PostgreSQL cluster at the app's schema (``pg_app_url``; the
+    same database as ``db_target``'s)."""
     if backend == "postgresql":
         from parsalink_tui.backends.postgres import open_postgres
 
-        return Service(open_postgres(request.getfixturevalue("pg_url")))
+        return Service(open_postgres(request.getfixturevalue("pg_app_url")))
     return Service.open(db_path)
 
 
 @pytest.fixture
 def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> str:
     """What ``--db`` names: the SQLite file ``db_path``, or (``backend`` "postgresql") the URL of
-    a new database in the session's cluster."""
-    return request.getfixturevalue("pg_url") if backend == "postgresql" else str(db_path)
+    a new database of the session's cluster at the app's schema (``pg_app_url``)."""
+    return request.getfixturevalue("pg_app_url") if backend == "postgresql" else str(db_path)
 
 
 @pytest.fixture
@@ -160,14 +161,46 @@ def pg_cluster() -> Iterator[str]:
 
 
 _pg_databases = itertools.count(1)
+#: The session's database the app made (``pg_template``): ``pg_app_url`` copies it.
+APP_TEMPLATE = "parsalink_app_template"
+
+
+def new_pg_database(pg_cluster: str, name: str | None = None, template: str | None = None) -> str:
+    """The URL of a new database ``name`` (else the next ``tN``) in the cluster ``pg_cluster``, a
+    copy of ``template`` (else of template1: empty)."""
+    import psycopg
+
+    name = name or f"t{next(_pg_databases)}"
+    with psycopg.connect(pg_cluster, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    return pg_cluster.replace("@/parsalink?", f"@/{name}?", 1)
 
 
 @pytest.fixture
 def pg_url(pg_cluster: str) -> str:
-    """The URL of a new, empty database in the session's cluster (the test role owns it)."""
+    """The URL of a new, EMPTY database in the session's cluster (the test role owns it): for
+    tests of what opening does to a database (creating the schema, refusals, migrate-to targets)."""
+    return new_pg_database(pg_cluster)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: str) -> str:
+    """The name of a database the app made, once per session (per xdist worker): opened through
+    ``open_postgres`` on an empty database, so it holds exactly the schema the app creates (no
+    row but parsalink_meta's), then closed to connections, so nothing is connected to it when
+    ``CREATE DATABASE … TEMPLATE`` copies it (which it refuses while anyone is)."""
     import psycopg
 
-    name = f"t{next(_pg_databases)}"
+    from parsalink_tui.backends.postgres import open_postgres
+
+    open_postgres(new_pg_database(pg_cluster, APP_TEMPLATE)).close()
     with psycopg.connect(pg_cluster, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return pg_cluster.replace("@/parsalink?", f"@/{name}?", 1)
+        conn.execute(f"ALTER DATABASE {APP_TEMPLATE} ALLOW_CONNECTIONS false")
+    return APP_TEMPLATE
+
+
+@pytest.fixture
+def pg_app_url(pg_cluster: str, pg_template: str) -> str:
+    """The URL of a new database at the app's current schema, as opening a new one makes it: a
+    copy of ``pg_template`` (docs/development.md, "PostgreSQL databases")."""
+    return new_pg_database(pg_cluster, template=pg_template)

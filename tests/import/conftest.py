@@ -25,7 +25,7 @@ def write_csv(tmp_path: Path):
 @pytest.fixture
 def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Path | str:
     """What ``--db`` names for a worker process on the ``service`` fixture's database."""
-    return request.getfixturevalue("pg_url") if backend == "postgresql" else db_path
+    return request.getfixturevalue("pg_app_url") if backend == "postgresql" else db_path
 
 
 @pytest.fixture

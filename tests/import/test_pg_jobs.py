@@ -75,7 +75,7 @@ def test_claiming_at_once_gives_each_worker_a_different_job(service, write_csv):
 
 
 @on_postgres
-def test_two_workers_share_the_queue_and_do_every_job_exactly_once(service, pg_url, tmp_path, monkeypatch):
+def test_two_workers_share_the_queue_and_do_every_job_exactly_once(service, db_target, tmp_path, monkeypatch):
     """Two workers (each its own Service) on one database and four queued jobs whose files
     overlap: each job is done by one of them, both run at once, and no email goes in twice."""
     monkeypatch.setattr(runner, "FIRST_BATCH_ROWS", 200)
@@ -99,7 +99,7 @@ def test_two_workers_share_the_queue_and_do_every_job_exactly_once(service, pg_u
     ran: dict[str, int] = {}
 
     def worker(name: str) -> None:
-        other = Service(open_postgres(pg_url))
+        other = Service(open_postgres(db_target))
         try:
             ran[name] = other.work_imports()
         finally:
@@ -126,9 +126,9 @@ def test_two_workers_share_the_queue_and_do_every_job_exactly_once(service, pg_u
 
 
 @on_postgres
-def test_two_worker_processes_share_three_overlapping_jobs(service, tmp_path, pg_url):
+def test_two_worker_processes_share_three_overlapping_jobs(service, tmp_path, db_target):
     """As on SQLite (each contact once, the counters right), but the jobs may run side by side."""
-    uids = two_worker_processes(service, tmp_path, pg_url)
+    uids = two_worker_processes(service, tmp_path, db_target)
     assert all(raw_job(service, uid)["processed_rows"] == 6000 for uid in uids)
 
 
