@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,10 @@ OPS = 200
 SHARED = 3
 
 
-def run_workers(db: Path | str, tmp_path: Path, shared: list[str], ops: int, names: list[str]) -> list[dict]:
+def run_workers(db: Path | str, tmp_path: Path, shared: list[str], ops: int, names: list[str],
+                on_ready: Callable[[], object] | None = None) -> list[dict]:
+    """Start one writer process per name, and once all are ready (then ``on_ready()``) let them go
+    together; returns each one's result."""
     go = tmp_path / "go"
     procs = []
     for name in names:
@@ -40,6 +44,8 @@ def run_workers(db: Path | str, tmp_path: Path, shared: list[str], ops: int, nam
     for _, proc in procs:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
+    if on_ready is not None:
+        on_ready()
     go.touch()
     results = []
     for out, proc in procs:
