@@ -16,14 +16,13 @@ import pytest
 
 from parsalink_tui.backends.postgres import open_postgres
 from parsalink_tui.service import Service
-from parsalink_tui.tui.contact_form import ContactForm
 from parsalink_tui.tui.contacts_screen import ContactsScreen
 
 from ..conftest import make_contact
 from ..pg_cluster import pg_ctl
 from ..pg_restart import PASSWORD
 from .conftest import SIZE
-from .helpers import home, settle, status
+from .helpers import home, open_form, settle, status
 
 pytestmark = pytest.mark.postgres
 #: What a message during the outage says: the server cannot be reached (a new connection), or
@@ -65,8 +64,13 @@ def up(url: str) -> None:
     pg_ctl(url, "start")
 
 
-async def test_stage_key_move_and_reload_while_the_server_is_down(service, url, make_app, monkeypatch):
+@pytest.fixture
+def fast_refresh(monkeypatch) -> None:
+    """The list looks for changes (and so runs into the outage) every 0.1 s."""
     monkeypatch.setattr("parsalink_tui.tui.contacts_screen.REFRESH_SECONDS", 0.1)
+
+
+async def test_stage_key_move_and_reload_while_the_server_is_down(service, url, make_app, fast_refresh):
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -131,11 +135,7 @@ async def test_a_page_that_could_not_load_is_not_counted_as_turned(service, url,
 async def test_the_form_saves_nothing_while_down_and_saves_once_back(service, url, make_app):
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await open_form(pilot)
         form.query_one("#firstName").value = "Nora"
         form.query_one("#lastName").value = "Outage"
         form.query_one("#email").value = "nora.outage@example.com"
@@ -155,8 +155,7 @@ async def test_the_form_saves_nothing_while_down_and_saves_once_back(service, ur
         assert "of 6" in status(pilot)
 
 
-async def test_the_change_watcher_reconnects_after_a_restart(service, url, make_app, monkeypatch):
-    monkeypatch.setattr("parsalink_tui.tui.contacts_screen.REFRESH_SECONDS", 0.1)
+async def test_the_change_watcher_reconnects_after_a_restart(service, url, make_app, fast_refresh):
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import SIZE
-from .helpers import elsewhere, home, page_contacts, settle
+from .helpers import elsewhere, home, open_form, page_contacts, settle
 
 pytestmark = pytest.mark.both_backends  # stage keys, undo, conditional edits: behaviour on both databases
 
@@ -178,10 +178,7 @@ async def test_redo_of_a_delete_keeps_a_contact_changed_elsewhere(demo_service, 
 async def test_create_undo_keeps_a_contact_changed_elsewhere(demo_service, make_app):
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
+        form = await open_form(pilot)
         form.query_one("#firstName").value = "Zed"
         form.query_one("#email").value = "zed@example.com"
         await pilot.press("ctrl+s")
