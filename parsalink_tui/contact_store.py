@@ -133,7 +133,7 @@ def next_contact_pk(raw: sqlite3.Connection) -> int:
     return int(raw.execute("SELECT coalesce(max(pk), 0) FROM contact").fetchone()[0]) + 1
 
 
-_KEY_AT = CONTACT_COLUMNS.index("email_key")
+EMAIL_KEY_AT = CONTACT_COLUMNS.index("email_key")
 _EMAIL_KEY_UNIQUE = "contact_email_key_key"  # PostgreSQL's name for contact's UNIQUE (email_key)
 
 # PostgreSQL: a batch's contacts staged by COPY (emptied by each commit), then inserted in key
@@ -158,7 +158,7 @@ def copy_contacts(conn: Connection, rows: list[tuple[Any, ...]]) -> set[int]:
 
     from .backends.pg_load import copy_rows
 
-    rows = sorted(rows, key=lambda row: row[_KEY_AT])
+    rows = sorted(rows, key=lambda row: row[EMAIL_KEY_AT])
     try:
         with conn.begin_nested():
             copy_rows(conn, "contact", CONTACT_COLUMNS, rows)

@@ -180,7 +180,7 @@ def delete_contacts(raw: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> Non
     maker = threading.Thread(target=make_words, name="parsalink-revert-words", daemon=True)
     maker.start()
     try:
-        raw.execute("INSERT INTO search_bulk (lo, hi) VALUES (?, ?)", parked)
+        raw.execute(_PARK_RANGE, parked)
         raw.execute(
             f"INSERT INTO contact_fts (contact_fts, rowid, name, email, phone) SELECT 'delete', c.pk, "
             f"{fts_values_sql('c')} FROM contact c WHERE c.pk IN (SELECT value FROM json_each(?))",
@@ -196,7 +196,7 @@ def delete_contacts(raw: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> Non
         "SELECT 'delete', json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)",
         (made[0],),
     )
-    raw.execute("DELETE FROM search_bulk WHERE lo = ? AND hi = ?", parked)
+    raw.execute(_UNPARK_RANGE, parked)
 
 
 BULK = SqliteImportBulk()

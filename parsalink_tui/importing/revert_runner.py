@@ -22,7 +22,6 @@ from sqlalchemy import text
 from ..db import Database
 from ..errors import DatabaseFileError, DatabaseUnavailable, RevertRefused
 from .revert import Claim, claim, let_go, run_claim
-from .runner import _stale_before, worker_alive
 from .writer import LostJob
 
 log = logging.getLogger(__name__)
@@ -79,10 +78,7 @@ def start_revert(db: Database, uid: str) -> None:
         raise
 
 
-_INTERRUPTED = text(
-    "SELECT uid, revert_worker, revert_heartbeat FROM import_job WHERE revert_status = 'processing' "
-    "ORDER BY created_at, uid"
-)
+_INTERRUPTED = text("SELECT uid FROM import_job WHERE revert_status = 'processing' ORDER BY created_at, uid")
 
 
 def resume_reverts(db: Database) -> list[str]:
@@ -90,18 +86,15 @@ def resume_reverts(db: Database) -> list[str]:
     stopped or killed mid-revert); returns their job uids. A revert another process takes up
     meanwhile is left to it."""
     with db.read() as conn:
-        rows = conn.execute(_INTERRUPTED).all()
-    stale_before = _stale_before()
+        uids = conn.execute(_INTERRUPTED).scalars().all()
     resumed = []
-    for row in rows:
-        if worker_alive(row.revert_worker, row.revert_heartbeat, stale_before):
-            continue
+    for uid in uids:
         try:
-            start_revert(db, row.uid)
+            start_revert(db, uid)  # the claim refuses a revert a live worker runs
         except RevertRefused:
-            continue  # claimed by another process since the read
-        log.info("resumed the revert of import job %s", row.uid)
-        resumed.append(row.uid)
+            continue
+        log.info("resumed the revert of import job %s", uid)
+        resumed.append(uid)
     return resumed
 
 

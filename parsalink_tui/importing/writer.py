@@ -29,7 +29,7 @@ from itertools import repeat
 from typing import Any
 
 from .. import audit, contact_store
-from ..contact_store import CONTACT_COLUMNS, NameIds
+from ..contact_store import EMAIL_KEY_AT, NameIds
 from ..ids import new_ids
 from ..search_sqlite import short_grams_json
 from ..timeutil import now_store
@@ -160,11 +160,10 @@ class BatchWriter:
         """The contacts the database left out (their email key was taken after ``_existing``
         looked): each becomes a duplicate of the contact holding it, as do later rows of this
         batch with that email; returns the contacts, audit rows and links that did go in."""
-        key_at = CONTACT_COLUMNS.index("email_key")
         refused = [contact for contact in contacts if contact[0] not in inserted]
-        holders = self._existing(job, {contact[key_at] for contact in refused})
+        holders = self._existing(job, {contact[EMAIL_KEY_AT] for contact in refused})
         for contact in refused:
-            key = contact[key_at]
+            key = contact[EMAIL_KEY_AT]
             id_of[key] = holders[key]["id"]
             duplicates.append((pending[key], id_of[key]))
         kept = [n for n, contact in enumerate(contacts) if contact[0] in inserted]

@@ -28,7 +28,7 @@ from textual.notifications import Notify, SeverityLevel
 from .commands import ContactCommands
 from .import_watch import ENDED, ImportWatch
 from .render import clean
-from .toasts import ChangeToast
+from .toasts import ChangeToast, drop_repeated_errors
 from .undo import Change, History, StageChange, stage_skips
 from .workers import WorkerFailed, background
 
@@ -120,12 +120,7 @@ class ParsalinkApp(App[None]):
         """The same error again (the database server down fails every key alike) replaces its
         toast, under the title of the latest action, rather than stacking one per key. Runs
         after Textual's own handler has shown ``event.notification``."""
-        new = event.notification
-        if new.severity != "error":
-            return
-        for shown in list(self._notifications):
-            if shown is not new and shown.severity == "error" and shown.message == new.message:
-                self._unnotify(shown)
+        drop_repeated_errors(self, event.notification)
 
     def on_worker_failed(self, event: WorkerFailed) -> None:
         """The one error path of thread workers, whichever screen or widget runs them."""

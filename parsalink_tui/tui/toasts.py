@@ -5,8 +5,9 @@ notification instead of stacking another, and stage changes made while that noti
 still up add up ("12 contacts → Engaged · u to undo"). Other notifications (errors, an import
 that ended) are left alone.
 
-Textual has no public way to replace one notification, so ``swap_notification`` (the only code
-here that touches Textual's private notification API) does it.
+Textual has no public way to replace one notification, so ``swap_notification`` and
+``drop_repeated_errors`` (the only code of the app that touches Textual's private notification
+API) do it.
 """
 
 from __future__ import annotations
@@ -86,3 +87,18 @@ def swap_notification(app: Any, old: Notification | None, new: Notification | No
         notifications.add(new)
         app._refresh_notifications()
     return shown
+
+
+def drop_repeated_errors(app: Any, new: Notification) -> None:
+    """An error toast ``new`` just shown replaces the toasts of the same error shown before it
+    (the database server down fails every key alike: one toast, not one per key). The same
+    private API as :func:`swap_notification`."""
+    if new.severity != "error":
+        return
+    notifications = app._notifications
+    repeated = [shown for shown in list(notifications)
+                if shown is not new and shown.severity == "error" and shown.message == new.message]  # fmt: skip
+    for shown in repeated:
+        del notifications[shown]
+    if repeated:
+        app._refresh_notifications()

@@ -7,7 +7,7 @@ from textual.app import App
 from textual.notifications import Notification
 from textual.widgets._toast import Toast
 
-from parsalink_tui.tui.toasts import swap_notification
+from parsalink_tui.tui.toasts import drop_repeated_errors, swap_notification
 from parsalink_tui.validation import STAGE_LABELS
 
 from .conftest import SIZE
@@ -61,7 +61,7 @@ async def test_one_key_names_the_contact_and_errors_are_not_swept_away(demo_serv
 
 
 async def test_textual_private_notifications_still_work_as_relied_on():
-    """``swap_notification`` is the one use of Textual's private notification API (no public one
+    """``swap_notification`` and ``drop_repeated_errors`` are the uses of Textual's private notification API (no public one
     replaces a single notification): this fails if a Textual upgrade changes what it relies on."""
     app = App()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -86,3 +86,9 @@ async def test_textual_private_notifications_still_work_as_relied_on():
         gone = Notification("expired", timeout=0)
         assert swap_notification(app, None, gone) is False
         assert swap_notification(app, gone, None) is False
+        again = Notification("an earlier error", severity="error", timeout=60)
+        app._notifications.add(again)
+        drop_repeated_errors(app, again)  # the same error again: one toast of it, not two
+        assert messages(app) == ["an earlier error"] and next(iter(app._notifications)) is again
+        await pilot.pause()
+        assert len(app.screen.query(Toast)) == 1
